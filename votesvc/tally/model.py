@@ -1,0 +1,95 @@
+"""Data types shared by every allocation rule: contests, aggregated ballots and outcomes.
+
+Amounts (costs, budgets) are ``fractions.Fraction`` so that pabulib's ``400000.0`` or
+``2458488.22`` are held exactly; the service only ever stores integers, which convert losslessly.
+Ballots are aggregated by identical content with a count, so a city of a million voters is a few
+thousand rows and every rule's work scales with distinct ballots, not voters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+
+
+class BallotType(StrEnum):
+    """What a voter marks; the names are pabulib's ``vote_type`` vocabulary."""
+
+    APPROVAL = "approval"
+    CUMULATIVE = "cumulative"
+    ORDINAL = "ordinal"
+    CHOOSE_ONE = "choose-1"
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    """A proposed project. ``id`` is a string: real files use ids like ``L17/07/VII``."""
+
+    id: str
+    cost: Fraction
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BallotRules:
+    """Limits a valid ballot keeps. ``None`` means no limit.
+
+    ``max_cost`` is the knapsack cap (the selected agendas' total cost); ``max_points`` and
+    ``max_points_per_agenda`` apply to cumulative ballots, ``max_length`` to every ballot type
+    (selections, or ranks for ordinal ballots).
+    """
+
+    min_length: int | None = None
+    max_length: int | None = None
+    max_cost: Fraction | None = None
+    min_points: int | None = None
+    max_points: int | None = None
+    max_points_per_agenda: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contest:
+    """One question on the ballot: agendas, a budget, a ballot type and its rules.
+
+    ``meta`` keeps whatever else the source said (pabulib META keys such as ``rule`` or
+    ``min_project_score_threshold``), verbatim, so nothing read is lost on a round trip.
+    """
+
+    agendas: tuple[Agenda, ...]
+    budget: Fraction
+    ballot_type: BallotType = BallotType.APPROVAL
+    rules: BallotRules = field(default_factory=BallotRules)
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+    def agenda(self, agenda_id: str) -> Agenda:
+        for agenda in self.agendas:
+            if agenda.id == agenda_id:
+                return agenda
+        raise KeyError(agenda_id)
+
+
+@dataclass(frozen=True, slots=True)
+class BallotGroup:
+    """``count`` identical ballots.
+
+    ``choices`` lists agenda ids: for ordinal ballots in rank order (first = most preferred),
+    for approval and choose-1 ballots in the order they were read. ``points`` is parallel to
+    ``choices`` for cumulative ballots and empty otherwise.
+    """
+
+    choices: tuple[str, ...]
+    count: int = 1
+    points: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A contest's ballots, aggregated."""
+
+    groups: tuple[BallotGroup, ...]
+
+    @property
+    def voters(self) -> int:
+        return sum(group.count for group in self.groups)

@@ -1,0 +1,113 @@
+"""The result of counting one contest under an allocation rule, with its whole story.
+
+Every value is JSON-friendly after ``to_dict``: exact numbers (``Fraction``) are written as
+strings (``"2458488.22"`` style is not used; ``"122924411/50"`` or ``"400000"``), so an outcome
+serialises to JSON and back without loss and a published result can be recomputed and compared
+byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+Detail = str | int | bool | None | list[Any] | dict[str, Any]
+
+
+def fraction_to_json(value: Fraction) -> str:
+    """``Fraction(5, 1)`` -> ``"5"``, ``Fraction(1, 3)`` -> ``"1/3"``: exact and readable."""
+    return str(value)
+
+
+def fraction_from_json(text: str | int) -> Fraction:
+    return Fraction(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """A decision between equally good agendas, and how it was broken."""
+
+    round: int
+    candidates: tuple[str, ...]
+    chosen: str
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "round": self.round,
+            "candidates": list(self.candidates),
+            "chosen": self.chosen,
+            "method": self.method,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tie:
+        return cls(data["round"], tuple(data["candidates"]), data["chosen"], data["method"])
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One step of a rule: ``action`` is e.g. ``select``, ``skip``, ``stop`` or ``completion``.
+
+    ``details`` holds the rule's own figures for the step (for Equal Shares the price per
+    supporter ρ as an exact string, for a completion the per-voter budget it tried), already in
+    JSON-friendly form.
+    """
+
+    number: int
+    action: str
+    agenda: str | None = None
+    details: Mapping[str, Detail] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "action": self.action,
+            "agenda": self.agenda,
+            "details": dict(self.details),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Round:
+        return cls(data["number"], data["action"], data.get("agenda"), dict(data["details"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Funded agendas in the order chosen, the spend, per-agenda support and every round."""
+
+    rule: str
+    selected: tuple[str, ...]
+    total_cost: Fraction
+    budget: Fraction
+    support: Mapping[str, Fraction]
+    rounds: tuple[Round, ...] = ()
+    ties: tuple[Tie, ...] = ()
+    options: Mapping[str, Detail] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "options": dict(self.options),
+            "selected": list(self.selected),
+            "total_cost": fraction_to_json(self.total_cost),
+            "budget": fraction_to_json(self.budget),
+            "support": {k: fraction_to_json(v) for k, v in self.support.items()},
+            "rounds": [r.to_dict() for r in self.rounds],
+            "ties": [t.to_dict() for t in self.ties],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Outcome:
+        return cls(
+            rule=data["rule"],
+            selected=tuple(data["selected"]),
+            total_cost=fraction_from_json(data["total_cost"]),
+            budget=fraction_from_json(data["budget"]),
+            support={k: fraction_from_json(v) for k, v in data["support"].items()},
+            rounds=tuple(Round.from_dict(r) for r in data["rounds"]),
+            ties=tuple(Tie.from_dict(t) for t in data["ties"]),
+            options=dict(data["options"]),
+        )

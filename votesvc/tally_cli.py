@@ -1,0 +1,51 @@
+"""``votesvc tally FILE``: count a pabulib ``.pb`` file or an RCV case ``.json`` from the shell.
+
+The command only reads arguments, shows progress and prints; the counting is the pure core's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command("tally")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rule", help="Allocation rule (pabulib vocabulary); default: the file's META rule.")
+@click.option(
+    "--tie-break", "tie_break", help="Tie-break order: pabutools, equalshares or lot:SEED."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def tally_command(file: Path, rule: str | None, tie_break: str | None, as_json: bool) -> None:
+    """Count FILE and print the outcome (a readable table, or JSON with --json)."""
+    with click.progressbar(
+        length=1000, label="counting", file=click.get_text_stream("stderr")
+    ) as bar:
+        done = 0
+
+        def progress(fraction: float) -> None:
+            nonlocal done
+            target = int(fraction * 1000)
+            if target > done:
+                bar.update(target - done)
+                done = target
+
+        if file.suffix.lower() == ".pb":
+            from votesvc.tally.pb_count import count_pb_file
+
+            result = count_pb_file(file, rule=rule, tie_break=tie_break, progress=progress)
+        elif file.suffix.lower() == ".json":
+            if rule or tie_break:
+                raise click.UsageError("an RCV case is counted with the rules it carries")
+            from votesvc.tally.ranked.case import count_case_file
+
+            result = count_case_file(file, progress=progress)
+        else:
+            raise click.UsageError("FILE must be a pabulib .pb file or an RCV case .json file")
+        progress(1.0)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.to_text())
