@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from votesvc.tally.model import BallotType
 
-_PB = frozenset(
-    {BallotType.APPROVAL, BallotType.CUMULATIVE, BallotType.ORDINAL, BallotType.CHOOSE_ONE}
-)
+_PB = frozenset(BallotType)
 
 ALLOCATION_RULES: dict[str, str] = {
     "greedy": "Fund agendas by votes, most first, skipping any that no longer fit.",

@@ -21,6 +21,7 @@ class BallotType(StrEnum):
     CUMULATIVE = "cumulative"
     ORDINAL = "ordinal"
     CHOOSE_ONE = "choose-1"
+    SCORING = "scoring"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +37,12 @@ class Agenda:
 class BallotRules:
     """Limits a valid ballot keeps. ``None`` means no limit.
 
-    ``max_cost`` is the knapsack cap (the selected agendas' total cost); ``max_points`` and
-    ``max_points_per_agenda`` apply to cumulative ballots, ``max_length`` to every ballot type
-    (selections, or ranks for ordinal ballots).
+    ``min_cost``/``max_cost`` bound the selected agendas' total cost (``max_cost`` is the
+    knapsack cap); ``min_points``/``max_points`` bound the points a cumulative ballot spreads in
+    total and the ``*_per_agenda`` pair what one agenda may get (for scoring ballots: the score
+    range); ``min_length``/``max_length`` apply to every ballot type (selections, or ranks for
+    ordinal ballots). The pabulib META keys are ``min_sum_cost``, ``max_sum_cost``,
+    ``min_sum_points``, ``max_sum_points``, ``min_points`` and ``max_points`` respectively.
     """
 
     min_length: int | None = None
@@ -47,6 +51,8 @@ class BallotRules:
     min_points: int | None = None
     max_points: int | None = None
     max_points_per_agenda: int | None = None
+    min_cost: Fraction | None = None
+    min_points_per_agenda: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +80,10 @@ class Contest:
 class BallotGroup:
     """``count`` identical ballots.
 
-    ``choices`` lists agenda ids: for ordinal ballots in rank order (first = most preferred),
-    for approval and choose-1 ballots in the order they were read. ``points`` is parallel to
-    ``choices`` for cumulative ballots and empty otherwise.
+    ``choices`` lists agenda ids, each at most once: for ordinal ballots in rank order (first =
+    most preferred); for the other types in the contest's agenda order, so that ballots naming
+    the same agendas in another order aggregate into one group. ``points`` is parallel to
+    ``choices`` for cumulative and scoring ballots and empty otherwise.
     """
 
     choices: tuple[str, ...]
