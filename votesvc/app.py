@@ -1,14 +1,68 @@
-"""Builds the Flask application: configuration, extensions, blueprints, error handlers."""
+"""Builds the Flask application: configuration, extensions, API blueprints, error handlers."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
+
+from votesvc import errors
+from votesvc.api import register_blueprints
+from votesvc.extensions import VotesvcApi, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def _settings_module() -> ModuleType:
+    """The project's ``config.py``, which lives beside ``wsgi.py`` rather than in the package
+    (Flask's "configuration outside the package" layout); loaded once by path."""
+    name = "votesvc_config"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, PROJECT_ROOT / "config.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite ignores foreign keys unless asked on each connection; PostgreSQL always checks."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask("votesvc", instance_relative_config=True)
-    if config:
-        app.config.update(config)
+    """A new application; ``config`` overrides settings (tests pass ``INSTANCE_PATH`` and a
+    database URL). ``VOTESVC_INSTANCE_PATH`` moves the instance folder."""
+    overrides = dict(config or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("VOTESVC_INSTANCE_PATH")
+    app = Flask(
+        "votesvc",
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    settings = _settings_module().load(Path(app.instance_path), os.environ, overrides)
+    app.config.update(settings)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    with app.app_context():
+        event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
+
+    api = VotesvcApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    register_blueprints(api)
+    errors.init_app(app)
     return app

@@ -1,0 +1,85 @@
+"""Settings from ``VOTESVC_*`` environment variables (see the README's Configuration table).
+
+Development needs nothing set: the database is a SQLite file under ``instance/`` and a secret
+key is generated once and kept there (mode 0600). Production (``VOTESVC_ENV=production``)
+refuses to start without ``VOTESVC_SECRET_KEY``: a generated key would differ between workers
+and vanish with the container, invalidating every signed voter token.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+SECRET_FILE = "secret_key"
+SQLITE_FILE = "votesvc.sqlite3"
+DEFAULT_MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run the service; the message says what to set."""
+
+
+def _dev_secret(instance_path: Path) -> str:
+    """The development secret: made on first use, kept in the instance folder, owner-only."""
+    path = instance_path / SECRET_FILE
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        secret = secrets.token_urlsafe(48)
+        file.write(secret)
+    return secret
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from error
+
+
+def load(
+    instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Flask settings for an app whose instance folder is ``instance_path``.
+
+    ``overrides`` (what tests or embedders pass to ``create_app``) win over the environment.
+    """
+    env = environ.get("VOTESVC_ENV", "development")
+    if env not in ("development", "production"):
+        raise ConfigError(f"VOTESVC_ENV must be 'development' or 'production', not {env!r}.")
+    secret = overrides.get("SECRET_KEY") or environ.get("VOTESVC_SECRET_KEY")
+    if not secret:
+        if env == "production":
+            raise ConfigError(
+                "VOTESVC_ENV=production needs VOTESVC_SECRET_KEY: set it to a long random value, "
+                "e.g. from `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`, "
+                "and keep it: voter tokens are signed with it."
+            )
+        secret = _dev_secret(instance_path)
+    database_url = environ.get("VOTESVC_DATABASE_URL") or f"sqlite:///{instance_path / SQLITE_FILE}"
+    settings: dict[str, Any] = {
+        "VOTESVC_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": _int(
+            environ, "VOTESVC_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH
+        ),
+        "API_TITLE": "votesvc",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }
+    settings.update(overrides)
+    return settings

@@ -1,0 +1,12 @@
+"""The JSON API under ``/api/v1``: admin endpoints (API key) and public read-only ones."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+from votesvc.api import admin, public
+
+
+def register_blueprints(api: Api) -> None:
+    api.register_blueprint(admin.blp)
+    api.register_blueprint(public.blp)

@@ -1,0 +1,43 @@
+"""Flask extensions, created unbound so that every app the factory builds binds its own."""
+
+from __future__ import annotations
+
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from votesvc.schemas.errors import ErrorEnvelopeSchema
+
+# Named constraints: Alembic needs names to alter constraints on SQLite (batch mode) and to
+# compare the migrated schema with the models; the same names on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class VotesvcApi(Api):
+    """flask-smorest's Api, documenting votesvc's error envelope instead of its own.
+
+    The handlers that produce the envelope are registered by :mod:`votesvc.errors`, the one
+    place that turns exceptions into responses, so the Api's default handler is not installed.
+    """
+
+    ERROR_SCHEMA = ErrorEnvelopeSchema
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = VotesvcApi()

@@ -1,0 +1,236 @@
+"""Persistence: the election data model as SQLAlchemy 2 typed models.
+
+Money is stored as whole units of the election's currency in 64-bit integers; the service refuses
+amounts above 2**53 so that every stored amount survives a round trip through JSON numbers
+(IEEE doubles) in any client. Times are stored in UTC and shown in the election's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.orderinglist import ordering_list
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from votesvc.extensions import db
+
+MAX_AMOUNT = 2**53
+"""Largest cost or budget accepted: the largest integer every JSON client reads exactly."""
+
+DEFAULT_TIMEZONE = "Asia/Seoul"
+
+
+class Phase(StrEnum):
+    """An election's life cycle; only forward moves are legal (see ``services.elections``)."""
+
+    DRAFT = "draft"
+    VOTING = "voting"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC.
+
+    SQLite keeps no offset; normalising to UTC on the way in and attaching UTC on the way out
+    gives both databases the same aware values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; attach a time zone first")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Organisation(db.Model):
+    """An institution that proposes and carries out agendas (the seed city had 35).
+
+    A table of its own rather than a list of names on each agenda: one institution proposes
+    many agendas, so a renamed institution is one row to fix and "all agendas of this
+    institution" is one join.
+    """
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_ko: Mapped[str] = mapped_column(String(200), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Election(db.Model):
+    __tablename__ = "election"
+    __table_args__ = (
+        CheckConstraint(f"phase IN ({', '.join(repr(p.value) for p in Phase)})", name="phase"),
+        CheckConstraint("ends_at > starts_at", name="window"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_ko: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
+    currency: Mapped[str] = mapped_column(String(3), default="KRW")
+    phase: Mapped[str] = mapped_column(String(16), default=Phase.DRAFT.value)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+
+    contests: Mapped[list[Contest]] = relationship(
+        back_populates="election", order_by="Contest.position", cascade="all, delete-orphan"
+    )
+    booths: Mapped[list[Booth]] = relationship(
+        back_populates="election", order_by="Booth.id", cascade="all, delete-orphan"
+    )
+
+
+class Contest(db.Model):
+    """One question on an election's ballot, with its own agendas, budget and rule.
+
+    The ballot limits map onto :class:`votesvc.tally.model.BallotRules` in
+    :func:`votesvc.services.contests.core_contest`.
+    """
+
+    __tablename__ = "contest"
+    __table_args__ = (
+        UniqueConstraint("election_id", "code"),
+        CheckConstraint(f"budget > 0 AND budget <= {MAX_AMOUNT}", name="budget"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title_ko: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    budget: Mapped[int] = mapped_column(BigInteger)
+    ballot_type: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(40))
+    rule_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    min_selections: Mapped[int | None] = mapped_column(Integer)
+    max_selections: Mapped[int | None] = mapped_column(Integer)
+    knapsack_cap: Mapped[bool] = mapped_column(Boolean, default=False)
+    points_total: Mapped[int | None] = mapped_column(Integer)
+    max_points_per_agenda: Mapped[int | None] = mapped_column(Integer)
+    max_ranks: Mapped[int | None] = mapped_column(Integer)
+
+    election: Mapped[Election] = relationship(back_populates="contests")
+    agendas: Mapped[list[Agenda]] = relationship(
+        back_populates="contest", order_by="Agenda.position", cascade="all, delete-orphan"
+    )
+
+
+class Agenda(db.Model):
+    """A proposed project. ``code`` is its stable name within the contest (the counting core's
+    agenda id, printed on ballots); ``position`` orders the ballot."""
+
+    __tablename__ = "agenda"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "code"),
+        CheckConstraint(f"cost >= 0 AND cost <= {MAX_AMOUNT}", name="cost"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title_ko: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    cost: Mapped[int] = mapped_column(BigInteger)
+
+    contest: Mapped[Contest] = relationship(back_populates="agendas")
+    proposers: Mapped[list[AgendaProposer]] = relationship(
+        order_by="AgendaProposer.position",
+        collection_class=ordering_list("position"),
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    @property
+    def organisations(self) -> list[Organisation]:
+        """The proposing organisations, lead proposer first."""
+        return [proposer.organisation for proposer in self.proposers]
+
+
+class AgendaProposer(db.Model):
+    """Links an agenda to one proposing organisation; ``position`` 0 is the lead proposer."""
+
+    __tablename__ = "agenda_proposer"
+
+    agenda_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Booth(db.Model):
+    """A place where people vote in person during one election (a community centre)."""
+
+    __tablename__ = "booth"
+    __table_args__ = (UniqueConstraint("election_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    name_ko: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(300), default="")
+
+    election: Mapped[Election] = relationship(back_populates="booths")
+
+
+class ApiKey(db.Model):
+    """An admin API key. Only the SHA-256 of the key is stored: the key is 256 random bits, so
+    a plain hash cannot be reversed and needs no slow KDF. ``election_id`` None means the key
+    may act on every election and create new ones."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    election_id: Mapped[int | None] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)

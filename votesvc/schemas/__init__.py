@@ -1,0 +1,1 @@
+"""marshmallow schemas: what the API and the import documents accept and return."""

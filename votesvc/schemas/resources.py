@@ -1,0 +1,239 @@
+"""Schemas of the election resources: what admins send, what everyone reads, what files hold.
+
+One input schema per resource serves the API's create (and, loaded ``partial``, its update)
+and the JSON import document, so a file and a request are checked by the same rules. Checks
+that need more than one field or the stored state (rule vs ballot type, a title in at least
+one language on the merged object) live in the services.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from votesvc.models import DEFAULT_TIMEZONE, Agenda, Election, Phase
+from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, amount, code
+from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULES
+from votesvc.tally.model import BallotType
+
+
+def _zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError("Unknown time zone.") from error
+
+
+def _scalar_options(options: dict[str, Any]) -> None:
+    for key, value in options.items():
+        if not isinstance(value, str | int | float | bool):
+            raise ValidationError(f"Option {key!r} must be a string, number or boolean.")
+
+
+def _count(minimum: int = 0) -> StrictInteger:
+    return StrictInteger(allow_none=True, validate=validate.Range(min=minimum, max=10_000))
+
+
+class ElectionInSchema(Schema):
+    slug = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[a-z0-9][a-z0-9-]{0,79}$",
+            error="Use 1-80 lowercase letters, digits or '-', starting with a letter or digit.",
+        ),
+    )
+    name_ko = Text(max_length=300)
+    name_en = Text(max_length=300)
+    description_ko = Text()
+    description_en = Text()
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    timezone = fields.String(validate=_zone)
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="ISO 4217 code."))
+    is_demo = StrictBoolean()
+
+
+class AgendaInSchema(Schema):
+    code = code()
+    position = StrictInteger(validate=validate.Range(min=0, max=100_000))
+    title_ko = Text(max_length=300)
+    title_en = Text(max_length=300)
+    description_ko = Text()
+    description_en = Text()
+    cost = amount(0, required=True)
+    organisations = fields.List(
+        Text(blank=False, max_length=200),
+        metadata={"description": "Korean names of the proposing organisations, lead first."},
+    )
+
+
+class ContestInSchema(Schema):
+    code = code()
+    position = StrictInteger(validate=validate.Range(min=0, max=100_000))
+    title_ko = Text(max_length=300)
+    title_en = Text(max_length=300)
+    description_ko = Text()
+    description_en = Text()
+    budget = amount(1, required=True)
+    ballot_type = fields.String(
+        required=True, validate=validate.OneOf([t.value for t in BallotType])
+    )
+    rule = fields.String(required=True, validate=validate.OneOf([*ALLOCATION_RULES, *RANKED_RULES]))
+    rule_options = fields.Dict(keys=fields.String(), validate=_scalar_options)
+    min_selections = _count()
+    max_selections = _count(1)
+    knapsack_cap = StrictBoolean()
+    points_total = _count(1)
+    max_points_per_agenda = _count(1)
+    max_ranks = _count(1)
+
+
+class BoothInSchema(Schema):
+    code = code(required=True)
+    name_ko = Text(max_length=200)
+    name_en = Text(max_length=200)
+    place = Text(max_length=300)
+
+
+class _Partial:
+    """Loads any subset of the fields: the update (PATCH) form of an input schema."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)  # type: ignore[call-arg]
+
+
+class ElectionPatchSchema(_Partial, ElectionInSchema):
+    pass
+
+
+class ContestPatchSchema(_Partial, ContestInSchema):
+    pass
+
+
+class AgendaPatchSchema(_Partial, AgendaInSchema):
+    pass
+
+
+class BoothPatchSchema(_Partial, BoothInSchema):
+    pass
+
+
+class OrganisationSchema(Schema):
+    name_ko = Text(blank=False, required=True, max_length=200)
+    name_en = Text(max_length=200)
+
+
+class PhaseInSchema(Schema):
+    phase = fields.String(required=True, validate=validate.OneOf([p.value for p in Phase]))
+
+
+class ContestDocumentSchema(ContestInSchema):
+    agendas = fields.List(fields.Nested(AgendaInSchema), load_default=list)
+
+
+class ElectionDocumentSchema(ElectionInSchema):
+    """A whole election in one JSON document (``votesvc import``, the demo election)."""
+
+    phase = fields.String(
+        load_default=Phase.DRAFT.value,
+        validate=validate.OneOf([Phase.DRAFT.value, Phase.VOTING.value]),
+        metadata={"description": "Open voting right after the import with 'voting'."},
+    )
+    organisations = fields.List(fields.Nested(OrganisationSchema), load_default=list)
+    contests = fields.List(fields.Nested(ContestDocumentSchema), load_default=list)
+    booths = fields.List(fields.Nested(BoothInSchema), load_default=list)
+
+
+class PbImportQuerySchema(Schema):
+    code = code()
+    rule = fields.String(validate=validate.OneOf([*ALLOCATION_RULES, *RANKED_RULES]))
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+class OrganisationOutSchema(Schema):
+    name_ko = fields.String()
+    name_en = fields.String()
+
+
+class AgendaOutSchema(Schema):
+    id = fields.Integer()
+    contest_id = fields.Integer()
+    code = fields.String()
+    position = fields.Integer()
+    title_ko = fields.String()
+    title_en = fields.String()
+    description_ko = fields.String()
+    description_en = fields.String()
+    cost = fields.Integer()
+    organisations = fields.Method("_organisations")
+
+    def _organisations(self, agenda: Agenda) -> list[dict[str, str]]:
+        return OrganisationOutSchema(many=True).dump(agenda.organisations)
+
+
+class ContestOutSchema(Schema):
+    id = fields.Integer()
+    election_id = fields.Integer()
+    code = fields.String()
+    position = fields.Integer()
+    title_ko = fields.String()
+    title_en = fields.String()
+    description_ko = fields.String()
+    description_en = fields.String()
+    budget = fields.Integer()
+    ballot_type = fields.String()
+    rule = fields.String()
+    rule_options = fields.Dict()
+    min_selections = fields.Integer(allow_none=True)
+    max_selections = fields.Integer(allow_none=True)
+    knapsack_cap = fields.Boolean()
+    points_total = fields.Integer(allow_none=True)
+    max_points_per_agenda = fields.Integer(allow_none=True)
+    max_ranks = fields.Integer(allow_none=True)
+
+
+class ContestDetailOutSchema(ContestOutSchema):
+    agendas = fields.List(fields.Nested(AgendaOutSchema))
+
+
+class BoothOutSchema(Schema):
+    id = fields.Integer()
+    election_id = fields.Integer()
+    code = fields.String()
+    name_ko = fields.String()
+    name_en = fields.String()
+    place = fields.String()
+
+
+class ElectionOutSchema(Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    name_ko = fields.String()
+    name_en = fields.String()
+    description_ko = fields.String()
+    description_en = fields.String()
+    starts_at = fields.Method("_starts_at", metadata={"format": "date-time"})
+    ends_at = fields.Method("_ends_at", metadata={"format": "date-time"})
+    timezone = fields.String()
+    currency = fields.String()
+    phase = fields.String()
+    is_demo = fields.Boolean()
+
+    def _local(self, election: Election, moment: datetime) -> str:
+        return moment.astimezone(ZoneInfo(election.timezone or DEFAULT_TIMEZONE)).isoformat()
+
+    def _starts_at(self, election: Election) -> str:
+        return self._local(election, election.starts_at)
+
+    def _ends_at(self, election: Election) -> str:
+        return self._local(election, election.ends_at)
+
+
+class ElectionDetailOutSchema(ElectionOutSchema):
+    contests = fields.List(fields.Nested(ContestDetailOutSchema))
+    booths = fields.List(fields.Nested(BoothOutSchema))

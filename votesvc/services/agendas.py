@@ -1,0 +1,80 @@
+"""Agendas and the organisations that propose them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from votesvc.extensions import db
+from votesvc.models import Agenda, AgendaProposer, Contest, Organisation
+from votesvc.services.common import (
+    apply,
+    ensure_unique,
+    fetch,
+    next_code,
+    next_position,
+    require_title,
+)
+from votesvc.services.elections import ensure_draft
+from votesvc.services.errors import Invalid
+from votesvc.services.transaction import unit_of_work
+
+
+def upsert_organisation(name_ko: str, name_en: str = "") -> Organisation:
+    """The organisation with this Korean name, created if new; a given English name is kept."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name_ko == name_ko))
+    if organisation is None:
+        organisation = Organisation(name_ko=name_ko, name_en=name_en)
+        db.session.add(organisation)
+    elif name_en:
+        organisation.name_en = name_en
+    return organisation
+
+
+def _set_proposers(agenda: Agenda, names: Sequence[str]) -> None:
+    if len(set(names)) != len(names):
+        raise Invalid(fields={"organisations": ["An organisation is listed twice."]})
+    agenda.proposers = [AgendaProposer(organisation=upsert_organisation(name)) for name in names]
+
+
+def build_agenda(contest: Contest, data: Mapping[str, Any]) -> Agenda:
+    """Add an agenda to ``contest`` in the current transaction (API and imports)."""
+    ensure_draft(contest.election)
+    values = dict(data)
+    organisations = values.pop("organisations", [])
+    parent = (Agenda.contest_id, contest.id)
+    if "code" in values:
+        ensure_unique(Agenda.code, values["code"], scope=parent)
+    else:
+        values["code"] = next_code(Agenda.code, parent, "", len(contest.agendas) + 1)
+    values.setdefault("position", next_position(Agenda.position, parent))
+    agenda = Agenda()
+    apply(agenda, values)
+    require_title(agenda, "title")
+    _set_proposers(agenda, organisations)
+    agenda.contest = contest  # attached last: a half-built row is never flushed
+    db.session.flush()
+    return agenda
+
+
+def create_agenda(contest_id: int, data: Mapping[str, Any]) -> Agenda:
+    with unit_of_work():
+        agenda = build_agenda(fetch(Contest, contest_id), data)
+    return agenda
+
+
+def update_agenda(agenda_id: int, data: Mapping[str, Any]) -> Agenda:
+    with unit_of_work():
+        agenda = fetch(Agenda, agenda_id)
+        ensure_draft(agenda.contest.election, sorted(data))
+        values = dict(data)
+        if "code" in values:
+            scope = (Agenda.contest_id, agenda.contest_id)
+            ensure_unique(Agenda.code, values["code"], scope=scope, exclude_id=agenda.id)
+        if "organisations" in values:
+            _set_proposers(agenda, values.pop("organisations"))
+        apply(agenda, values)
+        require_title(agenda, "title")
+    return agenda

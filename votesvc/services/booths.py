@@ -1,0 +1,47 @@
+"""Booths: the places where people vote in person during one election."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from votesvc.extensions import db
+from votesvc.models import Booth, Election, Phase
+from votesvc.services.common import apply, ensure_unique, fetch, require_title
+from votesvc.services.errors import Conflict
+from votesvc.services.transaction import unit_of_work
+
+
+def _ensure_open(election: Election) -> None:
+    """Booths may still be added or corrected while voting runs (a centre moves), not after."""
+    if election.phase not in (Phase.DRAFT, Phase.VOTING):
+        raise Conflict("election_frozen", phase=election.phase)
+
+
+def build_booth(election: Election, data: Mapping[str, Any]) -> Booth:
+    _ensure_open(election)
+    ensure_unique(Booth.code, data["code"], scope=(Booth.election_id, election.id))
+    booth = Booth()
+    apply(booth, data)
+    require_title(booth, "name")
+    booth.election = election
+    db.session.flush()
+    return booth
+
+
+def create_booth(election_id: int, data: Mapping[str, Any]) -> Booth:
+    with unit_of_work():
+        booth = build_booth(fetch(Election, election_id), data)
+    return booth
+
+
+def update_booth(booth_id: int, data: Mapping[str, Any]) -> Booth:
+    with unit_of_work():
+        booth = fetch(Booth, booth_id)
+        _ensure_open(booth.election)
+        if "code" in data:
+            scope = (Booth.election_id, booth.election_id)
+            ensure_unique(Booth.code, data["code"], scope=scope, exclude_id=booth.id)
+        apply(booth, data)
+        require_title(booth, "name")
+    return booth

@@ -1,0 +1,67 @@
+"""Small rules shared by the resource services: lookups, uniqueness, titles, positions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from votesvc.extensions import db
+from votesvc.services.errors import Conflict, Invalid, NotFound
+
+T = TypeVar("T")
+
+
+def fetch(model: type[T], ident: int) -> T:
+    """The row with this id, or a ``not_found`` error."""
+    found = db.session.get(model, ident)
+    if found is None:
+        raise NotFound(resource=model.__tablename__)  # type: ignore[attr-defined]
+    return found
+
+
+def apply(obj: object, data: Mapping[str, Any]) -> None:
+    for key, value in data.items():
+        setattr(obj, key, value)
+
+
+def require_title(obj: object, stem: str) -> None:
+    """A name or title must exist in Korean or English; the other language may be left out."""
+    if not (getattr(obj, f"{stem}_ko") or getattr(obj, f"{stem}_en")):
+        raise Invalid(fields={f"{stem}_ko": ["Give it in Korean or in English."]})
+
+
+def ensure_unique(
+    column: InstrumentedAttribute[Any],
+    value: Any,
+    *,
+    scope: tuple[InstrumentedAttribute[Any], Any] | None = None,
+    exclude_id: int | None = None,
+) -> None:
+    """Refuse a value its column already holds (within ``scope``) with a 409 on that field."""
+    model = column.class_
+    query = select(model.id).where(column == value)
+    if scope is not None:
+        query = query.where(scope[0] == scope[1])
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    if db.session.execute(query.limit(1)).first() is not None:
+        raise Conflict("duplicate", fields={column.key: ["Already used."]})
+
+
+def next_position(column: InstrumentedAttribute[int], parent: tuple[Any, Any]) -> int:
+    highest = db.session.scalar(select(func.max(column)).where(parent[0] == parent[1]))
+    return 0 if highest is None else highest + 1
+
+
+def next_code(
+    column: InstrumentedAttribute[str], parent: tuple[Any, Any], prefix: str, start: int
+) -> str:
+    """The first unused ``prefix<n>`` from ``start`` on, for rows created without a code."""
+    used = set(db.session.scalars(select(column).where(parent[0] == parent[1])))
+    number = start
+    while f"{prefix}{number}" in used:
+        number += 1
+    return f"{prefix}{number}"

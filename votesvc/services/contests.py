@@ -1,0 +1,144 @@
+"""Contests: their ballot limits and rule, and the one mapping onto the counting core's Contest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from votesvc.extensions import db
+from votesvc.models import Contest, Election
+from votesvc.services.common import (
+    apply,
+    ensure_unique,
+    fetch,
+    next_code,
+    next_position,
+    require_title,
+)
+from votesvc.services.elections import ensure_draft
+from votesvc.services.errors import Invalid
+from votesvc.services.transaction import unit_of_work
+from votesvc.tally import model as core
+from votesvc.tally.catalog import RANKED_RULE_SETS, RANKED_RULES, accepts
+from votesvc.tally.model import BallotType
+
+_ONLY_FOR = {
+    "points_total": (BallotType.CUMULATIVE,),
+    "max_points_per_agenda": (BallotType.CUMULATIVE,),
+    "max_ranks": (BallotType.ORDINAL,),
+    "max_selections": (BallotType.APPROVAL, BallotType.CUMULATIVE),
+    "knapsack_cap": (BallotType.APPROVAL, BallotType.CUMULATIVE),
+}
+"""Which ballot types each limit applies to; setting it elsewhere is a mistake worth naming."""
+
+
+def _check(contest: Contest) -> None:
+    """Rules that span fields; the merged state is checked, so partial updates cannot slip by."""
+    require_title(contest, "title")
+    ballot_type = BallotType(contest.ballot_type)
+    problems: dict[str, list[str]] = {}
+    if not accepts(contest.rule, ballot_type):
+        problems["rule"] = [f"Rule {contest.rule!r} cannot count {ballot_type.value} ballots."]
+    for name, types in _ONLY_FOR.items():
+        if getattr(contest, name) not in (None, False) and ballot_type not in types:
+            problems[name] = [f"Does not apply to {ballot_type.value} ballots."]
+    if ballot_type is BallotType.CUMULATIVE and contest.points_total is None:
+        problems["points_total"] = ["Cumulative ballots need a points total."]
+    if (
+        contest.min_selections is not None
+        and contest.max_selections is not None
+        and contest.min_selections > contest.max_selections
+    ):
+        problems["min_selections"] = ["Must not exceed max_selections."]
+    if (
+        contest.max_points_per_agenda is not None
+        and contest.points_total is not None
+        and contest.max_points_per_agenda > contest.points_total
+    ):
+        problems["max_points_per_agenda"] = ["Must not exceed points_total."]
+    rule_set = (contest.rule_options or {}).get("rule_set")
+    if contest.rule in RANKED_RULES and rule_set is not None and rule_set not in RANKED_RULE_SETS:
+        problems["rule_options"] = [f"rule_set must be one of {', '.join(RANKED_RULE_SETS)}."]
+    if problems:
+        raise Invalid(fields=problems)
+
+
+def build_contest(election: Election, data: Mapping[str, Any]) -> Contest:
+    """Add a contest to ``election`` in the current transaction (API and imports)."""
+    ensure_draft(election)
+    values = dict(data)
+    parent = (Contest.election_id, election.id)
+    if "code" in values:
+        ensure_unique(Contest.code, values["code"], scope=parent)
+    else:
+        values["code"] = next_code(Contest.code, parent, "C", len(election.contests) + 1)
+    values.setdefault("position", next_position(Contest.position, parent))
+    values.setdefault("rule_options", {})
+    contest = Contest(knapsack_cap=False)
+    apply(contest, values)
+    _check(contest)
+    contest.election = election  # attached last: a half-built row is never flushed
+    db.session.flush()  # its id scopes the uniqueness checks of agendas added next
+    return contest
+
+
+def create_contest(election_id: int, data: Mapping[str, Any]) -> Contest:
+    with unit_of_work():
+        contest = build_contest(fetch(Election, election_id), data)
+    return contest
+
+
+def update_contest(contest_id: int, data: Mapping[str, Any]) -> Contest:
+    with unit_of_work():
+        contest = fetch(Contest, contest_id)
+        ensure_draft(contest.election, sorted(data))
+        if "code" in data:
+            scope = (Contest.election_id, contest.election_id)
+            ensure_unique(Contest.code, data["code"], scope=scope, exclude_id=contest.id)
+        apply(contest, data)
+        _check(contest)
+    return contest
+
+
+def _meta_value(value: str | int | float | bool) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def core_contest(contest: Contest) -> core.Contest:
+    """The counting core's view of a stored contest; casting and counting both start here.
+
+    Agenda ids are the agendas' codes. ``max_length`` is the ranks limit for ordinal ballots,
+    1 for choose-1 ballots, and the selections limit otherwise; the knapsack cap is the budget.
+    ``meta`` carries the rule and its options as strings, as a pabulib META section would.
+    """
+    ballot_type = BallotType(contest.ballot_type)
+    if ballot_type is BallotType.ORDINAL:
+        max_length = contest.max_ranks
+    elif ballot_type is BallotType.CHOOSE_ONE:
+        max_length = 1
+    else:
+        max_length = contest.max_selections
+    rules = core.BallotRules(
+        min_length=contest.min_selections,
+        max_length=max_length,
+        max_cost=Fraction(contest.budget) if contest.knapsack_cap else None,
+        max_points=contest.points_total,
+        max_points_per_agenda=contest.max_points_per_agenda,
+    )
+    meta = {key: _meta_value(value) for key, value in (contest.rule_options or {}).items()}
+    meta["rule"] = contest.rule
+    agendas = tuple(
+        core.Agenda(
+            id=agenda.code, cost=Fraction(agenda.cost), name=agenda.title_en or agenda.title_ko
+        )
+        for agenda in contest.agendas
+    )
+    return core.Contest(
+        agendas=agendas,
+        budget=Fraction(contest.budget),
+        ballot_type=ballot_type,
+        rules=rules,
+        meta=meta,
+    )

@@ -1,0 +1,137 @@
+"""Elections: create, edit, list, and move through the phases with their guards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from votesvc.extensions import db
+from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
+from votesvc.services.common import apply, ensure_unique, fetch, require_title
+from votesvc.services.errors import Conflict, Invalid, NotFound
+from votesvc.services.transaction import unit_of_work
+
+NEXT_PHASE = {Phase.DRAFT: Phase.VOTING, Phase.VOTING: Phase.CLOSED, Phase.CLOSED: Phase.PUBLISHED}
+PUBLIC_PHASES = (Phase.VOTING.value, Phase.PUBLISHED.value)
+EDITABLE_WHEN_FROZEN = frozenset({"name_ko", "name_en", "description_ko", "description_en"})
+"""Wording may be corrected at any time; what voters are asked and when may not."""
+
+
+def ensure_draft(election: Election, field_names: Sequence[str] = ()) -> None:
+    """Ballot rules, agendas and the voting window are frozen once voting starts."""
+    if election.phase != Phase.DRAFT:
+        raise Conflict(
+            "election_frozen",
+            fields={name: ["Frozen once voting starts."] for name in field_names},
+            phase=election.phase,
+        )
+
+
+def _localise(data: dict[str, Any], timezone: str) -> None:
+    """Naive times in the input are read in the election's time zone (Asia/Seoul by default)."""
+    zone = ZoneInfo(timezone)
+    for key in ("starts_at", "ends_at"):
+        moment: datetime | None = data.get(key)
+        if moment is not None and moment.tzinfo is None:
+            data[key] = moment.replace(tzinfo=zone)
+
+
+def _check(election: Election) -> None:
+    require_title(election, "name")
+    if election.ends_at <= election.starts_at:
+        raise Invalid(fields={"ends_at": ["Must be after starts_at."]})
+
+
+def build_election(data: Mapping[str, Any]) -> Election:
+    """Add an election to the current transaction (used by the API and by imports)."""
+    values = dict(data)
+    values.setdefault("timezone", DEFAULT_TIMEZONE)
+    _localise(values, values["timezone"])
+    ensure_unique(Election.slug, values["slug"])
+    election = Election(phase=Phase.DRAFT.value)
+    apply(election, values)
+    _check(election)
+    db.session.add(election)
+    db.session.flush()
+    return election
+
+
+def create_election(data: Mapping[str, Any]) -> Election:
+    with unit_of_work():
+        election = build_election(data)
+    return election
+
+
+def update_election(election_id: int, data: Mapping[str, Any]) -> Election:
+    with unit_of_work():
+        election = fetch(Election, election_id)
+        frozen = sorted(set(data) - EDITABLE_WHEN_FROZEN)
+        if frozen:
+            ensure_draft(election, frozen)
+        values = dict(data)
+        _localise(values, values.get("timezone", election.timezone))
+        if "slug" in values:
+            ensure_unique(Election.slug, values["slug"], exclude_id=election.id)
+        apply(election, values)
+        _check(election)
+    return election
+
+
+def list_elections(scope: int | None = None) -> list[Election]:
+    """All elections, or only the one a scoped admin key may see."""
+    query = select(Election).order_by(Election.starts_at.desc(), Election.id)
+    if scope is not None:
+        query = query.where(Election.id == scope)
+    return list(db.session.scalars(query))
+
+
+def list_public() -> list[Election]:
+    query = (
+        select(Election)
+        .where(Election.phase.in_(PUBLIC_PHASES))
+        .order_by(Election.starts_at.desc(), Election.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def get_public(election_id: int) -> Election:
+    """A draft or a closed-but-unpublished election does not exist for the public."""
+    election = db.session.get(Election, election_id)
+    if election is None or election.phase not in PUBLIC_PHASES:
+        raise NotFound(resource="election")
+    return election
+
+
+def _readiness_problems(election: Election) -> dict[str, Any]:
+    if not election.contests:
+        return {"contests": ["An election needs at least one contest before voting starts."]}
+    problems: dict[str, Any] = {}
+    for contest in election.contests:
+        if not contest.agendas:
+            problems[contest.code] = ["A contest needs at least one agenda."]
+        elif contest.min_selections is not None and contest.min_selections > len(contest.agendas):
+            problems[contest.code] = ["min_selections is more than the contest's agendas."]
+    return {"contests": problems} if problems else {}
+
+
+def apply_transition(election: Election, target: Phase) -> None:
+    """Move ``election`` one phase forward inside the current transaction, or refuse."""
+    current = Phase(election.phase)
+    if NEXT_PHASE.get(current) != target:
+        raise Conflict("illegal_phase_transition", current=current.value, target=target.value)
+    if target is Phase.VOTING:
+        problems = _readiness_problems(election)
+        if problems:
+            raise Conflict("election_not_ready", fields=problems)
+    election.phase = target.value
+
+
+def transition(election_id: int, target: Phase) -> Election:
+    with unit_of_work():
+        election = fetch(Election, election_id)
+        apply_transition(election, target)
+    return election
