@@ -44,3 +44,12 @@ def file_params() -> list[Any]:
     if FILES:
         return FILES
     return [pytest.param(None, marks=pytest.mark.skip(reason=f"no shared data at {PABULIB}"))]
+
+
+def reference_cases(keys: list[str]) -> list[Any]:
+    """``(file, rule key)`` for every pabutools outcome in ``expected.json`` under ``keys``."""
+    if not FILES:
+        reason = f"no shared data at {PABULIB}"
+        return [pytest.param(None, None, marks=pytest.mark.skip(reason=reason))]
+    stored = expected()
+    return [(name, key) for name in FILES for key in keys if key in stored[name]["rules"]]

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from votesvc.tally.model import Contest
+from votesvc.tally.model import Contest, Profile
+from votesvc.tally.satisfaction import supporters
 
 KINDS = ("pabutools", "equalshares", "lot")
 
@@ -64,3 +65,8 @@ class TieBreak:
         else:
             ordered = sorted(contest.agendas, key=lambda a: self.lot(a.id))
         return {agenda.id: rank for rank, agenda in enumerate(ordered)}
+
+    def ranks(self, contest: Contest, profile: Profile) -> dict[str, int]:
+        """``order``, counting each agenda's votes from ``profile`` where the order needs them."""
+        votes = supporters(contest, profile) if self.kind == "equalshares" else {}
+        return self.order(contest, votes)

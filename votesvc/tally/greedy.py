@@ -1,0 +1,130 @@
+"""Greedy by votes, as cities count and as pabutools' ``greedy_utilitarian_welfare`` counts.
+
+Agendas are ranked once, by total satisfaction per unit of cost (pabutools' additive greedy:
+``total / cost``, infinite for a free agenda someone wants, 0 for one nobody gains from), ties in
+the tie-break order; then they are funded in that order while the budget lasts. With the ``cost``
+(or ``score``) measure, satisfaction per unit of cost is the number of supporters (or the
+published score), which is "greedy by votes" as pabulib records it.
+
+Variants, by pabulib's ``rule`` names:
+- ``greedy``: an agenda that no longer fits is skipped and the count goes on;
+- ``greedy-no-skip``: the count stops at the first agenda that does not fit;
+- ``greedy-threshold``: agendas whose published score is below META
+  ``min_project_score_threshold`` are never funded (Warsaw's 3000 votes), the rest as ``greedy``.
+
+Every decision compares exact ``Fraction`` values.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from votesvc.tally.model import Agenda, Contest, Profile
+from votesvc.tally.outcome import Outcome, Round, Tie
+from votesvc.tally.satisfaction import Satisfaction, scale, support
+from votesvc.tally.ties import TieBreak
+
+Density = tuple[int, Fraction]
+"""A sort key for satisfaction per unit of cost: ``(0, -d)``, or ``(-1, 0)`` when infinite."""
+
+
+def density(total: Fraction, cost: Fraction) -> Density:
+    """pabutools' order key: infinite for a free agenda with positive total, 0 if total <= 0."""
+    if total <= 0:
+        return (0, Fraction(0))
+    if cost == 0:
+        return (-1, Fraction(0))
+    return (0, -total / cost)
+
+
+def density_text(key: Density) -> str:
+    return "inf" if key[0] < 0 else str(-key[1])
+
+
+def greedy(
+    contest: Contest,
+    profile: Profile,
+    *,
+    satisfaction: Satisfaction,
+    tie_break: TieBreak,
+    skip: bool = True,
+    threshold: Fraction | None = None,
+    rule: str = "greedy",
+) -> Outcome:
+    """Fund agendas by satisfaction per unit of cost, best first, while the budget lasts.
+
+    ``skip=False`` stops at the first agenda that does not fit. ``threshold`` leaves out
+    agendas whose published score (``Satisfaction.SCORE`` support) is below it.
+    """
+    weights = support(contest, profile, satisfaction)
+    scores = support(contest, profile, Satisfaction.SCORE) if threshold is not None else weights
+    ranks = tie_break.ranks(contest, profile)
+    keys = {a.id: density(weights[a.id] * scale(satisfaction, a), a.cost) for a in contest.agendas}
+    ranked = sorted(contest.agendas, key=lambda a: (keys[a.id], ranks[a.id]))
+    eligible = {a.id for a in ranked if threshold is None or scores[a.id] >= threshold}
+    remaining = contest.budget
+    selected: list[str] = []
+    rounds: list[Round] = []
+    ties: list[Tie] = []
+    for position, agenda in enumerate(ranked):
+        number = position + 1
+        details: dict[str, str] = {
+            "per_cost": density_text(keys[agenda.id]),
+            "support": str(weights[agenda.id]),
+            "cost": str(agenda.cost),
+        }
+        if agenda.id not in eligible:
+            details["reason"] = f"score {scores[agenda.id]} below the threshold {threshold}"
+            rounds.append(Round(number, "skip", agenda.id, details))
+            continue
+        fits = agenda.cost <= remaining
+        tied = _tied(ranked[position:], keys, eligible, remaining, skip)
+        if len(tied) > 1:
+            ties.append(Tie(number, tied, agenda.id, str(tie_break)))
+        if fits:
+            remaining -= agenda.cost
+            selected.append(agenda.id)
+            rounds.append(Round(number, "select", agenda.id, {**details, "left": str(remaining)}))
+        elif skip:
+            rounds.append(Round(number, "skip", agenda.id, {**details, "reason": "does not fit"}))
+        else:
+            rounds.append(Round(number, "stop", agenda.id, {**details, "reason": "does not fit"}))
+            break
+    options: dict[str, str] = {"satisfaction": satisfaction.value, "tie_break": str(tie_break)}
+    if threshold is not None:
+        options["threshold"] = str(threshold)
+    return Outcome(
+        rule=rule,
+        selected=tuple(selected),
+        total_cost=contest.budget - remaining,
+        budget=contest.budget,
+        support={k: Fraction(v) for k, v in weights.items()},
+        rounds=tuple(rounds),
+        ties=tuple(ties),
+        options=options,
+    )
+
+
+def _tied(
+    rest: list[Agenda],
+    keys: dict[str, Density],
+    eligible: set[str],
+    remaining: Fraction,
+    skip: bool,
+) -> tuple[str, ...]:
+    """``rest[0]`` and the later agendas its turn was decided against by the tie-break order.
+
+    Those are the eligible, fitting agendas of equal satisfaction per cost. Skipping an agenda
+    that does not fit spends nothing, so its place among equals matters only if it stops the
+    count (``greedy-no-skip``).
+    """
+    first = rest[0]
+    if first.cost > remaining and skip:
+        return ()
+    tied = [first.id]
+    for other in rest[1:]:
+        if keys[other.id] != keys[first.id]:
+            break
+        if other.id in eligible and other.cost <= remaining:
+            tied.append(other.id)
+    return tuple(tied)
