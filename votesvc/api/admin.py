@@ -1,7 +1,7 @@
 """Admin endpoints: elections, contests, agendas and booths; phases; imports.
 
-Each view authenticates (blueprint hook), checks the key's election scope, calls one service
-and serialises; rules and transactions are the services'.
+A blueprint hook authenticates and checks the key's election scope first (see ``auth``);
+each view then calls one service and serialises; rules and transactions are the services'.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from flask import g
 from flask_smorest import Blueprint
 
-from votesvc.api.auth import BEARER_AUTH, authenticate_request, require_scope
+from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.models import Agenda, Booth, Contest, Election, Phase
 from votesvc.schemas import resources as s
 from votesvc.services import agendas, booths, contests, elections, importing
@@ -23,32 +23,8 @@ blp = Blueprint(
     url_prefix="/api/v1/admin",
     description="Administration; every operation needs an admin API key.",
 )
-blp.before_request(authenticate_request)
+blp.before_request(guard_admin_request)
 admin = blp.doc(security=BEARER_AUTH)
-
-
-def _election(election_id: int) -> Election:
-    election = fetch(Election, election_id)
-    require_scope(election.id)
-    return election
-
-
-def _contest(contest_id: int) -> Contest:
-    contest = fetch(Contest, contest_id)
-    require_scope(contest.election_id)
-    return contest
-
-
-def _agenda(agenda_id: int) -> Agenda:
-    agenda = fetch(Agenda, agenda_id)
-    require_scope(agenda.contest.election_id)
-    return agenda
-
-
-def _booth(booth_id: int) -> Booth:
-    booth = fetch(Booth, booth_id)
-    require_scope(booth.election_id)
-    return booth
 
 
 # --- elections ----------------------------------------------------------------------------
@@ -68,7 +44,6 @@ def list_elections() -> list[Election]:
 @blp.response(201, s.ElectionDetailOutSchema)
 def create_election(data: dict[str, Any]) -> Election:
     """Create an election in the draft phase (unscoped keys only)."""
-    require_scope(None)
     return elections.create_election(data)
 
 
@@ -78,7 +53,6 @@ def create_election(data: dict[str, Any]) -> Election:
 @blp.response(201, s.ElectionDetailOutSchema)
 def import_election(document: dict[str, Any]) -> Election:
     """Create a whole election (contests, agendas, booths) from one document, or nothing."""
-    require_scope(None)
     return importing.import_election(document)
 
 
@@ -86,7 +60,7 @@ def import_election(document: dict[str, Any]) -> Election:
 @admin
 @blp.response(200, s.ElectionDetailOutSchema)
 def get_election(election_id: int) -> Election:
-    return _election(election_id)
+    return fetch(Election, election_id)
 
 
 @blp.route("/elections/<int:election_id>", methods=["PATCH"])
@@ -95,7 +69,6 @@ def get_election(election_id: int) -> Election:
 @blp.response(200, s.ElectionDetailOutSchema)
 def update_election(data: dict[str, Any], election_id: int) -> Election:
     """Edit an election; once voting starts only its names and descriptions may change."""
-    _election(election_id)
     return elections.update_election(election_id, data)
 
 
@@ -105,7 +78,6 @@ def update_election(data: dict[str, Any], election_id: int) -> Election:
 @blp.response(200, s.ElectionOutSchema)
 def change_phase(data: dict[str, Any], election_id: int) -> Election:
     """Move the election one phase forward: draft → voting → closed → published."""
-    _election(election_id)
     return elections.transition(election_id, Phase(data["phase"]))
 
 
@@ -116,7 +88,7 @@ def change_phase(data: dict[str, Any], election_id: int) -> Election:
 @admin
 @blp.response(200, s.ContestOutSchema(many=True))
 def list_contests(election_id: int) -> list[Contest]:
-    return _election(election_id).contests
+    return fetch(Election, election_id).contests
 
 
 @blp.route("/elections/<int:election_id>/contests", methods=["POST"])
@@ -124,7 +96,6 @@ def list_contests(election_id: int) -> list[Contest]:
 @blp.arguments(s.ContestInSchema)
 @blp.response(201, s.ContestDetailOutSchema)
 def create_contest(data: dict[str, Any], election_id: int) -> Contest:
-    _election(election_id)
     return contests.create_contest(election_id, data)
 
 
@@ -132,7 +103,7 @@ def create_contest(data: dict[str, Any], election_id: int) -> Contest:
 @admin
 @blp.response(200, s.ContestDetailOutSchema)
 def get_contest(contest_id: int) -> Contest:
-    return _contest(contest_id)
+    return fetch(Contest, contest_id)
 
 
 @blp.route("/contests/<int:contest_id>", methods=["PATCH"])
@@ -140,7 +111,6 @@ def get_contest(contest_id: int) -> Contest:
 @blp.arguments(s.ContestPatchSchema)
 @blp.response(200, s.ContestDetailOutSchema)
 def update_contest(data: dict[str, Any], contest_id: int) -> Contest:
-    _contest(contest_id)
     return contests.update_contest(contest_id, data)
 
 
@@ -148,7 +118,7 @@ def update_contest(data: dict[str, Any], contest_id: int) -> Contest:
 @admin
 @blp.response(200, s.AgendaOutSchema(many=True))
 def list_agendas(contest_id: int) -> list[Agenda]:
-    return _contest(contest_id).agendas
+    return fetch(Contest, contest_id).agendas
 
 
 @blp.route("/contests/<int:contest_id>/agendas", methods=["POST"])
@@ -156,7 +126,6 @@ def list_agendas(contest_id: int) -> list[Agenda]:
 @blp.arguments(s.AgendaInSchema)
 @blp.response(201, s.AgendaOutSchema)
 def create_agenda(data: dict[str, Any], contest_id: int) -> Agenda:
-    _contest(contest_id)
     return agendas.create_agenda(contest_id, data)
 
 
@@ -164,7 +133,7 @@ def create_agenda(data: dict[str, Any], contest_id: int) -> Agenda:
 @admin
 @blp.response(200, s.AgendaOutSchema)
 def get_agenda(agenda_id: int) -> Agenda:
-    return _agenda(agenda_id)
+    return fetch(Agenda, agenda_id)
 
 
 @blp.route("/agendas/<int:agenda_id>", methods=["PATCH"])
@@ -172,7 +141,6 @@ def get_agenda(agenda_id: int) -> Agenda:
 @blp.arguments(s.AgendaPatchSchema)
 @blp.response(200, s.AgendaOutSchema)
 def update_agenda(data: dict[str, Any], agenda_id: int) -> Agenda:
-    _agenda(agenda_id)
     return agendas.update_agenda(agenda_id, data)
 
 
@@ -183,7 +151,7 @@ def update_agenda(data: dict[str, Any], agenda_id: int) -> Agenda:
 @admin
 @blp.response(200, s.BoothOutSchema(many=True))
 def list_booths(election_id: int) -> list[Booth]:
-    return _election(election_id).booths
+    return fetch(Election, election_id).booths
 
 
 @blp.route("/elections/<int:election_id>/booths", methods=["POST"])
@@ -191,7 +159,6 @@ def list_booths(election_id: int) -> list[Booth]:
 @blp.arguments(s.BoothInSchema)
 @blp.response(201, s.BoothOutSchema)
 def create_booth(data: dict[str, Any], election_id: int) -> Booth:
-    _election(election_id)
     return booths.create_booth(election_id, data)
 
 
@@ -199,7 +166,7 @@ def create_booth(data: dict[str, Any], election_id: int) -> Booth:
 @admin
 @blp.response(200, s.BoothOutSchema)
 def get_booth(booth_id: int) -> Booth:
-    return _booth(booth_id)
+    return fetch(Booth, booth_id)
 
 
 @blp.route("/booths/<int:booth_id>", methods=["PATCH"])
@@ -207,5 +174,4 @@ def get_booth(booth_id: int) -> Booth:
 @blp.arguments(s.BoothPatchSchema)
 @blp.response(200, s.BoothOutSchema)
 def update_booth(data: dict[str, Any], booth_id: int) -> Booth:
-    _booth(booth_id)
     return booths.update_booth(booth_id, data)

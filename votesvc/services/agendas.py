@@ -55,6 +55,7 @@ def build_agenda(contest: Contest, data: Mapping[str, Any]) -> Agenda:
     require_title(agenda, "title")
     _set_proposers(agenda, organisations)
     agenda.contest = contest  # attached last: a half-built row is never flushed
+    db.session.add(agenda)
     db.session.flush()
     return agenda
 

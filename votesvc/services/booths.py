@@ -25,6 +25,7 @@ def build_booth(election: Election, data: Mapping[str, Any]) -> Booth:
     apply(booth, data)
     require_title(booth, "name")
     booth.election = election
+    db.session.add(booth)
     db.session.flush()
     return booth
 

@@ -80,6 +80,7 @@ def build_contest(election: Election, data: Mapping[str, Any]) -> Contest:
     apply(contest, values)
     _check(contest)
     contest.election = election  # attached last: a half-built row is never flushed
+    db.session.add(contest)
     db.session.flush()  # its id scopes the uniqueness checks of agendas added next
     return contest
 

@@ -1,0 +1,34 @@
+"""Assertions on the API's one error shape, shared by the API tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.test import TestResponse
+
+from votesvc.errors import MESSAGES
+
+
+def assert_error(
+    response: TestResponse,
+    status: int,
+    code: str,
+    fields: dict[str, Any] | None = None,
+    *,
+    language: str = "en",
+) -> dict[str, Any]:
+    """The response is exactly ``{"error": {"code", "message", "fields"}}`` with this status
+    and code; ``fields`` (when given) must match exactly. Returns the field details."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["code"] == code
+    template = MESSAGES[code][language]
+    head = template.split("{", 1)[0]
+    assert body["error"]["message"].startswith(head) and body["error"]["message"]
+    if fields is not None:
+        assert body["error"]["fields"] == fields
+    assert response.headers["X-Request-ID"]
+    return body["error"]["fields"]
