@@ -330,7 +330,7 @@ def test_error_codes_are_distinct():
     assert TokenSpent.code == "token_already_used"
 
 
-@pytest.mark.parametrize("module", ["votesvc.tokens", "votesvc.shortcodes"])
+@pytest.mark.parametrize("module", ["votesvc.tokens", "votesvc.shortcodes", "votesvc.sheets"])
 def test_security_helpers_do_not_import_the_web_stack(module):
     code = (
         f"import sys, {module}\n"

@@ -1,0 +1,319 @@
+"""Printable token sheets: one PDF per batch, eight tokens to an A4 page in a cut grid.
+
+Each card carries the signed token as a QR code (vector, so it prints sharp at any size), the
+short code to type when a scanner fails, the election and booth names, and a one-line
+instruction in Korean and English. A test token is marked as such on its card.
+
+Fonts. reportlab embeds TrueType fonts with ``glyf`` outlines only: OpenType/CFF files such as
+Noto Sans CJK (``.otf``, Debian's ``fonts-noto-cjk``) are refused. The package ships NAVER's
+Nanum Gothic (SIL Open Font License 1.1, ``votesvc/fonts/OFL.txt``), so a fresh ``pip install``
+prints Hangul with nothing else installed. No PyPI package offered a better fit: the Korean
+Noto packages hold CFF ``.otf`` files or a variable font whose default instance is Thin, and
+the packages that bundle Nanum pull in matplotlib. A font can be named explicitly (any TrueType
+file with Hangul); system paths are the fallback when the packaged file was stripped.
+
+A sheet is a stack of live bearer credentials: render it for an administrator, never store it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+from reportlab.lib.colors import black, white
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from votesvc.tokens import IssuedToken
+
+PACKAGED_FONT = Path(__file__).with_name("fonts") / "NanumGothic.ttf"
+FONT_CANDIDATES: tuple[Path, ...] = (
+    PACKAGED_FONT,
+    Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf"),
+    Path("/usr/share/fonts/truetype/nanum/NanumBarunGothic.ttf"),
+    Path("C:/Windows/Fonts/malgun.ttf"),
+)
+"""Where a Korean TrueType font is looked for when none is named, in this order."""
+
+INSTRUCTION_KO = "QR 코드를 스캔하거나 아래 코드를 입력해 투표하세요. 한 번만 쓸 수 있습니다."
+INSTRUCTION_EN = "Scan the QR code or type the code below to vote. It works only once."
+TEST_MARK = "시험용 TEST · 집계되지 않음 · not counted"
+
+CODE_FONT = "Courier-Bold"
+"""Monospaced, so the short code's groups line up with what people type; built into PDF."""
+
+COLUMNS, ROWS = 2, 4
+LEADING = 1.2
+"""Line height as a multiple of the font size."""
+QR_QUIET_MODULES = 4
+"""The quiet zone the QR standard asks for, kept inside the card's QR box."""
+
+
+class KoreanFontError(RuntimeError):
+    """No usable Korean TrueType font; the message says how to get one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle in points, origin at the card's lower-left corner."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def overlaps(self, other: Box) -> bool:
+        return (
+            self.x < other.x + other.width
+            and other.x < self.x + self.width
+            and self.y < other.y + other.height
+            and other.y < self.y + self.height
+        )
+
+    def inside(self, other: Box) -> bool:
+        return (
+            other.x <= self.x
+            and other.y <= self.y
+            and self.x + self.width <= other.x + other.width
+            and self.y + self.height <= other.y + other.height
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CardLayout:
+    """Where each element of a card goes; computed once from the page and grid."""
+
+    card: Box
+    election: Box
+    booth: Box
+    qr: Box
+    instructions: Box
+    test_mark: Box
+    code: Box
+
+    @classmethod
+    def for_page(cls, page: tuple[float, float] = A4) -> CardLayout:
+        width, height = page[0] / COLUMNS, page[1] / ROWS
+        pad, gap = 5 * mm, 2 * mm
+        inner = width - 2 * pad
+        code = Box(pad, pad, inner, 6 * mm)
+        booth = Box(pad, height - pad - 13 * mm, inner, 4 * mm)
+        election = Box(pad, booth.y + booth.height, inner, 9 * mm)
+        qr_bottom = code.y + code.height + gap / 2
+        qr_side = booth.y - gap / 2 - qr_bottom
+        qr = Box(pad - 2 * mm, qr_bottom, qr_side, qr_side)
+        text_x = qr.x + qr.width + gap
+        text_width = width - pad - text_x
+        test_mark = Box(text_x, qr.y + gap, text_width, 9 * mm)
+        instructions_y = test_mark.y + test_mark.height + gap
+        instructions = Box(text_x, instructions_y, text_width, booth.y - gap - instructions_y)
+        return cls(Box(0, 0, width, height), election, booth, qr, instructions, test_mark, code)
+
+    def parts(self) -> tuple[Box, ...]:
+        return (self.election, self.booth, self.qr, self.instructions, self.test_mark, self.code)
+
+
+def find_korean_font(
+    path: Path | str | None = None, candidates: Iterable[Path] = FONT_CANDIDATES
+) -> Path:
+    """The font to use: ``path`` if given (it must work), else the first candidate that exists."""
+    if path is not None:
+        return Path(path)
+    tried = list(candidates)
+    for candidate in tried:
+        if candidate.is_file():
+            return candidate
+    raise KoreanFontError(
+        "No Korean TrueType font found (looked in: "
+        + ", ".join(str(c) for c in tried)
+        + "). Pass font_path= a TrueType (.ttf) font with Hangul, or install one, e.g. "
+        "`apt-get install fonts-nanum` on Debian/Ubuntu. OpenType/CFF fonts (.otf, Noto CJK) "
+        "cannot be embedded by reportlab."
+    )
+
+
+def register_korean_font(path: Path | str | None = None) -> str:
+    """Registers the Korean font with reportlab and returns its name there.
+
+    The name is derived from the file's path, so registering twice is harmless and two fonts
+    never shadow each other in reportlab's global registry.
+    """
+    font_path = find_korean_font(path)
+    name = "votesvc-ko-" + hashlib.sha256(str(font_path.resolve()).encode()).hexdigest()[:12]
+    if name in pdfmetrics.getRegisteredFontNames():
+        return name
+    try:
+        font = TTFont(name, str(font_path))
+    except (OSError, TTFError) as error:
+        raise KoreanFontError(
+            f"{font_path} is not a TrueType font reportlab can embed ({error}); "
+            "use a .ttf with glyf outlines such as Nanum Gothic (`apt-get install fonts-nanum`)"
+        ) from error
+    if ord("가") not in font.face.charToGlyph:
+        raise KoreanFontError(f"{font_path} has no Hangul glyphs; use a Korean font")
+    pdfmetrics.registerFont(font)
+    return name
+
+
+def render_sheets(
+    tokens: Sequence[IssuedToken],
+    *,
+    election_name: str,
+    booth_name: str,
+    font_path: Path | str | None = None,
+    instruction_ko: str = INSTRUCTION_KO,
+    instruction_en: str = INSTRUCTION_EN,
+) -> bytes:
+    """The batch's PDF: ``COLUMNS`` × ``ROWS`` cards a page, dashed lines to cut along.
+
+    Output is byte-for-byte reproducible for the same input (reportlab's invariant mode), so a
+    reprint can be compared with the first print.
+    """
+    font = register_korean_font(font_path)
+    layout = CardLayout.for_page(A4)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
+    canvas.setTitle(f"{election_name} · {booth_name}")
+    per_page = COLUMNS * ROWS
+    for start in range(0, len(tokens), per_page):
+        _cut_lines(canvas, layout.card)
+        for slot, token in enumerate(tokens[start : start + per_page]):
+            column, row = slot % COLUMNS, slot // COLUMNS
+            canvas.saveState()
+            canvas.translate(column * layout.card.width, A4[1] - (row + 1) * layout.card.height)
+            _card(
+                canvas,
+                layout,
+                font,
+                token,
+                election_name,
+                booth_name,
+                (instruction_ko, instruction_en),
+            )
+            canvas.restoreState()
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def qr_for(signed: str) -> segno.QRCode:
+    """The QR code of a signed token: error level M at least (segno raises it when free)."""
+    return segno.make(signed, error="m", micro=False)
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy line breaking at spaces; a word wider than the line is broken between
+    characters (Korean names often have no spaces to break at)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if pdfmetrics.stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for ch in word:
+            if pdfmetrics.stringWidth(line + ch, font, size) > width and line:
+                lines.append(line)
+                line = ""
+            line += ch
+    return [*lines, line] if line else lines
+
+
+def fit(text: str, font: str, size: float, box: Box) -> tuple[list[str], float]:
+    """Lines and font size that fit ``box``: shrink to 60 % of ``size``, then cut with '…'."""
+    smallest = size * 0.6
+    while True:
+        lines = wrap(text, font, size, box.width)
+        room = max(1, int(box.height // (size * LEADING)))
+        if len(lines) <= room:
+            return lines, size
+        if size <= smallest:
+            kept = lines[:room]
+            last = kept[-1]
+            while last and pdfmetrics.stringWidth(last + "…", font, size) > box.width:
+                last = last[:-1]
+            return [*kept[:-1], last + "…"], size
+        size = max(smallest, size - 0.5)
+
+
+def _card(
+    canvas: Canvas,
+    layout: CardLayout,
+    font: str,
+    token: IssuedToken,
+    election_name: str,
+    booth_name: str,
+    instructions: tuple[str, str],
+) -> None:
+    _text(canvas, election_name, font, 11, layout.election)
+    _text(canvas, booth_name, font, 8.5, layout.booth)
+    _qr(canvas, qr_for(token.signed), layout.qr)
+    box = layout.instructions
+    for text, size in zip(instructions, (8.5, 8), strict=True):
+        used = _text(canvas, text, font, size, box)
+        box = Box(box.x, box.y, box.width, box.height - used - 2 * mm)
+    if token.claims.test:
+        mark = layout.test_mark
+        canvas.setLineWidth(1)
+        canvas.rect(mark.x, mark.y, mark.width, mark.height, stroke=1, fill=0)
+        inset = Box(mark.x + 1 * mm, mark.y, mark.width - 2 * mm, mark.height - 1 * mm)
+        _text(canvas, TEST_MARK, font, 9, inset)
+    code = layout.code
+    canvas.setFont(CODE_FONT, 14)
+    canvas.drawCentredString(code.x + code.width / 2, code.y + 1.5 * mm, token.short_code)
+
+
+def _text(canvas: Canvas, text: str, font: str, size: float, box: Box) -> float:
+    """Top-aligned lines fitted into ``box``; returns the height they take."""
+    lines, size = fit(text, font, size, box)
+    canvas.setFont(font, size)
+    top = box.y + box.height
+    for number, line in enumerate(lines, start=1):
+        canvas.drawString(box.x, top - size - (number - 1) * size * LEADING, line)
+    return len(lines) * size * LEADING
+
+
+def _qr(canvas: Canvas, qr: segno.QRCode, box: Box) -> None:
+    """Dark modules as filled rectangles, one per horizontal run, on a white quiet zone."""
+    modules = len(qr.matrix)
+    unit = box.width / (modules + 2 * QR_QUIET_MODULES)
+    canvas.setFillColor(white)
+    canvas.rect(box.x, box.y, box.width, box.height, stroke=0, fill=1)
+    canvas.setFillColor(black)
+    origin_x = box.x + QR_QUIET_MODULES * unit
+    top = box.y + box.height - QR_QUIET_MODULES * unit
+    for r, row in enumerate(qr.matrix):
+        c = 0
+        while c < modules:
+            if not row[c]:
+                c += 1
+                continue
+            run = c
+            while run < modules and row[run]:
+                run += 1
+            canvas.rect(
+                origin_x + c * unit, top - (r + 1) * unit, (run - c) * unit, unit, stroke=0, fill=1
+            )
+            c = run
+
+
+def _cut_lines(canvas: Canvas, card: Box) -> None:
+    canvas.saveState()
+    canvas.setDash(3, 3)
+    canvas.setLineWidth(0.3)
+    canvas.setStrokeGray(0.6)
+    for column in range(1, COLUMNS):
+        canvas.line(column * card.width, 0, column * card.width, A4[1])
+    for row in range(1, ROWS):
+        canvas.line(0, row * card.height, A4[0], row * card.height)
+    canvas.restoreState()
