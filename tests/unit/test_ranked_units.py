@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from votesvc.tally.ranked.counting import count_ranked
 from votesvc.tally.ranked.engine import count, threshold_units
 from votesvc.tally.ranked.pyrankvote_rules import count_pyrankvote, reduce_ranking
 from votesvc.tally.ranked.rules import (
@@ -212,3 +213,15 @@ def test_pyrankvote_outcome_records_its_rule_set() -> None:
     assert outcome.rounds[0].threshold == Decimal(4)
     block = count_pyrankvote(contest(rules, ("A B", 3), ("C", 2)), "block")
     assert block.rule == "block" and set(block.winners) == {"A", "B"}
+
+
+def test_rule_set_selects_the_implementation() -> None:
+    rules = RankedRules(tiebreak=TieBreakRule("candidate_order", order=("A", "B", "C", "D")))
+    election = contest(rules, ("A", 4), ("B C", 3), ("C", 2))
+    assert count_ranked(election).rule_set == "rctab"
+    assert count_ranked(election, "pyrankvote").rule_set == "pyrankvote"
+    assert count_ranked(election, "pyrankvote", rule="irv").winners == ("A",)
+    with pytest.raises(RulesError, match="rule set"):
+        count_ranked(election, "meek")
+    with pytest.raises(RulesError, match="counts 'irv'"):
+        count_ranked(election, rule="block")

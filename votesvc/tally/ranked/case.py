@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +22,10 @@ from votesvc.tally.ranked.rules import (
     RankedContest,
     RankedGroup,
     RankedRules,
+    Ranking,
     Threshold,
     TieBreakRule,
+    groups_from_counts,
 )
 
 _NUMBER = "\x00number:"
@@ -177,6 +180,20 @@ def dumps_exact(data: Any) -> str:
         return value
 
     return _NUMBER_TOKEN.sub(r"\1", json.dumps(mark(data), ensure_ascii=False))
+
+
+def groups_from_lines(lines: Iterable[str]) -> tuple[RankedGroup, ...]:
+    """Ballots given one per line as a JSON ranking (``[["A"], [], ["B", "C"]]``), aggregated.
+
+    Identical lines are counted before any is parsed, so a million ballots cost a million
+    hash lookups and a few thousand JSON parses; rankings written differently but equal
+    (spacing) are merged after parsing. Blank lines are skipped.
+    """
+    merged: Counter[Ranking] = Counter()
+    for line, n in Counter(lines).items():
+        if line.strip():
+            merged[tuple(tuple(rank) for rank in json.loads(line))] += n
+    return groups_from_counts(merged)
 
 
 def count_case_file(

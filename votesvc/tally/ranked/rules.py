@@ -139,4 +139,9 @@ def aggregate(rankings: Iterable[Ranking]) -> tuple[RankedGroup, ...]:
     city's million ballots are a few thousand groups. Groups come most common first, ties in
     first-seen order, so the result does not depend on hash seeds.
     """
-    return tuple(RankedGroup(r, n) for r, n in Counter(rankings).most_common())
+    return groups_from_counts(Counter(rankings))
+
+
+def groups_from_counts(counts: Counter[Ranking]) -> tuple[RankedGroup, ...]:
+    """Counted rankings as groups, most common first (ties in first-counted order)."""
+    return tuple(RankedGroup(r, n) for r, n in counts.most_common())
