@@ -125,6 +125,8 @@ def find_korean_font(
 ) -> Path:
     """The font to use: ``path`` if given (it must work), else the first candidate that exists."""
     if path is not None:
+        if not Path(path).is_file():
+            raise KoreanFontError(f"font file {path} not found")
         return Path(path)
     tried = list(candidates)
     for candidate in tried:
@@ -176,6 +178,8 @@ def render_sheets(
     Output is byte-for-byte reproducible for the same input (reportlab's invariant mode), so a
     reprint can be compared with the first print.
     """
+    if not tokens:
+        raise ValueError("a sheet needs at least one token")
     font = register_korean_font(font_path)
     layout = CardLayout.for_page(A4)
     buffer = io.BytesIO()

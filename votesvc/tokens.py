@@ -212,7 +212,7 @@ def admit(
         raise TokenVoid("this token was voided")
     if claimed_test is not None and claimed_test != (found.status == TokenStatus.TEST):
         raise TokenTestFlagMismatch("the token's test flag disagrees with its record")
-    return found.status
+    return TokenStatus(found.status)
 
 
 class TokenIssuer:

@@ -126,6 +126,13 @@ def test_fitted_text_stays_in_its_box(text):
 def test_missing_font_says_how_to_get_one(tmp_path):
     with pytest.raises(KoreanFontError, match="apt-get install fonts-nanum"):
         find_korean_font(candidates=[tmp_path / "none.ttf"])
+    with pytest.raises(KoreanFontError, match=r"none\.ttf not found"):
+        register_korean_font(tmp_path / "none.ttf")
+
+
+def test_an_empty_batch_is_refused():
+    with pytest.raises(ValueError, match="at least one token"):
+        render_sheets([], election_name="e", booth_name="b")
 
 
 def test_packaged_font_is_found_first():
