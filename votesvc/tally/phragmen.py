@@ -1,0 +1,149 @@
+"""Sequential Phragmén, exactly as pabutools' ``sequential_phragmen``, and an exhaustive variant.
+
+Every voter carries a load, starting at 0. Funding agenda ``a`` spreads its cost over its
+supporters so that they all end with the same load, ``(their loads + cost) / supporters``; each
+round funds the agenda for which that load is lowest (ties in the tie-break order). As in
+pabutools, ``phragmen`` stops as soon as one of the lowest-load agendas does not fit the budget
+(agendas dearer than the whole budget are left out from the start);
+``phragmen-exhaustive`` instead drops agendas that no longer fit and goes on. An agenda nobody
+supports has an infinite load, so it comes last. Supporters are the voters who list an agenda
+(pabutools accepts approval ballots only; here any ballot's listed agendas count as approved).
+
+How it is fast and exact: a load never decreases, so an agenda's load only rises from round to
+round and a stale value is a lower bound. A priority queue keyed by those bounds recomputes
+only the agendas that reach the top, and a value is trusted only once recomputed in the
+current round (a "lazy" greedy). Recomputing needs the sum of the supporters' loads: voters
+are bits of Python integers, one bitmask per agenda, and voters with equal loads share a class
+bitmask, so the sum is ``sum(load * popcount(supporters & class))``, in exact ``Fraction``s.
+"""
+
+from __future__ import annotations
+
+import heapq
+from fractions import Fraction
+
+from votesvc.tally.model import Contest, Profile
+from votesvc.tally.outcome import Outcome, Round, Tie
+from votesvc.tally.ties import TieBreak
+
+INFINITE = float("inf")
+
+Load = Fraction | float
+"""An exact load, or ``INFINITE`` for an agenda nobody supports."""
+
+
+def supporter_masks(contest: Contest, profile: Profile) -> dict[str, int]:
+    """One bitmask per agenda: bit ``v`` is set if voter ``v`` lists it.
+
+    Voters are numbered group by group, so a group of ``n`` identical ballots is ``n``
+    consecutive bits.
+    """
+    size = (profile.voters + 7) // 8
+    arrays = {a.id: bytearray(size) for a in contest.agendas}
+    start = 0
+    for group in profile.groups:
+        if group.count == 1:  # most groups: one byte, one bit
+            byte, bit = start >> 3, 1 << (start & 7)
+            for agenda_id in group.choices:
+                arrays[agenda_id][byte] |= bit
+        else:
+            for agenda_id in group.choices:
+                array = arrays[agenda_id]
+                for voter in range(start, start + group.count):
+                    array[voter >> 3] |= 1 << (voter & 7)
+        start += group.count
+    return {k: int.from_bytes(v, "little") for k, v in arrays.items()}
+
+
+def phragmen(
+    contest: Contest,
+    profile: Profile,
+    *,
+    tie_break: TieBreak,
+    exhaustive: bool = False,
+    rule: str | None = None,
+) -> Outcome:
+    """Count ``contest`` with sequential Phragmén (``exhaustive``: skip what does not fit)."""
+    masks = supporter_masks(contest, profile)
+    counts = {k: m.bit_count() for k, m in masks.items()}
+    ranks = tie_break.ranks(contest, profile)
+    cost = {a.id: a.cost for a in contest.agendas}
+    classes: list[tuple[Fraction, int]] = []
+    """(load, voters carrying it) for every load above 0."""
+
+    def load_if_funded(agenda_id: str) -> Load:
+        if counts[agenda_id] == 0:
+            return INFINITE
+        mask = masks[agenda_id]
+        carried = sum((load * (mask & voters).bit_count() for load, voters in classes), Fraction(0))
+        return (carried + cost[agenda_id]) / counts[agenda_id]
+
+    queue = [
+        (load_if_funded(a.id), ranks[a.id], a.id)
+        for a in contest.agendas
+        if a.cost <= contest.budget
+    ]
+    heapq.heapify(queue)
+    remaining = contest.budget
+    selected: list[str] = []
+    rounds: list[Round] = []
+    ties: list[Tie] = []
+
+    def drop_misfit(agenda_id: str) -> bool:
+        if exhaustive and cost[agenda_id] > remaining:
+            rounds.append(Round(len(rounds) + 1, "skip", agenda_id, {"reason": "does not fit"}))
+            return True
+        return False
+
+    while queue:
+        bound, rank, agenda_id = heapq.heappop(queue)
+        if drop_misfit(agenda_id):
+            continue
+        value = load_if_funded(agenda_id)
+        if value != bound:
+            heapq.heappush(queue, (value, rank, agenda_id))
+            continue
+        tied = [(rank, agenda_id)]
+        later = []
+        while queue and queue[0][0] == value:
+            _, other_rank, other = heapq.heappop(queue)
+            if drop_misfit(other):
+                continue
+            other_value = load_if_funded(other)
+            if other_value == value:
+                tied.append((other_rank, other))
+            else:
+                later.append((other_value, other_rank, other))
+        tied.sort()
+        number = len(rounds) + 1
+        details = {"load": str(value), "supporters": counts[tied[0][1]]}
+        misfits = [a for _, a in tied if cost[a] > remaining]
+        if misfits:
+            details["reason"] = f"{', '.join(misfits)} does not fit"
+            rounds.append(Round(number, "stop", misfits[0], details))
+            break
+        chosen = tied[0][1]
+        if len(tied) > 1:
+            ties.append(Tie(number, tuple(a for _, a in tied), chosen, str(tie_break)))
+        remaining -= cost[chosen]
+        selected.append(chosen)
+        rounds.append(Round(number, "select", chosen, {**details, "left": str(remaining)}))
+        if value != INFINITE:
+            funded = masks[chosen]
+            kept = [(load, voters & ~funded) for load, voters in classes]
+            classes[:] = [(load, voters) for load, voters in kept if voters]
+            classes.append((Fraction(value), funded))
+        for entry in later:
+            heapq.heappush(queue, entry)
+        for other_rank, other in tied[1:]:
+            heapq.heappush(queue, (value, other_rank, other))
+    return Outcome(
+        rule=rule or ("phragmen-exhaustive" if exhaustive else "phragmen"),
+        selected=tuple(selected),
+        total_cost=contest.budget - remaining,
+        budget=contest.budget,
+        support={k: Fraction(v) for k, v in counts.items()},
+        rounds=tuple(rounds),
+        ties=tuple(ties),
+        options={"tie_break": str(tie_break)},
+    )
