@@ -8,21 +8,22 @@ Why this alphabet. Crockford's base32 (``0-9`` and ``A-Z`` without ``I L O U``):
 character, so the 80-bit token id is 16 characters plus one check character, printed
 ``XXXX-XXXX-XXXX-XXXX-C``. Digits only would spare Korean phone users the 한/영 switch, but the
 same 80 bits take 25 digits (26 with the check): half again as many keystrokes, and every one a
-chance for a typo or a lost place. Uppercase Latin with digits is what Korean users already type
-for Wi-Fi passwords and parcel numbers; lowercase is accepted. The letters people confuse are
-folded on input (``O`` to ``0``; ``I`` and ``L`` to ``1``) and ``U`` is never issued.
+chance for a typo or a lost place. Latin letters are one 한/영 key away on every Korean phone
+keyboard, and nothing here needs the shift key: lowercase is accepted. The letters people
+confuse are folded on input (``O`` to ``0``; ``I`` and ``L`` to ``1``) and ``U`` is never issued.
 
-Forgetting to switch the phone keyboard to Latin is the commonest slip, so the normaliser also
+Typing with the phone keyboard still in Hangul mode is an easy slip, so the normaliser also
 reads Hangul typed on the standard two-set (두벌식) layout back into the keys pressed: ``ㄱ`` is
 the ``R`` key, and IME-composed syllables are taken apart (``간`` is ``R K S``).
 
 Why this check character. It is Damm's algorithm over the field GF(32) (x^5 + x^2 + 1): the
 running check is ``c <- 2·c + symbol`` with field arithmetic, and a code is valid when it ends at
-zero. Because ``y -> 2·c + y`` is a bijection, any single changed character changes the result;
-because ``(2·c + x)·2 + y = (2·c + y)·2 + x`` only when ``x = y``, any swap of two adjacent
-different characters does too (the check character included). Crockford's own mod-37 check needs
-five extra symbols, and Luhn mod N misses one transposition pair; the tests prove both error
-classes exhaustively.
+zero. Because ``y -> 2·c + y`` is a bijection, a changed character changes the running value;
+because ``(2·c + x)·2 + y = (2·c + y)·2 + x`` only when ``x = y``, so does a swap of two adjacent
+different characters (the check character included); and as every later step ``c -> 2·c + s``
+is a bijection too, a difference never heals, so the code no longer ends at zero. Crockford's
+own mod-37 check needs five extra symbols, and Luhn mod N misses one transposition pair; the
+tests prove both error classes exhaustively.
 
 Entropy: the check character and the grouping add none; a short code holds exactly the token
 id's bits (80 for :data:`votesvc.tokens.TOKEN_ID_BYTES` = 10). It is a bearer secret, like the
@@ -37,7 +38,7 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32 symbols, in value order."""
 
 GROUP = 4
-"""Characters per printed group; four is what people read and type in one glance."""
+"""Characters per printed group, as on payment cards."""
 
 _VALUE = {symbol: value for value, symbol in enumerate(ALPHABET)}
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})

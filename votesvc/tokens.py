@@ -36,8 +36,9 @@ flipping the flag breaks the signature. The server refuses a token whose flag di
 record (:class:`TokenTestFlagMismatch`).
 
 **Storage.** The server keeps ``hash_token_id(id, key)``, an HMAC, never the id: a leaked table
-cannot be turned into votable tokens, and a keyed hash, unlike plain SHA-256, cannot be checked
-against guesses without the key. The key must outlive signing-key rotation.
+cannot be turned into votable tokens. The 80 random bits already defeat guessing a plain hash;
+the key adds that a table dump alone cannot even confirm that a photographed sheet's id is in
+it. The key must outlive signing-key rotation, or stored ids could no longer be found.
 """
 
 from __future__ import annotations
