@@ -10,7 +10,11 @@ import pytest
 
 from votesvc.tally.ranked.counting import count_ranked
 from votesvc.tally.ranked.engine import count, threshold_units
-from votesvc.tally.ranked.pyrankvote_rules import count_pyrankvote, reduce_ranking
+from votesvc.tally.ranked.pyrankvote_rules import (
+    PyrankvoteError,
+    count_pyrankvote,
+    reduce_ranking,
+)
 from votesvc.tally.ranked.rules import (
     RankedContest,
     RankedGroup,
@@ -225,3 +229,11 @@ def test_rule_set_selects_the_implementation() -> None:
         count_ranked(election, "meek")
     with pytest.raises(RulesError, match="counts 'irv'"):
         count_ranked(election, rule="block")
+
+
+def test_pyrankvote_illegal_state_becomes_a_domain_error() -> None:
+    """More seats than pyrankvote can fill, with a candidate nobody votes for."""
+    stuck = contest(RankedRules(method="stv", seats=3), ("A", 5), names="A B")
+    with pytest.raises(PyrankvoteError, match="Illegal state"):
+        count_pyrankvote(stuck)
+    assert count(stuck).winners == ("A", "B")

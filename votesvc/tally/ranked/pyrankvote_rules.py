@@ -56,6 +56,10 @@ _RCTAB_EQUIVALENT = {
 preferential block voting)."""
 
 
+class PyrankvoteError(RulesError):
+    """pyrankvote gave up on a contest (its ``RuntimeError('Illegal state')``)."""
+
+
 def default_rule(method: str) -> str:
     """The pyrankvote rule nearest to RCTab ``method``."""
     try:
@@ -116,6 +120,8 @@ def count_pyrankvote(
             result = pyrankvote.preferential_block_voting(
                 list(candidates.values()), ballots, number_of_seats=seats
             )
+    except RuntimeError as error:
+        raise PyrankvoteError(f"pyrankvote cannot count this contest: {error}") from error
     finally:
         random.setstate(state)
     rounds, winners = _rounds(result, len(ballots), rule, seats)
