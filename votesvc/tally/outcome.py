@@ -111,3 +111,36 @@ class Outcome:
             ties=tuple(Tie.from_dict(t) for t in data["ties"]),
             options=dict(data["options"]),
         )
+
+    def to_text(self, names: Mapping[str, str] | None = None) -> str:
+        """A readable report: the funded agendas, then one line per round, then the ties.
+
+        ``names`` maps agenda ids to titles where the caller has them (a file, a contest).
+        """
+        names = names or {}
+        options = ", ".join(f"{k}={v}" for k, v in self.options.items())
+        lines = [
+            f"{self.rule}" + (f" ({options})" if options else ""),
+            f"budget {self.budget}, spent {self.total_cost}, left {self.budget - self.total_cost}",
+            f"funded ({len(self.selected)}): {', '.join(self.selected) or '(none)'}",
+            "",
+        ]
+        rows = [("round", "action", "agenda", "details")]
+        for r in self.rounds:
+            details = "  ".join(f"{k}={v}" for k, v in r.details.items())
+            title = names.get(r.agenda or "", "")
+            agenda = f"{r.agenda} {title[:40]}".rstrip() if r.agenda else "-"
+            rows.append((str(r.number), r.action, agenda, details))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            lines.append(
+                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+                + "  "
+                + row[3]
+            )
+        for tie in self.ties:
+            lines.append(
+                f"tie in round {tie.round} between {', '.join(tie.candidates)}: "
+                f"{tie.chosen} by the {tie.method} order"
+            )
+        return "\n".join(line.rstrip() for line in lines)
