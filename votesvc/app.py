@@ -21,7 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
-def _settings_module() -> ModuleType:
+def settings_module() -> ModuleType:
     """The project's ``config.py``, which lives beside ``wsgi.py`` rather than in the package
     (Flask's "configuration outside the package" layout); loaded once by path."""
     name = "votesvc_config"
@@ -53,8 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    settings = _settings_module().load(Path(app.instance_path), os.environ, overrides)
+    settings = settings_module().load(Path(app.instance_path), os.environ, overrides)
     app.config.update(settings)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Korean stays readable
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

@@ -1,17 +1,150 @@
-"""The ``votesvc`` console script: Flask's commands (run, db, ...) plus votesvc's own."""
+"""The ``votesvc`` console script: Flask's commands (run, db, ...) plus votesvc's own.
+
+The commands only read arguments, call services and print; a refused use case prints its
+domain error (code, message and field details) and exits with status 1.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
-from flask.cli import FlaskGroup
+import flask_migrate
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from votesvc import create_app
+from votesvc.app import settings_module
+from votesvc.demo import load_demo
+from votesvc.errors import describe
+from votesvc.extensions import db
+from votesvc.models import ApiKey
+from votesvc.services import api_keys, importing
+from votesvc.services.errors import DomainError
 from votesvc.tally_cli import tally_command
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+def _create_app() -> Flask:
+    try:
+        return create_app()
+    except settings_module().ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
 def main() -> None:
     """votesvc: participatory-budgeting voting service."""
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Print a refused use case as the API would describe it, and exit with status 1."""
+    try:
+        yield
+    except DomainError as error:
+        raise click.ClickException(f"{error.code}: {describe(error)}") from error
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[importing.Progress]:
+    """A progress bar on stderr fed with (done, total) by a long import."""
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+        shown = 0
+
+        def report(done: int, total: int) -> None:
+            nonlocal shown
+            bar.length = total
+            bar.update(done - shown)
+            shown = done
+
+        yield report
+
+
+def _print_key(plain: str, scope: int | None) -> None:
+    where = f"election {scope}" if scope is not None else "all elections"
+    click.echo(f"Admin API key for {where} (shown once, keep it safe):")
+    click.echo(f"  {plain}")
+    click.echo(f"Use it as: Authorization: Bearer {plain}")
+
+
+@main.command("create-admin-key")
+@click.option("--election", "election_id", type=int, help="Limit the key to this election.")
+@click.option("--label", default="", help="A note saying who holds the key.")
+@with_appcontext
+def create_admin_key(election_id: int | None, label: str) -> None:
+    """Create an admin API key and print it (it is stored hashed and cannot be shown again)."""
+    with _refusals():
+        _, plain = api_keys.create_api_key(election_id, label)
+    _print_key(plain, election_id)
+
+
+@main.command("load-demo")
+@with_appcontext
+def load_demo_command() -> None:
+    """Load the demo election (once: running it again changes nothing)."""
+    with _refusals(), _progress("importing the demo election") as progress:
+        election, created = load_demo(progress=progress)
+    state = "loaded" if created else "already there"
+    click.echo(f"Demo election {election.id} ({election.slug}) {state}.")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--election", "election_id", type=int, help="Target election of a .pb contest.")
+@click.option("--code", help="Code of the contest a .pb file creates.")
+@click.option("--rule", help="Counting rule of a .pb contest (default: the file's, or greedy).")
+@with_appcontext
+def import_command(file: Path, election_id: int | None, code: str | None, rule: str | None) -> None:
+    """Import an election (.json document) or add a contest to a draft election (.pb file)."""
+    text = file.read_text(encoding="utf-8-sig")
+    with _refusals(), _progress(f"importing {file.name}") as progress:
+        if file.suffix.lower() == ".json":
+            try:
+                raw = json.loads(text)
+            except json.JSONDecodeError as error:
+                raise click.ClickException(f"{file} is not valid JSON: {error}") from error
+            election = importing.import_election(importing.parse_election_document(raw), progress)
+            summary = f"Election {election.id} ({election.slug}) imported."
+        elif file.suffix.lower() == ".pb":
+            if election_id is None:
+                raise click.UsageError("a .pb file adds a contest: give --election ID")
+            contest, notes = importing.import_pb_contest(election_id, text, code, rule, progress)
+            summary = "\n".join(
+                [f"Contest {contest.id} ({contest.code}) added to election {election_id}."]
+                + [f"note: {note}" for note in notes]
+            )
+        else:
+            raise click.UsageError("FILE must be an election .json document or a pabulib .pb file")
+    click.echo(summary)
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare everything, print the URL, do not serve.")
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Create the database, load the demo election, print an admin key, then serve."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    flask_migrate.upgrade()
+    with _refusals():
+        election, created = load_demo()
+        if db.session.query(ApiKey.id).first() is None:
+            _, plain = api_keys.create_api_key(label="demo")
+            _print_key(plain, None)
+    click.echo(
+        f"Demo election: {election.name_ko} / {election.name_en} "
+        f"({'loaded' if created else 'already loaded'})."
+    )
+    url = f"http://{host}:{port}"
+    click.echo(f"votesvc demo: {url}/api/v1/elections  (API document: {url}/api/v1/openapi.json)")
+    if not no_serve:
+        run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
 main.add_command(tally_command)

@@ -9,6 +9,7 @@ are logged with the request id that the response carries in ``X-Request-ID``.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -132,9 +133,16 @@ def language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="en")
 
 
-def message(code: str, params: Mapping[str, Any] | None = None) -> str:
+def message(code: str, params: Mapping[str, Any] | None = None, lang: str | None = None) -> str:
+    """The catalogue's text for ``code`` in ``lang`` (default: the request's language)."""
     texts = MESSAGES.get(code) or MESSAGES["bad_request"]
-    return texts[language()].format(**(params or {}))
+    return texts[lang or language()].format(**(params or {}))
+
+
+def describe(error: DomainError, lang: str = "en") -> str:
+    """A domain error as one line of text, for the CLI: message, then the field details."""
+    text = message(error.code, error.params, lang)
+    return f"{text} {json.dumps(error.fields, ensure_ascii=False)}" if error.fields else text
 
 
 def error_response(

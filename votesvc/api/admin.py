@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import g, request
 from flask_smorest import Blueprint
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
@@ -16,6 +16,7 @@ from votesvc.models import Agenda, Booth, Contest, Election, Phase
 from votesvc.schemas import resources as s
 from votesvc.services import agendas, booths, contests, elections, importing
 from votesvc.services.common import fetch
+from votesvc.services.errors import Invalid
 
 blp = Blueprint(
     "admin",
@@ -25,6 +26,14 @@ blp = Blueprint(
 )
 blp.before_request(guard_admin_request)
 admin = blp.doc(security=BEARER_AUTH)
+
+
+def _body_text() -> str:
+    """The request body as UTF-8 text (a byte-order mark is dropped)."""
+    try:
+        return request.get_data().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Invalid("invalid_pb_file", reason="the file is not UTF-8 text.") from error
 
 
 # --- elections ----------------------------------------------------------------------------
@@ -97,6 +106,25 @@ def list_contests(election_id: int) -> list[Contest]:
 @blp.response(201, s.ContestDetailOutSchema)
 def create_contest(data: dict[str, Any], election_id: int) -> Contest:
     return contests.create_contest(election_id, data)
+
+
+@blp.route("/elections/<int:election_id>/contests/import-pb", methods=["POST"])
+@admin
+@blp.arguments(s.PbImportQuerySchema, location="query")
+@blp.doc(
+    requestBody={
+        "required": True,
+        "description": "A pabulib .pb file (UTF-8).",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+)
+@blp.response(201, s.PbImportOutSchema)
+def import_pb_contest(query: dict[str, Any], election_id: int) -> dict[str, Any]:
+    """Add a contest (agendas, budget, ballot type, limits) from a pabulib file's text."""
+    contest, notes = importing.import_pb_contest(
+        election_id, _body_text(), query.get("code"), query.get("rule")
+    )
+    return {"contest": contest, "notes": notes}
 
 
 @blp.route("/contests/<int:contest_id>", methods=["GET"])

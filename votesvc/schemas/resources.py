@@ -148,8 +148,11 @@ class ElectionDocumentSchema(ElectionInSchema):
 
 
 class PbImportQuerySchema(Schema):
-    code = code()
-    rule = fields.String(validate=validate.OneOf([*ALLOCATION_RULES, *RANKED_RULES]))
+    code = code(metadata={"description": "The new contest's code (default: the next C<n>)."})
+    rule = fields.String(
+        validate=validate.OneOf([*ALLOCATION_RULES, *RANKED_RULES]),
+        metadata={"description": "Counting rule (default: the file's META rule, else greedy)."},
+    )
 
 
 # --- output -------------------------------------------------------------------------------
@@ -237,3 +240,10 @@ class ElectionOutSchema(Schema):
 class ElectionDetailOutSchema(ElectionOutSchema):
     contests = fields.List(fields.Nested(ContestDetailOutSchema))
     booths = fields.List(fields.Nested(BoothOutSchema))
+
+
+class PbImportOutSchema(Schema):
+    contest = fields.Nested(ContestDetailOutSchema)
+    notes = fields.List(
+        fields.String(), metadata={"description": "What was repaired in or left out of the file."}
+    )

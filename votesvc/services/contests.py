@@ -26,7 +26,7 @@ from votesvc.tally.model import BallotType
 
 _ONLY_FOR = {
     "points_total": (BallotType.CUMULATIVE,),
-    "max_points_per_agenda": (BallotType.CUMULATIVE,),
+    "max_points_per_agenda": (BallotType.CUMULATIVE, BallotType.SCORING),
     "max_ranks": (BallotType.ORDINAL,),
     "max_selections": (BallotType.APPROVAL, BallotType.CUMULATIVE),
     "knapsack_cap": (BallotType.APPROVAL, BallotType.CUMULATIVE),

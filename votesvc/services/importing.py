@@ -1,35 +1,46 @@
-"""Imports: a whole election from one JSON document, in one all-or-nothing transaction.
+"""Imports, each in one all-or-nothing transaction: a whole election from one JSON document
+(the demo election is such a document too), or one contest from a pabulib ``.pb`` file.
 
-The demo election is such a document too, so files, the API and the demo share this path.
+A ``.pb`` file is turned into the same contest document a JSON import holds and checked by the
+same schema, so both paths keep the same rules (whole-unit costs up to 2**53, titles, limits).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from fractions import Fraction
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
-from votesvc.models import Election, Phase
-from votesvc.schemas.resources import ElectionDocumentSchema
+from votesvc.models import Contest, Election, Phase
+from votesvc.schemas.resources import ContestDocumentSchema, ElectionDocumentSchema
 from votesvc.services.agendas import build_agenda, upsert_organisation
 from votesvc.services.booths import build_booth
+from votesvc.services.common import fetch
 from votesvc.services.contests import build_contest
 from votesvc.services.elections import apply_transition, build_election
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.services.transaction import unit_of_work
+from votesvc.tally.catalog import accepts
+from votesvc.tally.model import BallotType
+from votesvc.tally.pabulib import PbFile, PbFormatError, read_pb
 
 Progress = Callable[[int, int], None]
 """Called with (items done, items in all) as an import goes; the CLI draws a bar with it."""
 
 
-def parse_election_document(raw: Any) -> dict[str, Any]:
-    """Check a decoded JSON document against the import schema (a 422 with every problem)."""
+def _load(schema: Schema, raw: Any) -> dict[str, Any]:
     try:
-        return ElectionDocumentSchema().load(raw)
+        return schema.load(raw)
     except ValidationError as error:
         raise Invalid(fields=error.normalized_messages()) from error
+
+
+def parse_election_document(raw: Any) -> dict[str, Any]:
+    """Check a decoded JSON document against the import schema (a 422 with every problem)."""
+    return _load(ElectionDocumentSchema(), raw)
 
 
 @contextmanager
@@ -43,6 +54,37 @@ def _at(*path: str | int) -> Iterator[None]:
         raise
 
 
+def _build_contest_with_agendas(
+    election: Election,
+    values: Mapping[str, Any],
+    at: tuple[str | int, ...],
+    step: Callable[[], None],
+) -> Contest:
+    values = dict(values)
+    agendas = values.pop("agendas")
+    with _at(*at):
+        contest = build_contest(election, values)
+    step()
+    for position, agenda_values in enumerate(agendas):
+        with _at(*at, "agendas", position):
+            build_agenda(contest, agenda_values)
+        step()
+    return contest
+
+
+def _stepper(total: int, progress: Progress | None) -> Callable[[], None]:
+    """A function to call once per item created; it reports (done, total) to ``progress``."""
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    return step
+
+
 def _size(document: Mapping[str, Any]) -> int:
     return (
         1
@@ -53,14 +95,7 @@ def _size(document: Mapping[str, Any]) -> int:
 
 def import_election(document: Mapping[str, Any], progress: Progress | None = None) -> Election:
     """Create the election in ``document`` (already parsed) with everything in it, or nothing."""
-    total, done = _size(document), 0
-
-    def step() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total)
-
+    step = _stepper(_size(document), progress)
     values = dict(document)
     contests = values.pop("contests")
     booths = values.pop("booths")
@@ -71,15 +106,7 @@ def import_election(document: Mapping[str, Any], progress: Progress | None = Non
         election = build_election(values)
         step()
         for index, contest_values in enumerate(contests):
-            contest_values = dict(contest_values)
-            agendas = contest_values.pop("agendas")
-            with _at("contests", index):
-                contest = build_contest(election, contest_values)
-            step()
-            for position, agenda_values in enumerate(agendas):
-                with _at("contests", index, "agendas", position):
-                    build_agenda(contest, agenda_values)
-                step()
+            _build_contest_with_agendas(election, contest_values, ("contests", index), step)
         for index, booth_values in enumerate(booths):
             with _at("booths", index):
                 build_booth(election, booth_values)
@@ -87,3 +114,115 @@ def import_election(document: Mapping[str, Any], progress: Progress | None = Non
         if target is not Phase.DRAFT:
             apply_transition(election, target)
     return election
+
+
+# --- pabulib ----------------------------------------------------------------------------------
+
+DEFAULT_PB_RULE = "greedy"
+PB_CONTEXT = (
+    "country",
+    "unit",
+    "subunit",
+    "district",
+    "instance",
+    "currency",
+    "date_begin",
+    "date_end",
+)
+"""META keys worth keeping, as text, in the imported contest's description."""
+
+
+def _whole(amount: Fraction, what: str) -> int:
+    if amount.denominator != 1:
+        raise Invalid("invalid_pb_file", reason=f"{what} {float(amount)} is not a whole amount.")
+    return int(amount)
+
+
+def _pb_rule(pb: PbFile, rule: str | None, notes: list[str]) -> str:
+    """The rule asked for, else the file's META rule when we count it, else plain greedy."""
+    if rule:
+        return rule
+    named = pb.meta.get("rule", "")
+    if named and accepts(named, pb.contest.ballot_type):
+        return named
+    if named:
+        notes.append(f"The file's rule {named!r} is not one votesvc counts; using greedy.")
+    return DEFAULT_PB_RULE
+
+
+def _pb_limits(pb: PbFile, budget: int, notes: list[str]) -> dict[str, Any]:
+    rules, ballot_type = pb.contest.rules, pb.contest.ballot_type
+    limits: dict[str, Any] = {"min_selections": rules.min_length}
+    if ballot_type is BallotType.ORDINAL:
+        limits["max_ranks"] = rules.max_length
+    elif ballot_type is not BallotType.CHOOSE_ONE:
+        limits["max_selections"] = rules.max_length
+    if rules.max_cost is not None:
+        if rules.max_cost == budget:
+            limits["knapsack_cap"] = True
+        else:
+            notes.append("max_sum_cost differs from the budget and was not kept.")
+    if ballot_type is BallotType.CUMULATIVE:
+        limits["points_total"] = rules.max_points
+    if ballot_type in (BallotType.CUMULATIVE, BallotType.SCORING):
+        limits["max_points_per_agenda"] = rules.max_points_per_agenda
+    for name in ("min_cost", "min_points", "min_points_per_agenda"):
+        if getattr(rules, name) is not None:
+            notes.append(f"The file's {name} limit has no place in votesvc and was not kept.")
+    return {key: value for key, value in limits.items() if value is not None}
+
+
+def pb_contest_document(
+    pb: PbFile, code: str | None = None, rule: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """A contest document (the JSON import's shape) for a parsed ``.pb`` file, and notes on
+    what the file held that the contest does not keep. Names go to the English titles: pabulib
+    files are in the city's own language, rarely Korean."""
+    notes = list(pb.repairs)
+    meta = pb.meta
+    budget = _whole(pb.contest.budget, "The budget")
+    place = " ".join(meta.get(key, "") for key in ("unit", "subunit", "instance")).split()
+    document: dict[str, Any] = {
+        "title_en": meta.get("description") or " ".join(place) or "pabulib contest",
+        "description_en": " · ".join(f"{k}: {v}" for k, v in meta.items() if k in PB_CONTEXT),
+        "budget": budget,
+        "ballot_type": pb.contest.ballot_type.value,
+        "rule": _pb_rule(pb, rule, notes),
+        **_pb_limits(pb, budget, notes),
+        "agendas": [
+            {
+                "code": agenda.id,
+                "title_en": agenda.name or f"Project {agenda.id}",
+                "cost": _whole(agenda.cost, f"The cost of project {agenda.id}"),
+            }
+            for agenda in pb.contest.agendas
+        ],
+    }
+    if code:
+        document["code"] = code
+    if pb.profile.voters:
+        notes.append(
+            f"The file's {pb.profile.voters} ballots were not imported: this imports the contest."
+        )
+    return document, notes
+
+
+def import_pb_contest(
+    election_id: int,
+    text: str,
+    code: str | None = None,
+    rule: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[Contest, list[str]]:
+    """Add the contest of a ``.pb`` file (its agendas, budget, ballot type and limits) to a
+    draft election; the notes say what was repaired or left out."""
+    try:
+        pb = read_pb(text)
+    except PbFormatError as error:
+        raise Invalid("invalid_pb_file", reason=str(error)) from error
+    raw, notes = pb_contest_document(pb, code, rule)
+    document = _load(ContestDocumentSchema(), raw)
+    step = _stepper(1 + len(document["agendas"]), progress)
+    with unit_of_work():
+        contest = _build_contest_with_agendas(fetch(Election, election_id), document, (), step)
+    return contest, notes

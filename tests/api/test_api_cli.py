@@ -1,0 +1,180 @@
+"""The console script: demo, load-demo, create-admin-key, import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from votesvc.cli import main
+from votesvc.demo import DEMO_FILE
+
+PB = """META
+key;value
+budget;1000
+vote_type;approval
+PROJECTS
+project_id;cost;name
+p1;600;Park
+p2;500;Library
+VOTES
+voter_id;vote
+1;p1
+"""
+
+
+def _run(app: Flask, *args: str) -> Any:
+    return app.test_cli_runner().invoke(main, list(args))
+
+
+def _key(output: str) -> str:
+    return next(line.split()[-1] for line in output.splitlines() if "Bearer" in line)
+
+
+def test_demo_builds_a_fresh_database_and_lists_the_demo(empty_database_app: Flask) -> None:
+    result = _run(empty_database_app, "demo", "--no-serve", "--port", "5123")
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:5123/api/v1/elections" in result.output
+    key = _key(result.output)
+    client = empty_database_app.test_client()
+    listed = client.get("/api/v1/elections").get_json()
+    assert [e["name_en"] for e in listed] == ["2024 Regional problem-solving platform"]
+    assert listed[0]["is_demo"] is True and listed[0]["phase"] == "voting"
+    admin = client.get("/api/v1/admin/elections", headers={"Authorization": f"Bearer {key}"})
+    assert admin.status_code == 200
+
+    again = _run(empty_database_app, "demo", "--no-serve")
+    assert again.exit_code == 0 and "Bearer" not in again.output  # the key is made once
+    assert "already loaded" in again.output
+    assert len(client.get("/api/v1/elections").get_json()) == 1
+
+
+def test_the_demo_election_content(app: Flask, client: FlaskClient) -> None:
+    assert _run(app, "load-demo").exit_code == 0
+    election_id = client.get("/api/v1/elections").get_json()[0]["id"]
+    detail = client.get(f"/api/v1/elections/{election_id}").get_json()
+    assert detail["name_ko"] == "2024 지역문제해결플랫폼"
+    assert "데모" in detail["description_ko"] and "Demo" in detail["description_en"]
+    contests = detail["contests"]
+    assert [c["code"] for c in contests] == ["city", "old-town", "new-town"]
+    agendas = [a for c in contests for a in c["agendas"]]
+    assert len(agendas) == 25
+    assert all(a["title_ko"] and a["title_en"] and a["cost"] > 0 for a in agendas)
+    assert all(len(a["organisations"]) >= 2 for a in agendas)
+    institutions = {o["name_ko"] for a in agendas for o in a["organisations"]}
+    assert len(institutions) == 35
+    titles = " ".join(a["title_en"] for a in agendas)
+    for story in (
+        "yellow footprints",
+        "traditional markets",
+        "landmarks",
+        "Bike-share",
+        "single-room dwellers",
+        "small theatres",
+        "vulnerable residents",
+        "Visiting education",
+    ):
+        assert story in titles
+
+
+def test_load_demo_is_idempotent(app: Flask, row_counts: Callable[[], dict[str, int]]) -> None:
+    first = _run(app, "load-demo")
+    assert first.exit_code == 0 and "loaded" in first.output
+    counts = row_counts()
+    second = _run(app, "load-demo")
+    assert second.exit_code == 0 and "already there" in second.output
+    assert row_counts() == counts
+
+
+def test_create_admin_key(
+    app: Flask, client: FlaskClient, imported_election: Callable[..., int]
+) -> None:
+    election_id = imported_election()
+    result = _run(app, "create-admin-key", "--election", str(election_id), "--label", "city hall")
+    assert result.exit_code == 0 and f"election {election_id}" in result.output
+    headers = {"Authorization": f"Bearer {_key(result.output)}"}
+    assert client.get(f"/api/v1/admin/elections/{election_id}", headers=headers).status_code == 200
+    assert client.post("/api/v1/admin/elections", json={}, headers=headers).status_code == 403
+    missing = _run(app, "create-admin-key", "--election", "999")
+    assert missing.exit_code == 1 and "not_found" in missing.output
+
+
+def test_import_json_and_pb(
+    app: Flask, client: FlaskClient, tmp_path: Path, election_document: dict[str, Any]
+) -> None:
+    document = tmp_path / "election.json"
+    document.write_text(json.dumps(election_document), encoding="utf-8")
+    result = _run(app, "import", str(document))
+    assert result.exit_code == 0, result.output
+    assert "Election 1 (test-2025) imported." in result.output
+
+    pb = tmp_path / "district.pb"
+    pb.write_text(PB, encoding="utf-8")
+    added = _run(app, "import", str(pb), "--election", "1", "--code", "district")
+    assert added.exit_code == 0, added.output
+    assert "Contest 2 (district) added to election 1." in added.output
+    assert "note: The file's 1 ballots were not imported" in added.output
+
+    no_target = _run(app, "import", str(pb))
+    assert no_target.exit_code == 2 and "--election" in no_target.output
+
+
+def test_import_refusals_change_nothing(
+    app: Flask,
+    tmp_path: Path,
+    election_document: dict[str, Any],
+    row_counts: Callable[[], dict[str, int]],
+) -> None:
+    before = row_counts()
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert _run(app, "import", str(broken)).exit_code == 1
+    election_document["contests"][0]["budget"] = 0
+    invalid = tmp_path / "invalid.json"
+    invalid.write_text(json.dumps(election_document), encoding="utf-8")
+    result = _run(app, "import", str(invalid))
+    assert result.exit_code == 1 and "validation_failed" in result.output
+    assert "budget" in result.output
+    other = tmp_path / "election.csv"
+    other.write_text("a,b", encoding="utf-8")
+    assert _run(app, "import", str(other)).exit_code == 2
+    assert row_counts() == before
+
+
+def test_the_console_script_runs_the_demo_on_a_fresh_instance(tmp_path: Path) -> None:
+    """What the README's run command does, without serving: default SQLite under instance/."""
+    script = Path(sys.executable).parent / "votesvc"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOTESVC_")}
+    env["VOTESVC_INSTANCE_PATH"] = str(tmp_path / "instance")
+    result = subprocess.run(
+        [str(script), "demo", "--no-serve"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "http://127.0.0.1:5000/api/v1/elections" in result.stdout
+    assert (tmp_path / "instance" / "votesvc.sqlite3").is_file()
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "votesvc"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOTESVC_")}
+    env.update(VOTESVC_ENV="production", VOTESVC_INSTANCE_PATH=str(tmp_path / "instance"))
+    result = subprocess.run(
+        [str(script), "create-admin-key"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "VOTESVC_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_data_file_is_plain_json() -> None:
+    document = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    assert document["is_demo"] is True
+    assert "starts_at" not in document  # the window is set when loading
