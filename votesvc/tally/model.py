@@ -68,12 +68,15 @@ class Contest:
     ballot_type: BallotType = BallotType.APPROVAL
     rules: BallotRules = field(default_factory=BallotRules)
     meta: Mapping[str, str] = field(default_factory=dict)
+    by_id: Mapping[str, Agenda] = field(init=False, repr=False, compare=False)
+    """The agendas by id, built once: validating a ballot must not rebuild it each time."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {agenda.id: agenda for agenda in self.agendas})
 
     def agenda(self, agenda_id: str) -> Agenda:
-        for agenda in self.agendas:
-            if agenda.id == agenda_id:
-                return agenda
-        raise KeyError(agenda_id)
+        """The agenda called ``agenda_id`` (``KeyError`` if there is none)."""
+        return self.by_id[agenda_id]
 
 
 @dataclass(frozen=True, slots=True)
