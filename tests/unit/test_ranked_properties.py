@@ -91,7 +91,7 @@ def test_single_winner_irv_agrees_with_pyrankvote(drawn) -> None:
     They coincide for single-winner IRV on ballots without overvotes, skips or repeats when no
     two candidates ever tie: pyrankvote's always-on batch rejection then only removes
     candidates sequential elimination would also remove before they could matter, and its
-    ceil(n/2) threshold only ends the count earlier for the same eventual winner.
+    stricter threshold (more than ceil(n/2)) only changes the round the count ends in.
     """
     rankings, names = drawn
     contest = _clean_contest(rankings, names)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from votesvc.tally.ranked.case import groups_from_lines
 from votesvc.tally.ranked.counting import count_ranked
 from votesvc.tally.ranked.engine import count, threshold_units
 from votesvc.tally.ranked.pyrankvote_rules import (
@@ -237,3 +238,22 @@ def test_pyrankvote_illegal_state_becomes_a_domain_error() -> None:
     with pytest.raises(PyrankvoteError, match="Illegal state"):
         count_pyrankvote(stuck)
     assert count(stuck).winners == ("A", "B")
+
+
+def test_lines_are_aggregated_before_parsing_and_merged_after() -> None:
+    lines = ['[["A"], ["B"]]\n', '[["A"],["B"]]\n', "\n", '[["B", "C"]]\n', '[["A"], ["B"]]\n']
+    assert groups_from_lines(lines) == (
+        RankedGroup((("A",), ("B",)), 3),
+        RankedGroup((("B", "C"),), 1),
+    )
+
+
+def test_progress_rises_to_one_across_passes() -> None:
+    rules = RankedRules(
+        method="multi_pass_irv",
+        seats=2,
+        tiebreak=TieBreakRule("candidate_order", order=("A", "B", "C", "D")),
+    )
+    seen: list[float] = []
+    count(contest(rules, ("A B", 4), ("B C", 3), ("C D", 2), ("D", 1)), progress=seen.append)
+    assert seen == sorted(seen) and seen[0] > 0 and seen[-1] == 1.0

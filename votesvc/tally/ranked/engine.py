@@ -251,9 +251,10 @@ class _Pass:
                 self.bucket[loser] = []
             self.eliminated_count += len(eliminated)
             self._record(round_number, shown, elected, eliminated)
-            self.progress(min(1.0, (self.eliminated_count + len(self.winners)) / n))
             if self._stops(round_number, elected, eliminated):
+                self.progress(1.0)
                 return
+            self.progress(min(1.0, (self.eliminated_count + len(self.winners)) / n))
 
     def _stops(self, round_number: int, elected: list[int], eliminated: list[int]) -> bool:
         rules = self.rules

@@ -34,8 +34,11 @@ DIFFERENCES = (
     "batch elimination), including candidates tied on votes.",
     "STV surplus is split evenly over the ballots a winner holds, ignoring what each ballot "
     "is already worth (RCTab: each ballot passes on its own value times the surplus fraction).",
-    "The IRV and block-voting threshold is ceil(votes/2): exactly half the votes elects "
-    "(RCTab: floor(votes/2) + 1, a strict majority).",
+    "IRV and block voting elect only above ceil(votes/2) (the limit less a 1e-6 allowance is "
+    "compared with >=), so with an odd number of votes a bare majority does not end the count "
+    "(RCTab: floor(votes/2) + 1 ends it).",
+    "Preferential block voting elects every candidate above the limit in a round, even more "
+    "candidates than seats.",
     "The STV quota is a float votes/(seats+1) fixed before round 1, and votes are floats "
     "(RCTab: a truncated decimal Droop or Hare quota, exact decimal votes).",
     "Ties are broken by later-preference counts, then by Python's unseeded random.choice "
@@ -185,10 +188,11 @@ def _threshold(
 ) -> Decimal | None:
     """The quota pyrankvote applied, where its figures allow recomputing it.
 
-    IRV: ``ceil(non-exhausted ballots / 2)`` each round (one vote per ballot, so exhausted
-    ballots equal blank votes); STV: ``voters / (seats + 1)`` as a float, fixed before round 1
-    from the ballots that ranked anyone. Block voting gives several votes per ballot and does
-    not expose its per-round count of exhausted ballots, so none is reported.
+    IRV: ``ceil(non-exhausted ballots / 2)`` each round, which a winner must exceed (one vote
+    per ballot, so exhausted ballots equal blank votes); STV: ``voters / (seats + 1)`` as a
+    float, fixed before round 1 from the ballots that ranked anyone, which a winner must reach.
+    Block voting gives several votes per ballot and does not expose its per-round count of
+    exhausted ballots, so none is reported.
     """
     if rule == "irv":
         return Decimal(-(-(ballots - round(blank)) // 2))

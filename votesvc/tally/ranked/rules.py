@@ -102,6 +102,8 @@ class RankedRules:
                 raise RulesError("bottoms_up_percentage needs a percentage threshold")
         elif self.seats < 1:
             raise RulesError("at least one seat is needed")
+        if self.surplus_transfer not in (None, "fractional_truncated"):
+            raise RulesError(f"unsupported surplus transfer {self.surplus_transfer!r}")
         if self.decimal_places < 0:
             raise RulesError("decimal_places must not be negative")
         unknown = [c for c in (*self.excluded, *self.tiebreak.order) if c not in candidates]
