@@ -40,4 +40,3 @@ class VotesvcApi(Api):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = VotesvcApi()

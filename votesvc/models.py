@@ -74,6 +74,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class Titled:
+    """A title and a description in Korean and English; either language may be left empty,
+    but not both titles (checked by the services)."""
+
+    title_ko: Mapped[str] = mapped_column(String(300), default="")
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description_ko: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+
+
 class Organisation(db.Model):
     """An institution that proposes and carries out agendas (the seed city had 35).
 
@@ -119,7 +129,7 @@ class Election(db.Model):
     )
 
 
-class Contest(db.Model):
+class Contest(Titled, db.Model):
     """One question on an election's ballot, with its own agendas, budget and rule.
 
     The ballot limits map onto :class:`votesvc.tally.model.BallotRules` in
@@ -136,10 +146,6 @@ class Contest(db.Model):
     election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    title_ko: Mapped[str] = mapped_column(String(300), default="")
-    title_en: Mapped[str] = mapped_column(String(300), default="")
-    description_ko: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     budget: Mapped[int] = mapped_column(BigInteger)
     ballot_type: Mapped[str] = mapped_column(String(16))
     rule: Mapped[str] = mapped_column(String(40))
@@ -157,7 +163,7 @@ class Contest(db.Model):
     )
 
 
-class Agenda(db.Model):
+class Agenda(Titled, db.Model):
     """A proposed project. ``code`` is its stable name within the contest (the counting core's
     agenda id, printed on ballots); ``position`` orders the ballot."""
 
@@ -171,10 +177,6 @@ class Agenda(db.Model):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    title_ko: Mapped[str] = mapped_column(String(300), default="")
-    title_en: Mapped[str] = mapped_column(String(300), default="")
-    description_ko: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     cost: Mapped[int] = mapped_column(BigInteger)
 
     contest: Mapped[Contest] = relationship(back_populates="agendas")

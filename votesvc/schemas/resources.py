@@ -37,6 +37,13 @@ def _count(minimum: int = 0) -> StrictInteger:
     return StrictInteger(allow_none=True, validate=validate.Range(min=minimum, max=10_000))
 
 
+class _TitledInSchema(Schema):
+    title_ko = Text(max_length=300)
+    title_en = Text(max_length=300)
+    description_ko = Text()
+    description_en = Text()
+
+
 class ElectionInSchema(Schema):
     slug = fields.String(
         required=True,
@@ -56,13 +63,9 @@ class ElectionInSchema(Schema):
     is_demo = StrictBoolean()
 
 
-class AgendaInSchema(Schema):
+class AgendaInSchema(_TitledInSchema):
     code = code()
     position = StrictInteger(validate=validate.Range(min=0, max=100_000))
-    title_ko = Text(max_length=300)
-    title_en = Text(max_length=300)
-    description_ko = Text()
-    description_en = Text()
     cost = amount(0, required=True)
     organisations = fields.List(
         Text(blank=False, max_length=200),
@@ -70,13 +73,9 @@ class AgendaInSchema(Schema):
     )
 
 
-class ContestInSchema(Schema):
+class ContestInSchema(_TitledInSchema):
     code = code()
     position = StrictInteger(validate=validate.Range(min=0, max=100_000))
-    title_ko = Text(max_length=300)
-    title_en = Text(max_length=300)
-    description_ko = Text()
-    description_en = Text()
     budget = amount(1, required=True)
     ballot_type = fields.String(
         required=True, validate=validate.OneOf([t.value for t in BallotType])
@@ -158,20 +157,23 @@ class PbImportQuerySchema(Schema):
 # --- output -------------------------------------------------------------------------------
 
 
+class _TitledOutSchema(Schema):
+    title_ko = fields.String()
+    title_en = fields.String()
+    description_ko = fields.String()
+    description_en = fields.String()
+
+
 class OrganisationOutSchema(Schema):
     name_ko = fields.String()
     name_en = fields.String()
 
 
-class AgendaOutSchema(Schema):
+class AgendaOutSchema(_TitledOutSchema):
     id = fields.Integer()
     contest_id = fields.Integer()
     code = fields.String()
     position = fields.Integer()
-    title_ko = fields.String()
-    title_en = fields.String()
-    description_ko = fields.String()
-    description_en = fields.String()
     cost = fields.Integer()
     organisations = fields.Method("_organisations")
 
@@ -179,15 +181,11 @@ class AgendaOutSchema(Schema):
         return OrganisationOutSchema(many=True).dump(agenda.organisations)
 
 
-class ContestOutSchema(Schema):
+class ContestOutSchema(_TitledOutSchema):
     id = fields.Integer()
     election_id = fields.Integer()
     code = fields.String()
     position = fields.Integer()
-    title_ko = fields.String()
-    title_en = fields.String()
-    description_ko = fields.String()
-    description_en = fields.String()
     budget = fields.Integer()
     ballot_type = fields.String()
     rule = fields.String()

@@ -11,11 +11,12 @@ from votesvc.extensions import db
 from votesvc.models import Agenda, AgendaProposer, Contest, Organisation
 from votesvc.services.common import (
     apply,
+    attach,
     ensure_unique,
     fetch,
-    next_code,
     next_position,
     require_title,
+    settle_code,
 )
 from votesvc.services.elections import ensure_draft
 from votesvc.services.errors import Invalid
@@ -45,18 +46,13 @@ def build_agenda(contest: Contest, data: Mapping[str, Any]) -> Agenda:
     values = dict(data)
     organisations = values.pop("organisations", [])
     parent = (Agenda.contest_id, contest.id)
-    if "code" in values:
-        ensure_unique(Agenda.code, values["code"], scope=parent)
-    else:
-        values["code"] = next_code(Agenda.code, parent, "", len(contest.agendas) + 1)
+    settle_code(values, Agenda.code, parent, "", len(contest.agendas) + 1)
     values.setdefault("position", next_position(Agenda.position, parent))
     agenda = Agenda()
     apply(agenda, values)
     require_title(agenda, "title")
     _set_proposers(agenda, organisations)
-    agenda.contest = contest  # attached last: a half-built row is never flushed
-    db.session.add(agenda)
-    db.session.flush()
+    attach(agenda, contest=contest)
     return agenda
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from votesvc.extensions import db
 from votesvc.models import Booth, Election, Phase
-from votesvc.services.common import apply, ensure_unique, fetch, require_title
+from votesvc.services.common import apply, attach, ensure_unique, fetch, require_title
 from votesvc.services.errors import Conflict
 from votesvc.services.transaction import unit_of_work
 
@@ -24,9 +23,7 @@ def build_booth(election: Election, data: Mapping[str, Any]) -> Booth:
     booth = Booth()
     apply(booth, data)
     require_title(booth, "name")
-    booth.election = election
-    db.session.add(booth)
-    db.session.flush()
+    attach(booth, election=election)
     return booth
 
 

@@ -65,3 +65,25 @@ def next_code(
     while f"{prefix}{number}" in used:
         number += 1
     return f"{prefix}{number}"
+
+
+def settle_code(
+    values: dict[str, Any],
+    column: InstrumentedAttribute[str],
+    parent: tuple[Any, Any],
+    prefix: str,
+    start: int,
+) -> None:
+    """Check a new row's given code is free among its siblings, or give it the next free one."""
+    if "code" in values:
+        ensure_unique(column, values["code"], scope=parent)
+    else:
+        values["code"] = next_code(column, parent, prefix, start)
+
+
+def attach(row: object, **parent: object) -> None:
+    """Attach a checked new row to its parent, last, so that a half-built row is never
+    flushed; the flush gives it the id that scopes the checks of rows added under it next."""
+    apply(row, parent)
+    db.session.add(row)
+    db.session.flush()

@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from votesvc.extensions import db
 from votesvc.models import Contest, Election
 from votesvc.services.common import (
     apply,
+    attach,
     ensure_unique,
     fetch,
-    next_code,
     next_position,
     require_title,
+    settle_code,
 )
 from votesvc.services.elections import ensure_draft
 from votesvc.services.errors import Invalid
@@ -70,18 +70,13 @@ def build_contest(election: Election, data: Mapping[str, Any]) -> Contest:
     ensure_draft(election)
     values = dict(data)
     parent = (Contest.election_id, election.id)
-    if "code" in values:
-        ensure_unique(Contest.code, values["code"], scope=parent)
-    else:
-        values["code"] = next_code(Contest.code, parent, "C", len(election.contests) + 1)
+    settle_code(values, Contest.code, parent, "C", len(election.contests) + 1)
     values.setdefault("position", next_position(Contest.position, parent))
     values.setdefault("rule_options", {})
     contest = Contest(knapsack_cap=False)
     apply(contest, values)
     _check(contest)
-    contest.election = election  # attached last: a half-built row is never flushed
-    db.session.add(contest)
-    db.session.flush()  # its id scopes the uniqueness checks of agendas added next
+    attach(contest, election=election)
     return contest
 
 
