@@ -28,12 +28,16 @@ Density = tuple[int, Fraction]
 """A sort key for satisfaction per unit of cost: ``(0, -d)``, or ``(-1, 0)`` when infinite."""
 
 
-def density(total: Fraction, cost: Fraction) -> Density:
-    """pabutools' order key: infinite for a free agenda with positive total, 0 if total <= 0."""
+def density(total: Fraction, cost: Fraction, measure: Satisfaction) -> Density:
+    """pabutools' order key: infinite for a free agenda with positive total, 0 if total <= 0.
+
+    Borda is the exception: pabutools counts it with its general (non-additive) greedy, where
+    every free agenda is infinitely good, even one nobody ranked.
+    """
+    if cost == 0 and (total > 0 or measure is Satisfaction.BORDA):
+        return (-1, Fraction(0))
     if total <= 0:
         return (0, Fraction(0))
-    if cost == 0:
-        return (-1, Fraction(0))
     return (0, -total / cost)
 
 
@@ -59,7 +63,10 @@ def greedy(
     weights = support(contest, profile, satisfaction)
     scores = support(contest, profile, Satisfaction.SCORE) if threshold is not None else weights
     ranks = tie_break.ranks(contest, profile)
-    keys = {a.id: density(weights[a.id] * scale(satisfaction, a), a.cost) for a in contest.agendas}
+    keys = {
+        a.id: density(weights[a.id] * scale(satisfaction, a), a.cost, satisfaction)
+        for a in contest.agendas
+    }
     ranked = sorted(contest.agendas, key=lambda a: (keys[a.id], ranks[a.id]))
     eligible = {a.id for a in ranked if threshold is None or scores[a.id] >= threshold}
     remaining = contest.budget

@@ -36,8 +36,9 @@ Item = tuple[int, int]
 
 def best_welfare(items: list[Item], capacity: int) -> int:
     """The largest total satisfaction of items with total cost <= ``capacity`` (exact)."""
+    free = sum(gain for cost, gain in items if cost == 0)
     ordered = sorted(
-        (item for item in items if item[0] <= capacity),
+        (item for item in items if 0 < item[0] <= capacity),
         key=lambda item: Fraction(item[1], item[0]),
         reverse=True,
     )
@@ -63,7 +64,7 @@ def best_welfare(items: list[Item], capacity: int) -> int:
         search(index + 1, room, value)
 
     search(0, capacity, 0)
-    return best
+    return best + free
 
 
 def max_welfare(
