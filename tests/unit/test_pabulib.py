@@ -136,9 +136,10 @@ def test_crlf_bom_quotes_and_decimal_costs():
     assert read_pb(write_pb(pb)) == pb
 
 
-def test_approval_ballots_aggregate_as_sets_in_contest_order():
-    pb = read_pb(pb_text(APPROVAL_META, PROJECTS, "voter_id;vote\n1;c,a\n2;a,c\n3;b\n"))
-    assert pb.profile.groups == (BallotGroup(("a", "c"), 2), BallotGroup(("b",), 1))
+def test_approval_ballots_aggregate_as_sets_sorted_by_id():
+    projects = PROJECTS + "10;1;Ten\n9;1;Nine\n"
+    pb = read_pb(pb_text(APPROVAL_META, projects, "voter_id;vote\n1;c,a\n2;a,c\n3;9,10,b\n"))
+    assert pb.profile.groups == (BallotGroup(("a", "c"), 2), BallotGroup(("10", "9", "b"), 1))
 
 
 def test_cumulative_repeats_add_points_and_are_reported():

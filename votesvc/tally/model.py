@@ -84,8 +84,8 @@ class BallotGroup:
     """``count`` identical ballots.
 
     ``choices`` lists agenda ids, each at most once: for ordinal ballots in rank order (first =
-    most preferred); for the other types in the contest's agenda order, so that ballots naming
-    the same agendas in another order aggregate into one group. ``points`` is parallel to
+    most preferred); for the other types sorted by id (as strings), so that ballots naming the
+    same agendas in another order aggregate into one group. ``points`` is parallel to
     ``choices`` for cumulative and scoring ballots and empty otherwise.
     """
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -128,50 +128,64 @@ def _integer(text: str, what: str, line: int) -> int:
     return value.numerator
 
 
-class _Rows:
-    """csv rows with their physical line numbers, blank rows skipped."""
+class _Reader:
+    """The csv rows of a ``.pb`` text, with the physical line number of the last one read."""
 
     def __init__(self, text: str) -> None:
-        self._reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")
-        self.line = 0
+        self.rows = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")
 
-    def __iter__(self) -> Iterator[list[str]]:
-        for row in self._reader:
-            self.line = self._reader.line_num
+    @property
+    def line(self) -> int:
+        return self.rows.line_num
+
+    def next_row(self) -> list[str] | None:
+        """The next row that is not blank, or ``None`` at the end."""
+        for row in self.rows:
             if "".join(row).strip():
-                yield row
+                return row
+        return None
+
+
+def _section_name(row: list[str]) -> str | None:
+    """``meta``, ``projects`` or ``votes`` if ``row`` opens that section."""
+    if len(row) == 1:
+        name = row[0].strip().lower()
+        if name in _SECTIONS:
+            return name
+    return None
 
 
 Section = tuple[list[str], list[tuple[int, list[str]]]]
 """A section's header row and its data rows with their line numbers."""
 
 
-def _split_sections(text: str) -> dict[str, Section]:
-    rows = _Rows(text)
+def _sections_before_votes(reader: _Reader) -> tuple[dict[str, Section], list[str]]:
+    """META and PROJECTS, read whole, and the VOTES header; the votes are left to stream."""
     sections: dict[str, Section] = {}
     current: list[tuple[int, list[str]]] | None = None
-    expect_header: str | None = None
-    for row in rows:
-        name = row[0].strip().lower()
-        if len(row) == 1 and name in _SECTIONS:
-            if name in sections or name == expect_header:
-                raise PbFormatError(f"section {name.upper()} appears twice", rows.line)
-            expect_header = name
+    while (row := reader.next_row()) is not None:
+        name = _section_name(row)
+        if name is None:
+            if current is None:
+                raise PbFormatError(
+                    "data before the first section (META, PROJECTS or VOTES)", reader.line
+                )
+            current.append((reader.line, row))
             continue
-        if expect_header is not None:
-            current = []
-            sections[expect_header] = ([cell.strip() for cell in row], current)
-            expect_header = None
-        elif current is None:
-            raise PbFormatError("data before the first section (META, PROJECTS or VOTES)", 1)
-        else:
-            current.append((rows.line, row))
-    if expect_header is not None:
-        raise PbFormatError(f"section {expect_header.upper()} has no header row", rows.line)
-    for name in _SECTIONS:
-        if name not in sections:
-            raise PbFormatError(f"no {name.upper()} section")
-    return sections
+        if name in sections:
+            raise PbFormatError(f"section {name.upper()} appears twice", reader.line)
+        header = reader.next_row()
+        if header is None or _section_name(header) is not None:
+            raise PbFormatError(f"section {name.upper()} has no header row", reader.line)
+        header = [cell.strip() for cell in header]
+        if name == "votes":
+            for needed in ("meta", "projects"):
+                if needed not in sections:
+                    raise PbFormatError(f"no {needed.upper()} section before VOTES", reader.line)
+            return sections, header
+        current = []
+        sections[name] = (header, current)
+    raise PbFormatError("no VOTES section")
 
 
 def _read_meta(
@@ -236,9 +250,9 @@ def _read_projects(
 
 def _read_votes(
     header: list[str],
-    rows: list[tuple[int, list[str]]],
+    reader: _Reader,
     ballot_type: BallotType,
-    order: Mapping[str, int],
+    known: frozenset[str],
     repairs: list[str],
 ) -> Profile:
     if "vote" not in header:
@@ -247,16 +261,28 @@ def _read_votes(
     points_at = header.index("points") if "points" in header else None
     id_at = header.index("voter_id") if "voter_id" in header else None
     with_points = ballot_type in POINTS_TYPES
-    ids = list(order)
-    counts: dict[tuple[tuple[str, ...], tuple[int, ...]], int] = {}
-    for line, row in rows:
-        if len(row) <= vote_at:
-            raise PbFormatError("VOTES row has no vote field", line)
-        key = None if with_points else _clean_key(row[vote_at], ballot_type, order, ids)
+    ordinal = ballot_type is BallotType.ORDINAL
+    counts: dict[BallotKey, int] = {}
+    clean: dict[str, BallotKey] = {}
+    """Votes already seen that needed no repair, by their text: most of a city's are repeats."""
+    for row in reader.rows:
+        if len(row) <= vote_at or _section_name(row):
+            if not "".join(row).strip():
+                continue
+            if _section_name(row):
+                raise PbFormatError("VOTES must be the last section", reader.line)
+            raise PbFormatError("VOTES row has no vote field", reader.line)
+        vote = row[vote_at]
+        key = clean.get(vote)
+        if key is None and not with_points:
+            key = _clean_key(vote, ordinal, known)
+            if key is not None:
+                clean[vote] = key
         if key is None:
             voter = row[id_at].strip() if id_at is not None and id_at < len(row) else "?"
             points = row[points_at] if points_at is not None and points_at < len(row) else ""
-            key = _checked_key(row[vote_at], points, ballot_type, order, (line, voter), repairs)
+            where = (reader.line, voter)
+            key = _checked_key(vote, points, ballot_type, known, where, repairs)
         counts[key] = counts.get(key, 0) + 1
     return Profile(tuple(BallotGroup(c, n, p) for (c, p), n in counts.items()))
 
@@ -265,31 +291,24 @@ BallotKey = tuple[tuple[str, ...], tuple[int, ...]]
 """The canonical content of one vote: ``BallotGroup``'s ``choices`` and ``points``."""
 
 
-def _clean_key(
-    vote: str, ballot_type: BallotType, order: Mapping[str, int], ids: list[str]
-) -> BallotKey | None:
+def _clean_key(vote: str, ordinal: bool, known: frozenset[str]) -> BallotKey | None:
     """The key of a vote without points that needs no repair, else ``None``.
 
     The fast path for the common case (a city's file has tens of thousands of votes): known ids,
-    no spaces, no repeats. Anything else goes through ``_checked_key``.
+    no spaces, no repeats; only C-level calls per vote. Anything else goes through
+    ``_checked_key``.
     """
     parts = vote.split(",")
-    try:
-        ranks = [order[part] for part in parts]
-    except KeyError:
+    if len(set(parts)) != len(parts) or not known.issuperset(parts):
         return None
-    if len(set(ranks)) != len(ranks):
-        return None
-    if ballot_type is BallotType.ORDINAL:
-        return tuple(parts), ()
-    return tuple(map(ids.__getitem__, sorted(ranks))), ()
+    return (tuple(parts) if ordinal else tuple(sorted(parts))), ()
 
 
 def _checked_key(
     vote: str,
     points_cell: str,
     ballot_type: BallotType,
-    order: Mapping[str, int],
+    known: frozenset[str],
     where: tuple[int, str],
     repairs: list[str],
 ) -> BallotKey:
@@ -300,7 +319,7 @@ def _checked_key(
         repairs.append(f"line {line}: vote of voter {voter} has empty entries (dropped)")
     choices = [c for c in choices if c]
     for choice in choices:
-        if choice not in order:
+        if choice not in known:
             raise PbFormatError(f"vote of voter {voter} names unknown project {choice!r}", line)
     points: list[int] = []
     if ballot_type in POINTS_TYPES and choices:
@@ -323,13 +342,14 @@ def _checked_key(
     merged: dict[str, int] = {}
     for index, choice in enumerate(choices):
         merged[choice] = merged.get(choice, 0) + (points[index] if points else 0)
-    ordered = sorted(merged, key=order.__getitem__)
+    ordered = sorted(merged)
     return tuple(ordered), tuple(merged[c] for c in ordered) if points else ()
 
 
 def read_pb(text: str) -> PbFile:
     """Parse the text of a ``.pb`` file; raises ``PbFormatError`` naming the line at fault."""
-    sections = _split_sections(text)
+    reader = _Reader(text)
+    sections, vote_header = _sections_before_votes(reader)
     repairs: list[str] = []
     meta_rows = sections["meta"][1]
     meta, meta_lines = _read_meta(meta_rows, repairs)
@@ -347,9 +367,8 @@ def read_pb(text: str) -> PbFile:
     rules = _read_rules(meta, meta_lines)
     project_header, project_rows = sections["projects"]
     agendas, extra = _read_projects(project_header, project_rows, budget, repairs)
-    order = {agenda.id: index for index, agenda in enumerate(agendas)}
-    vote_header, vote_rows = sections["votes"]
-    profile = _read_votes(vote_header, vote_rows, ballot_type, order, repairs)
+    known = frozenset(agenda.id for agenda in agendas)
+    profile = _read_votes(vote_header, reader, ballot_type, known, repairs)
     contest = Contest(agendas, budget, ballot_type, rules, meta)
     return PbFile(contest, profile, tuple(project_header), extra, tuple(repairs))
 
