@@ -63,7 +63,7 @@ def messy_contests(draw: st.DrawFn) -> RankedContest:
         overvote=draw(st.sampled_from(["exhaust", "skip", "exhaust_if_multiple_continuing"])),
         max_skipped_ranks=draw(st.one_of(st.none(), st.integers(0, 3))),
         duplicate_candidate=draw(st.sampled_from(["skip", "exhaust"])),
-        batch_elimination=draw(st.booleans()),
+        batch_elimination=(seats == 1 or method == "multi_pass_irv") and draw(st.booleans()),
         continue_until_two=method in ("irv", "multi_pass_irv") and draw(st.booleans()),
         tiebreak=TieBreakRule("random", seed=draw(st.integers(0, 2**31))),
     )

@@ -160,6 +160,8 @@ def test_unknown_names_and_bad_rules_are_refused() -> None:
         count(contest(RankedRules(), ("A Z", 1)))
     with pytest.raises(RulesError, match="seed"):
         count(contest(RankedRules(tiebreak=TieBreakRule("random")), ("A", 1)))
+    with pytest.raises(RulesError, match="single-winner"):
+        count(contest(RankedRules(method="stv", seats=2, batch_elimination=True), ("A", 1)))
     with pytest.raises(RulesError, match="unknown method"):
         count(contest(RankedRules(method="borda"), ("A", 1)))
 

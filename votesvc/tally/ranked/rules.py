@@ -102,6 +102,9 @@ class RankedRules:
                 raise RulesError("bottoms_up_percentage needs a percentage threshold")
         elif self.seats < 1:
             raise RulesError("at least one seat is needed")
+        if self.batch_elimination and self.seats > 1 and self.method != "multi_pass_irv":
+            # A batch could leave fewer candidates than seats (RCTab batches single-winner counts).
+            raise RulesError("batch elimination applies only to single-winner counts")
         if self.surplus_transfer not in (None, "fractional_truncated"):
             raise RulesError(f"unsupported surplus transfer {self.surplus_transfer!r}")
         if self.decimal_places < 0:
