@@ -182,10 +182,10 @@ def test_validation_reports_every_problem() -> None:
         [["A"], ["B", "C"], ["A"], ["Z"], ["$OVERVOTE"]], {"A", "B", "C"}, max_rankings=3
     )
     assert [p.code for p in problems] == [
-        "too_many_rankings",
+        "too_many_choices",
         "overvote",
-        "duplicate_candidate",
-        "unknown_candidate",
+        "duplicate_agenda",
+        "unknown_agenda",
         "overvote",
     ]
     assert problems[2].agenda == "A" and "1 and 3" in problems[2].message

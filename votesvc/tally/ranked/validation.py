@@ -9,21 +9,9 @@ they mean), so this is a policy for *casting* ballots, not a precondition for co
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from votesvc.tally.ranked.rules import OVERVOTE_LABEL
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a ballot; ``agenda`` names the candidate concerned, if any.
-
-    Same shape as the allocation validator's problems, so the API reports both alike.
-    """
-
-    code: str
-    message: str
-    agenda: str | None = None
+from votesvc.tally.validation import Problem
 
 
 def validate_ranking(
@@ -34,14 +22,15 @@ def validate_ranking(
 ) -> list[Problem]:
     """Every problem with ``ranking`` (ranks in order, each the names marked at that rank).
 
-    Codes: ``too_many_rankings``, ``overvote`` (several names, or a vendor overvote mark, at one
-    rank), ``duplicate_candidate`` (a name at a second rank), ``unknown_candidate``.
+    Codes are the allocation validator's where the idea is the same (``too_many_choices``,
+    ``unknown_agenda``, ``duplicate_agenda``: a name at a second rank) plus ``overvote``
+    (several names, or a vendor overvote mark, at one rank).
     """
     problems: list[Problem] = []
     if max_rankings is not None and len(ranking) > max_rankings:
         problems.append(
             Problem(
-                "too_many_rankings",
+                "too_many_choices",
                 f"The ballot has {len(ranking)} ranks; at most {max_rankings} are allowed.",
             )
         )
@@ -56,13 +45,11 @@ def validate_ranking(
             if name == OVERVOTE_LABEL:
                 continue
             if name not in candidates:
-                problems.append(
-                    Problem("unknown_candidate", f"Rank {number} names an unknown candidate.", name)
-                )
+                problems.append(Problem("unknown_agenda", f"{name} is not on this ballot.", name))
             elif name in first_rank:
                 problems.append(
                     Problem(
-                        "duplicate_candidate",
+                        "duplicate_agenda",
                         f"{name} is ranked both {first_rank[name]} and {number}.",
                         name,
                     )
