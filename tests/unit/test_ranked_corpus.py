@@ -98,3 +98,27 @@ def test_outcome_round_trips_through_json(path: Path) -> None:
     again = RankedOutcome.from_dict(json.loads(json.dumps(outcome.to_dict())))
     assert again == outcome
     assert outcome.to_text().count("round") >= len(outcome.rounds)
+
+
+@pytest.mark.parametrize("path", case_params())
+def test_transfers_explain_the_next_round(path: Path) -> None:
+    """What a round's decisions moved is exactly what the next round gained."""
+    outcome = count_case_file(path)
+    winners: set[str] = set()
+    for this, following in zip(outcome.rounds, outcome.rounds[1:], strict=False):
+        if following.pass_number != this.pass_number:
+            winners = set()
+            continue
+        winners |= set(this.elected)
+        gained: dict[str, Decimal] = {}
+        for t in this.transfers:
+            key = t.to if t.to is not None else t.inactive_reason
+            gained[key] = gained.get(key, Decimal(0)) + t.votes
+        for name, votes in following.tally.items():
+            if name not in winners:
+                assert votes == this.tally[name] + gained.get(name, 0), (this.number, name)
+        for reason, votes in following.inactive.items():
+            assert votes == this.inactive.get(reason, 0) + gained.get(reason, 0)
+        for loser in this.eliminated:
+            moved = sum(t.votes for t in this.transfers if t.source == loser)
+            assert moved == this.tally[loser]

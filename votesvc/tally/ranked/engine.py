@@ -21,7 +21,7 @@ Why it is fast and exact:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -484,10 +484,10 @@ def _with_transfers(
     record: RankedRound, moved: dict[tuple[int, int], int], compiled: _Compiled
 ) -> RankedRound:
     """``record`` with the moves its decisions caused (known only once they are made)."""
-    scale_places = compiled.rules.decimal_places
+    places = compiled.rules.decimal_places
     transfers = []
     for (source, destination), units in moved.items():
-        votes = Decimal(units).scaleb(-scale_places)
+        votes = Decimal(units).scaleb(-places)
         if destination >= 0:
             transfers.append(
                 Transfer(compiled.names[source], votes, to=compiled.names[destination])
@@ -495,17 +495,7 @@ def _with_transfers(
         else:
             reason = INACTIVE_REASONS[-1 - destination]
             transfers.append(Transfer(compiled.names[source], votes, inactive_reason=reason))
-    return RankedRound(
-        number=record.number,
-        tally=record.tally,
-        eliminated=record.eliminated,
-        elected=record.elected,
-        threshold=record.threshold,
-        inactive=record.inactive,
-        transfers=tuple(transfers),
-        residual_surplus=record.residual_surplus,
-        pass_number=record.pass_number,
-    )
+    return replace(record, transfers=tuple(transfers))
 
 
 def threshold_units(spec: Threshold, active: int, seats: int, scale: int) -> int:
