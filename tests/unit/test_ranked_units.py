@@ -259,3 +259,13 @@ def test_progress_rises_to_one_across_passes() -> None:
     seen: list[float] = []
     count(contest(rules, ("A B", 4), ("B C", 3), ("C D", 2), ("D", 1)), progress=seen.append)
     assert seen == sorted(seen) and seen[0] > 0 and seen[-1] == 1.0
+
+
+def test_a_tie_is_broken_by_the_earlier_round() -> None:
+    """Round 2 ties B and C at 4; round 1 had C lower, so C goes without a draw."""
+    rules = RankedRules(tiebreak=TieBreakRule("previous_rounds_then_random", seed=1))
+    outcome = count(contest(rules, ("A", 6), ("B", 4), ("C", 3), ("D C", 1)))
+    assert outcome.rounds[0].eliminated == ("D",)
+    assert outcome.rounds[1].tally == {"A": 6, "B": 4, "C": 4}
+    assert outcome.rounds[1].eliminated == ("C",)
+    assert [(t.round, t.selected, t.method) for t in outcome.ties] == [(2, "C", "previous_rounds")]
