@@ -6,7 +6,7 @@ contest through pyrankvote. Both return a ``RankedOutcome`` that records its rul
 
 from __future__ import annotations
 
-from votesvc.tally.catalog import RANKED_RULE_SETS, RANKED_RULES
+from votesvc.tally.catalog import RANKED_RULE_SETS
 from votesvc.tally.ranked.engine import Progress, count
 from votesvc.tally.ranked.outcome import RankedOutcome
 from votesvc.tally.ranked.pyrankvote_rules import count_pyrankvote
@@ -27,8 +27,6 @@ def count_ranked(
     """
     if rule_set not in RANKED_RULE_SETS:
         raise RulesError(f"unknown rule set {rule_set!r}; use one of {', '.join(RANKED_RULE_SETS)}")
-    if rule is not None and rule not in RANKED_RULES:
-        raise RulesError(f"unknown ranked rule {rule!r}; use one of {', '.join(RANKED_RULES)}")
     if rule_set == "pyrankvote":
         outcome = count_pyrankvote(contest, rule)
         if progress is not None:

@@ -1,8 +1,25 @@
 """The ``pyrankvote`` rule set: instant-runoff, STV and preferential block voting by pyrankvote.
 
 A contest may choose pyrankvote's rules instead of RCTab's; the outcome then says
-``rule_set="pyrankvote"``. The rules differ from RCTab's (see ``DIFFERENCES``), so the RCTab
-engine stays the default for official counts.
+``rule_set="pyrankvote"``. The rules differ from RCTab's, so the RCTab engine stays the default
+for official counts:
+
+- candidates who cannot catch up are rejected together, always (RCTab: only with batch
+  elimination), including candidates tied on votes;
+- STV surplus is split evenly over the ballots a winner holds, ignoring what each ballot is
+  already worth (RCTab: each ballot passes on its own value times the surplus fraction);
+- the STV quota is a float, votes/(seats+1), fixed before round 1, and votes are floats (RCTab:
+  a truncated decimal Droop or Hare quota, exact decimal votes);
+- IRV and block voting elect only above ceil(votes/2) (the limit less a 1e-6 allowance is
+  compared with ``>=``), so with an odd number of votes a bare majority does not end the count
+  (RCTab: floor(votes/2) + 1 ends it); block voting elects everyone above it, even more
+  candidates than seats;
+- ties go to later-preference counts, then to Python's unseeded ``random.choice`` (RCTab:
+  candidate order or ``java.util.Random(seed)``);
+- more seats than it can fill stops it with ``RuntimeError('Illegal state')``
+  (raised here as ``PyrankvoteError``);
+- no overvote, skipped-rank, repeated-candidate or undeclared write-in rules and no
+  continue-until-two: ballots are reduced as described below.
 
 Made deterministic: pyrankvote breaks final ties with Python's global ``random``; we seed it
 with the contest's published seed for the count and restore the interpreter's random state
@@ -23,31 +40,10 @@ import pyrankvote
 from pyrankvote.helpers import CandidateStatus, ElectionResults
 from pyrankvote.models import Ballot, Candidate
 
+from votesvc.tally.catalog import RANKED_RULES
 from votesvc.tally.ranked.engine import rules_to_dict
 from votesvc.tally.ranked.outcome import RankedOutcome, RankedRound
 from votesvc.tally.ranked.rules import OVERVOTE_LABEL, RankedContest, Ranking, RulesError
-
-RULES = ("irv", "stv", "block")
-
-DIFFERENCES = (
-    "Candidates that cannot catch up are rejected together, always (RCTab: only with "
-    "batch elimination), including candidates tied on votes.",
-    "STV surplus is split evenly over the ballots a winner holds, ignoring what each ballot "
-    "is already worth (RCTab: each ballot passes on its own value times the surplus fraction).",
-    "IRV and block voting elect only above ceil(votes/2) (the limit less a 1e-6 allowance is "
-    "compared with >=), so with an odd number of votes a bare majority does not end the count "
-    "(RCTab: floor(votes/2) + 1 ends it).",
-    "Preferential block voting elects every candidate above the limit in a round, even more "
-    "candidates than seats.",
-    "The STV quota is a float votes/(seats+1) fixed before round 1, and votes are floats "
-    "(RCTab: a truncated decimal Droop or Hare quota, exact decimal votes).",
-    "Ties are broken by later-preference counts, then by Python's unseeded random.choice "
-    "(here seeded with the published seed); RCTab uses candidate order or java.util.Random.",
-    "More seats than can be filled (e.g. fewer candidates than seats) raises "
-    "RuntimeError('Illegal state') in STV.",
-    "No overvote, skipped-rank, repeated-candidate or undeclared write-in rules, and no "
-    "continue-until-two: inputs are reduced as described above.",
-)
 
 _RCTAB_EQUIVALENT = {
     "irv": "irv",
@@ -95,8 +91,8 @@ def count_pyrankvote(
     """
     rules = contest.rules
     rule = rule or default_rule(rules.method)
-    if rule not in RULES:
-        raise RulesError(f"unknown pyrankvote rule {rule!r}; use one of {', '.join(RULES)}")
+    if rule not in RANKED_RULES:
+        raise RulesError(f"unknown ranked rule {rule!r}; use one of {', '.join(RANKED_RULES)}")
     seats = rules.seats if seats is None else seats
     seed = (rules.tiebreak.seed or 0) if seed is None else seed
     excluded = frozenset(rules.excluded)
