@@ -10,11 +10,14 @@ supports has an infinite load, so it comes last. Supporters are the voters who l
 (pabutools accepts approval ballots only; here any ballot's listed agendas count as approved).
 
 How it is fast and exact: a load never decreases, so an agenda's load only rises from round to
-round and a stale value is a lower bound. A priority queue keyed by those bounds recomputes
-only the agendas that reach the top, and a value is trusted only once recomputed in the
-current round (a "lazy" greedy). Recomputing needs the sum of the supporters' loads: voters
-are bits of Python integers, one bitmask per agenda, and voters with equal loads share a class
-bitmask, so the sum is ``sum(load * popcount(supporters & class))``, in exact ``Fraction``s.
+round and a stale value is a lower bound. A priority queue keyed by lower bounds recomputes
+only the agendas that reach the top (a "lazy" greedy): an agenda is funded only when its exact
+load is at most every other agenda's bound, and every agenda whose bound reaches that load is
+computed exactly to find ties. Recomputing needs the sum of the supporters' loads: voters are
+bits of Python integers, one bitmask per agenda, and voters with equal loads share a class
+bitmask, so the sum is ``sum(load * popcount(supporters & class))``. A float estimate of it,
+lowered by a safety margin, is used only to push back agendas clearly above the top of the
+queue; every decision compares exact ``Fraction``s.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from votesvc.tally.outcome import Outcome, Round, Tie
 from votesvc.tally.ties import TieBreak
 
 INFINITE = float("inf")
+
+SAFETY = 1e-9
+"""Relative margin under a float estimate of a load: the estimate sums a few dozen rounded
+products (relative error about 1e-14), so ``estimate * (1 - SAFETY)`` is a true lower bound."""
 
 Load = Fraction | float
 """An exact load, or ``INFINITE`` for an agenda nobody supports."""
@@ -68,15 +75,26 @@ def phragmen(
     counts = {k: m.bit_count() for k, m in masks.items()}
     ranks = tie_break.ranks(contest, profile)
     cost = {a.id: a.cost for a in contest.agendas}
-    classes: list[tuple[Fraction, int]] = []
-    """(load, voters carrying it) for every load above 0."""
+    cost_estimate = {a.id: float(a.cost) for a in contest.agendas}
+    classes: list[tuple[Fraction, float, int]] = []
+    """(load, the load as a float, voters carrying it) for every load above 0."""
 
-    def load_if_funded(agenda_id: str) -> Load:
+    def shares(agenda_id: str) -> list[int]:
+        """How many of the agenda's supporters are in each load class."""
+        mask = masks[agenda_id]
+        return [(mask & voters).bit_count() for _, _, voters in classes]
+
+    def load_if_funded(agenda_id: str, counted: list[int] | None = None) -> Load:
         if counts[agenda_id] == 0:
             return INFINITE
-        mask = masks[agenda_id]
-        carried = sum((load * (mask & voters).bit_count() for load, voters in classes), Fraction(0))
+        counted = shares(agenda_id) if counted is None else counted
+        carried = sum((c[0] * n for c, n in zip(classes, counted, strict=True)), Fraction(0))
         return (carried + cost[agenda_id]) / counts[agenda_id]
+
+    def low_estimate(agenda_id: str, counted: list[int]) -> float:
+        """A float at most the exact load (the float sum's error is far below ``SAFETY``)."""
+        carried = sum(c[1] * n for c, n in zip(classes, counted, strict=True))
+        return (carried + cost_estimate[agenda_id]) / counts[agenda_id] * (1 - SAFETY)
 
     queue = [
         (load_if_funded(a.id), ranks[a.id], a.id)
@@ -96,16 +114,20 @@ def phragmen(
         return False
 
     while queue:
-        bound, rank, agenda_id = heapq.heappop(queue)
+        _, rank, agenda_id = heapq.heappop(queue)
         if drop_misfit(agenda_id):
             continue
-        value = load_if_funded(agenda_id)
-        if value != bound:
+        counted = shares(agenda_id)
+        if queue and counts[agenda_id] and low_estimate(agenda_id, counted) > queue[0][0]:
+            heapq.heappush(queue, (low_estimate(agenda_id, counted), rank, agenda_id))
+            continue
+        value = load_if_funded(agenda_id, counted)
+        if queue and value > queue[0][0]:
             heapq.heappush(queue, (value, rank, agenda_id))
             continue
         tied = [(rank, agenda_id)]
         later = []
-        while queue and queue[0][0] == value:
+        while queue and queue[0][0] <= value:
             _, other_rank, other = heapq.heappop(queue)
             if drop_misfit(other):
                 continue
@@ -130,9 +152,9 @@ def phragmen(
         rounds.append(Round(number, "select", chosen, {**details, "left": str(remaining)}))
         if value != INFINITE:
             funded = masks[chosen]
-            kept = [(load, voters & ~funded) for load, voters in classes]
-            classes[:] = [(load, voters) for load, voters in kept if voters]
-            classes.append((Fraction(value), funded))
+            kept = [(load, guess, voters & ~funded) for load, guess, voters in classes]
+            classes[:] = [entry for entry in kept if entry[2]]
+            classes.append((Fraction(value), float(value), funded))
         for entry in later:
             heapq.heappush(queue, entry)
         for other_rank, other in tied[1:]:
