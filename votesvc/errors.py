@@ -168,7 +168,11 @@ def status_of(error: DomainError) -> int:
 
 def _handle_domain_error(error: DomainError) -> Response:
     db.session.rollback()
-    return error_response(status_of(error), error.code, fields=error.fields, params=error.params)
+    status = status_of(error)
+    response = error_response(status, error.code, fields=error.fields, params=error.params)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="votesvc admin"'
+    return response
 
 
 def _webargs_fields(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,9 @@ def test_malformed_json_is_400(client: FlaskClient, admin_headers: dict[str, str
 
 
 def test_missing_key_is_401(client: FlaskClient) -> None:
-    assert_error(client.get(ELECTIONS), 401, "unauthorized", {})
+    response = client.get(ELECTIONS)
+    assert_error(response, 401, "unauthorized", {})
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize(
@@ -178,3 +180,18 @@ def test_a_refused_request_leaves_the_session_usable(
     assert response.status_code == 200
     with app.app_context():
         assert db.session.get(Election, election_id) is not None
+
+
+def test_korean_messages_carry_their_parameters(
+    client: FlaskClient, admin_headers: dict[str, str], imported_election: Callable[..., int]
+) -> None:
+    election_id = imported_election()
+    response = client.post(
+        f"{ELECTIONS}/{election_id}/phase",
+        json={"phase": "published"},
+        headers={**admin_headers, "Accept-Language": "ko"},
+    )
+    assert_error(response, 409, "illegal_phase_transition", {}, language="ko")
+    assert response.get_json()["error"]["message"] == (
+        "선거 단계를 draft에서 published(으)로 바꿀 수 없습니다."
+    )
