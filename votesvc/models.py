@@ -236,3 +236,8 @@ class ApiKey(db.Model):
     label: Mapped[str] = mapped_column(String(200), default="")
     election_id: Mapped[int | None] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+# The voting tables (tokens, kiosks, ballots, receipts, ...) live in their own module; importing
+# it here registers them wherever the models are loaded (migrations, the app, tests).
+from votesvc import models_voting  # noqa: E402, F401
