@@ -1,10 +1,19 @@
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pabulib_data import PABULIB, file_params, load
 
-from votesvc.tally.model import BallotGroup, BallotType
-from votesvc.tally.pabulib import PbFormatError, format_amount, parse_amount, read_pb, write_pb
+from votesvc.tally.model import Agenda, BallotGroup, BallotType, Contest, Profile
+from votesvc.tally.pabulib import (
+    PbFile,
+    PbFormatError,
+    format_amount,
+    parse_amount,
+    read_pb,
+    write_pb,
+)
 
 
 def pb_text(meta: str, projects: str, votes: str) -> str:
@@ -234,3 +243,51 @@ def test_amounts_are_written_exactly(value):
 def test_amount_text():
     assert format_amount(Fraction(245848822, 100)) == "2458488.22"
     assert format_amount(Fraction(1, 3)) == "1/3"
+
+
+ID_TEXT = st.text(alphabet="abcXYZ019/_-", min_size=1, max_size=6)
+NAME_TEXT = st.text(alphabet="ab ;\"',.\nłó", max_size=12)
+
+
+@st.composite
+def pb_files(draw):
+    """A random contest and profile with awkward names, decimal costs and any vote type."""
+    ballot_type = draw(st.sampled_from(list(BallotType)))
+    ids = draw(st.lists(ID_TEXT, min_size=1, max_size=5, unique=True))
+    agendas = tuple(
+        Agenda(
+            i,
+            Fraction(draw(st.integers(0, 10**6)), draw(st.sampled_from([1, 4, 100, 3]))),
+            draw(NAME_TEXT).strip(),
+        )
+        for i in ids
+    )
+    groups = []
+    for _ in range(draw(st.integers(0, 5))):
+        chosen = draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))
+        if ballot_type is not BallotType.ORDINAL:
+            chosen = sorted(chosen)
+        points = ()
+        if ballot_type in (BallotType.CUMULATIVE, BallotType.SCORING):
+            points = tuple(
+                draw(st.integers(-3 if ballot_type is BallotType.SCORING else 0, 9)) for _ in chosen
+            )
+        group = BallotGroup(tuple(chosen), draw(st.integers(1, 3)), points)
+        if all((g.choices, g.points) != (group.choices, group.points) for g in groups):
+            groups.append(group)
+    meta = {"description": draw(NAME_TEXT).strip(), "rule": "greedy"}
+    contest = Contest(agendas, Fraction(draw(st.integers(0, 10**7)), 100), ballot_type, meta=meta)
+    extra = {i: {"votes": str(draw(st.integers(0, 99)))} for i in ids}
+    columns = ("project_id", "cost", "votes", "name")
+    return PbFile(contest, Profile(tuple(groups)), columns, extra)
+
+
+@settings(max_examples=100, deadline=None)
+@given(pb_files())
+def test_any_file_written_reads_back_the_same(pb):
+    again = read_pb(write_pb(pb))
+    assert again.contest.agendas == pb.contest.agendas
+    assert again.contest.budget == pb.contest.budget
+    assert again.profile == pb.profile
+    assert again.projects_extra == pb.projects_extra
+    assert read_pb(write_pb(again)) == again

@@ -415,7 +415,12 @@ def write_pb(pb: PbFile) -> str:
     """The ``.pb`` text of ``pb`` (LF line endings, ``;`` delimiter, minimal quoting).
 
     Voters are numbered 1, 2, ... in profile order, since ballots carry no voter identity.
+    Raises ``ValueError`` for an agenda id a vote could not list (empty, a comma, or spaces
+    around it).
     """
+    for agenda in pb.contest.agendas:
+        if not agenda.id or "," in agenda.id or agenda.id != agenda.id.strip():
+            raise ValueError(f"agenda id {agenda.id!r} cannot be written in a .pb vote")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(["META"])
