@@ -4,6 +4,7 @@ Each drawn election is written as a ``.pb`` text and read by both sides, so the 
 exactly our input (and our writer is checked against pabutools' reader on the way).
 """
 
+import json
 from fractions import Fraction
 from itertools import combinations
 
@@ -22,9 +23,12 @@ from pabutools.rules import (
     sequential_phragmen,
 )
 
+from votesvc.tally.catalog import ALLOCATION_RULES
 from votesvc.tally.greedy import greedy
 from votesvc.tally.model import Agenda, BallotGroup, BallotType, Contest, Profile
+from votesvc.tally.outcome import Outcome
 from votesvc.tally.pabulib import PbFile, read_pb, write_pb
+from votesvc.tally.pb_count import count
 from votesvc.tally.phragmen import phragmen
 from votesvc.tally.satisfaction import Satisfaction, total_satisfaction
 from votesvc.tally.ties import TieBreak
@@ -52,11 +56,9 @@ def elections(draw, ballot_type=BallotType.APPROVAL, halves=True):
     budget = Fraction(draw(st.integers(0, 30)), draw(denominator))
     groups = []
     for _ in range(draw(st.integers(0, 8))):
-        minimum = 1 if ballot_type is BallotType.CUMULATIVE else 0
-        choices = draw(st.lists(st.sampled_from(ids), min_size=minimum, unique=True))
-        points = ()
-        if ballot_type is BallotType.CUMULATIVE:
-            points = tuple(draw(st.integers(0, 5)) for _ in choices)
+        with_points = ballot_type in (BallotType.CUMULATIVE, BallotType.SCORING)
+        choices = draw(st.lists(st.sampled_from(ids), min_size=int(with_points), unique=True))
+        points = tuple(draw(st.integers(0, 5)) for _ in choices) if with_points else ()
         groups.append(BallotGroup(tuple(choices), draw(st.integers(1, 3)), points))
     contest = Contest(agendas, budget, ballot_type)
     return write_pb(PbFile(contest, Profile(tuple(groups))))
@@ -151,3 +153,22 @@ def test_max_welfare_is_optimal_first_in_order_and_agrees_with_pabutools(text, m
         instance, reference_profile, sat_class=PABUTOOLS_SAT[measure]
     )
     assert sum((totals[p.name] for p in theirs), Fraction(0)) == best
+
+
+RULES = [r for r in ALLOCATION_RULES if not r.startswith("equalshares")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(list(BallotType)).flatmap(elections),
+    st.sampled_from(RULES),
+    st.sampled_from(["pabutools", "equalshares:4", "lot:9"]),
+)
+def test_every_rule_keeps_the_budget_and_serialises(text, rule, order):
+    pb = read_pb(text)
+    options = {"min_project_score_threshold": 2} if rule == "greedy-threshold" else {}
+    outcome = count(pb.contest, pb.profile, rule, options, order)
+    check_budget(pb.contest, outcome)
+    assert Outcome.from_dict(json.loads(json.dumps(outcome.to_dict()))) == outcome
+    funded = [r.agenda for r in outcome.rounds if r.action == "select"]
+    assert tuple(funded) == outcome.selected
