@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from votesvc.models import DEFAULT_TIMEZONE, Agenda, Election, Phase
+from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
 from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, amount, code
 from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULES
 from votesvc.tally.model import BallotType
@@ -175,10 +175,7 @@ class AgendaOutSchema(_TitledOutSchema):
     code = fields.String()
     position = fields.Integer()
     cost = fields.Integer()
-    organisations = fields.Method("_organisations")
-
-    def _organisations(self, agenda: Agenda) -> list[dict[str, str]]:
-        return OrganisationOutSchema(many=True).dump(agenda.organisations)
+    organisations = fields.List(fields.Nested(OrganisationOutSchema))
 
 
 class ContestOutSchema(_TitledOutSchema):
@@ -218,8 +215,8 @@ class ElectionOutSchema(Schema):
     name_en = fields.String()
     description_ko = fields.String()
     description_en = fields.String()
-    starts_at = fields.Method("_starts_at", metadata={"format": "date-time"})
-    ends_at = fields.Method("_ends_at", metadata={"format": "date-time"})
+    starts_at = fields.Method("_starts_at", metadata={"type": "string", "format": "date-time"})
+    ends_at = fields.Method("_ends_at", metadata={"type": "string", "format": "date-time"})
     timezone = fields.String()
     currency = fields.String()
     phase = fields.String()
