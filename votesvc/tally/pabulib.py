@@ -264,14 +264,17 @@ def _read_votes(
     ordinal = ballot_type is BallotType.ORDINAL
     counts: dict[BallotKey, int] = {}
     clean: dict[str, BallotKey] = {}
-    """Votes already seen that needed no repair, by their text: most of a city's are repeats."""
+    """Votes already seen that needed no repair, by their text (a repeat skips the checks)."""
+    short = max(vote_at, 1)
+    """Rows this short need a closer look: blank, a section name, or no vote field."""
     for row in reader.rows:
-        if len(row) <= vote_at or _section_name(row):
+        if len(row) <= short:
             if not "".join(row).strip():
                 continue
             if _section_name(row):
                 raise PbFormatError("VOTES must be the last section", reader.line)
-            raise PbFormatError("VOTES row has no vote field", reader.line)
+            if len(row) <= vote_at:
+                raise PbFormatError("VOTES row has no vote field", reader.line)
         vote = row[vote_at]
         key = clean.get(vote)
         if key is None and not with_points:
