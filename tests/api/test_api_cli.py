@@ -16,6 +16,9 @@ from flask.testing import FlaskClient
 from votesvc.cli import main
 from votesvc.demo import DEMO_FILE
 
+VOTESVC = [sys.executable, "-c", "from votesvc.cli import main; main()"]
+"""The console script's entry point, run in a fresh interpreter as `votesvc` would be."""
+
 PB = """META
 key;value
 budget;1000
@@ -150,11 +153,10 @@ def test_import_refusals_change_nothing(
 
 def test_the_console_script_runs_the_demo_on_a_fresh_instance(tmp_path: Path) -> None:
     """What the README's run command does, without serving: default SQLite under instance/."""
-    script = Path(sys.executable).parent / "votesvc"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOTESVC_")}
     env["VOTESVC_INSTANCE_PATH"] = str(tmp_path / "instance")
     result = subprocess.run(
-        [str(script), "demo", "--no-serve"], env=env, capture_output=True, text=True, check=False
+        [*VOTESVC, "demo", "--no-serve"], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
     assert "http://127.0.0.1:5000/api/v1/elections" in result.stdout
@@ -163,11 +165,10 @@ def test_the_console_script_runs_the_demo_on_a_fresh_instance(tmp_path: Path) ->
 
 
 def test_production_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
-    script = Path(sys.executable).parent / "votesvc"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOTESVC_")}
     env.update(VOTESVC_ENV="production", VOTESVC_INSTANCE_PATH=str(tmp_path / "instance"))
     result = subprocess.run(
-        [str(script), "create-admin-key"], env=env, capture_output=True, text=True, check=False
+        [*VOTESVC, "create-admin-key"], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode != 0
     assert "VOTESVC_SECRET_KEY" in result.stderr
