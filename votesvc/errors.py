@@ -100,6 +100,122 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The pabulib file cannot be read: {reason}",
         "ko": "pabulib 파일을 읽을 수 없습니다: {reason}",
     },
+    "rate_limited": {
+        "en": "Too many attempts from here; wait a minute and try again.",
+        "ko": "시도가 너무 많습니다. 잠시 뒤에 다시 해 주세요.",
+    },
+    "token_malformed": {
+        "en": "This is not a voting code.",
+        "ko": "투표 코드가 아닙니다.",
+    },
+    "token_bad_signature": {
+        "en": "This voting code is not genuine.",
+        "ko": "올바른 투표 코드가 아닙니다.",
+    },
+    "token_wrong_channel": {
+        "en": "This voting code is for another booth or channel.",
+        "ko": "다른 투표소(또는 온라인)용 투표 코드입니다.",
+    },
+    "token_wrong_election": {
+        "en": "This voting code is for another election.",
+        "ko": "다른 선거의 투표 코드입니다.",
+    },
+    "token_unknown": {
+        "en": "This voting code was never issued.",
+        "ko": "발급된 적이 없는 투표 코드입니다.",
+    },
+    "token_already_used": {
+        "en": "This voting code was already used.",
+        "ko": "이미 사용된 투표 코드입니다.",
+    },
+    "token_void": {
+        "en": "This voting code was cancelled.",
+        "ko": "취소된 투표 코드입니다.",
+    },
+    "token_test_mismatch": {
+        "en": "This voting code's test mark does not match our records.",
+        "ko": "투표 코드의 시험용 표시가 기록과 다릅니다.",
+    },
+    "token_not_voidable": {
+        "en": "A {status} voting code cannot be cancelled.",
+        "ko": "{status} 상태의 투표 코드는 취소할 수 없습니다.",
+    },
+    "token_already_issued": {
+        "en": "A voting code was already issued to this person.",
+        "ko": "이미 투표 코드를 받으셨습니다.",
+    },
+    "short_code_malformed": {
+        "en": "This code has the wrong length or characters.",
+        "ko": "코드의 길이나 글자가 올바르지 않습니다.",
+    },
+    "short_code_typo": {
+        "en": "This code has a typo; please compare it with the sheet.",
+        "ko": "코드에 오타가 있습니다. 용지와 비교해 주세요.",
+    },
+    "ballot_invalid": {
+        "en": "The ballot breaks the contest's rules; see the details.",
+        "ko": "투표 내용이 규칙에 맞지 않습니다. 자세한 내용을 확인해 주세요.",
+    },
+    "election_not_open": {
+        "en": "The election is not open for this now.",
+        "ko": "지금은 이 선거에서 할 수 없는 일입니다.",
+    },
+    "cast_before_open": {
+        "en": "The ballot was cast before voting opened.",
+        "ko": "투표 시작 전에 한 투표입니다.",
+    },
+    "cast_after_close": {
+        "en": "The ballot was cast after voting closed.",
+        "ko": "투표 마감 뒤에 한 투표입니다.",
+    },
+    "cast_in_future": {
+        "en": "The ballot's cast time is in the future; check the kiosk's clock.",
+        "ko": "투표 시각이 미래입니다. 투표기 시계를 확인해 주세요.",
+    },
+    "synced_too_late": {
+        "en": "The ballot arrived after the grace period for offline ballots.",
+        "ko": "오프라인 투표의 제출 유예 기간이 지났습니다.",
+    },
+    "receipt_malformed": {
+        "en": "This is not a receipt code.",
+        "ko": "접수 번호가 아닙니다.",
+    },
+    "receipt_unknown": {
+        "en": "No ballots were recorded with this receipt code.",
+        "ko": "이 접수 번호로 기록된 투표가 없습니다.",
+    },
+    "receipt_reused": {
+        "en": "This receipt code was already used for another ballot.",
+        "ko": "이 접수 번호는 이미 다른 투표에 쓰였습니다.",
+    },
+    "batch_sealed": {
+        "en": "This batch is sealed: its tokens can no longer be printed.",
+        "ko": "봉인된 묶음이라 투표 코드를 다시 인쇄할 수 없습니다.",
+    },
+    "kiosk_unauthorized": {
+        "en": "A kiosk credential is required (Authorization: Bearer <credential>).",
+        "ko": "투표기 인증 정보가 필요합니다 (Authorization: Bearer <credential>).",
+    },
+    "invalid_kiosk_credential": {
+        "en": "This kiosk credential is not valid.",
+        "ko": "유효하지 않은 투표기 인증 정보입니다.",
+    },
+    "kiosk_wrong_booth": {
+        "en": "This kiosk is provisioned for another booth.",
+        "ko": "다른 투표소에 등록된 투표기입니다.",
+    },
+    "not_eligible": {
+        "en": "We could not confirm your eligibility with these details.",
+        "ko": "입력한 정보로 투표 자격을 확인할 수 없습니다.",
+    },
+    "voter_roll_invalid": {
+        "en": "The voter roll file has problems; see the details.",
+        "ko": "선거인 명부 파일에 문제가 있습니다. 자세한 내용을 확인해 주세요.",
+    },
+    "mail_not_configured": {
+        "en": "Mail is not configured (set VOTESVC_SMTP_HOST).",
+        "ko": "메일 설정이 없습니다 (VOTESVC_SMTP_HOST).",
+    },
     "internal_error": {
         "en": "Something went wrong on our side; quote the request id when reporting it.",
         "ko": "서버 오류가 발생했습니다. 문의할 때 요청 번호를 알려 주세요.",
@@ -124,6 +240,7 @@ CODE_BY_STATUS = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
+    429: "rate_limited",
     500: "internal_error",
 }
 
@@ -176,10 +293,13 @@ def _handle_domain_error(error: DomainError) -> Response:
 
 
 def _webargs_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """webargs reports problems per location ({"json": {...}}); a JSON body's are unwrapped."""
+    """webargs reports problems per location ({"json": {...}}, {"query": {...}}); problems in
+    one location are unwrapped so that ``fields`` names the fields themselves."""
     messages = data.get("messages") or {}
-    if set(messages) == {"json"} and isinstance(messages["json"], Mapping):
-        return dict(messages["json"])
+    if len(messages) == 1:
+        (only,) = messages.values()
+        if isinstance(only, Mapping):
+            return dict(only)
     return dict(messages)
 
 

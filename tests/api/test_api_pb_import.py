@@ -181,6 +181,8 @@ def test_guards_apply_to_pb_imports(
     assert_error(
         _post(client, admin_headers, draft, APPROVAL, rule="stv"), 422, "validation_failed"
     )
+    unknown_rule = _post(client, admin_headers, draft, APPROVAL, rule="coin-toss")
+    assert list(assert_error(unknown_rule, 422, "validation_failed")) == ["rule"]
     assert row_counts() == before
 
 
