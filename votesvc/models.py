@@ -17,8 +17,10 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -241,3 +243,98 @@ class ApiKey(db.Model):
 # The voting tables (tokens, kiosks, ballots, receipts, ...) live in their own module; importing
 # it here registers them wherever the models are loaded (migrations, the app, tests).
 from votesvc import models_voting  # noqa: E402, F401
+
+# --- results: count jobs, publications, the audit log ------------------------------------------
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FAILED = "failed"
+    DONE = "done"
+
+
+class CountJob(db.Model):
+    """One count of a closed election, run in the background; ``result`` holds the preliminary
+    results (admins only) once ``done``. A failed job leaves the election closed: count again."""
+
+    __tablename__ = "count_job"
+    __table_args__ = (
+        CheckConstraint(
+            f"status IN ({', '.join(repr(s.value) for s in JobStatus)})", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(
+        ForeignKey("election.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(8), default=JobStatus.QUEUED.value)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    seed: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Publication(db.Model):
+    """The frozen public result of an election: what was counted, how, and by which software.
+
+    ``contests`` holds per contest code the rule, options, tie-break and the outcome as the
+    counting core serialised it; ``digests`` the SHA-256 of every published file. The files
+    themselves (the rendered results JSON included) are :class:`PublishedFile` rows, rendered
+    once here so that no request ever recounts or re-renders.
+    """
+
+    __tablename__ = "publication"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(
+        ForeignKey("election.id", ondelete="CASCADE"), unique=True
+    )
+    software_version: Mapped[str] = mapped_column(String(40))
+    seed: Mapped[str] = mapped_column(String(64))
+    contests: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digests: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class PublishedFile(db.Model):
+    """One published document, byte for byte as served; ``sha256`` is also its strong ETag."""
+
+    __tablename__ = "published_file"
+    __table_args__ = (UniqueConstraint("publication_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(80))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(db.Model):
+    """An append-only, hash-chained record of an admin action (see :mod:`votesvc.audit_chain`).
+
+    Each chain (one per election, ``global`` for actions on none) numbers its entries; the
+    unique (chain, seq) key makes two racing appends collide instead of forking the chain.
+    ``actor`` names an admin key (``key:<id>``) or ``system``, never a voter.
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    election_id: Mapped[int | None] = mapped_column(
+        ForeignKey("election.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(60))
+    actor: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(40))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
