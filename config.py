@@ -17,6 +17,9 @@ from typing import Any
 SECRET_FILE = "secret_key"
 SQLITE_FILE = "votesvc.sqlite3"
 DEFAULT_MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+DEFAULT_SYNC_GRACE_MINUTES = 48 * 60
+DEFAULT_CAST_LIMIT = "30 per minute"
+DEFAULT_CODE_LIMIT = "10 per minute"
 
 
 class ConfigError(RuntimeError):
@@ -44,6 +47,36 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from error
+
+
+def _voting_settings(
+    environ: Mapping[str, str], secret: str, instance_path: Path
+) -> dict[str, Any]:
+    """Tokens, kiosks, online voting and rate limits (see readme-casting).
+
+    ``VOTESVC_TOKEN_SECRETS`` lists signing secrets newest first, comma-separated; it defaults
+    to the secret key. ``VOTESVC_TOKEN_HASH_KEY`` keys every stored hash (token ids, receipts,
+    the voter roll) and must never change during an election, so set it apart from the
+    rotated secrets in production; it also defaults to the secret key.
+    """
+    token_secrets = [s.strip() for s in environ.get("VOTESVC_TOKEN_SECRETS", "").split(",")]
+    redis_url = environ.get("VOTESVC_REDIS_URL")
+    return {
+        "VOTESVC_TOKEN_SECRETS": [s.encode() for s in token_secrets if s] or [secret.encode()],
+        "VOTESVC_TOKEN_HASH_KEY": environ.get("VOTESVC_TOKEN_HASH_KEY", secret).encode(),
+        "VOTESVC_SYNC_GRACE_MINUTES": _int(
+            environ, "VOTESVC_SYNC_GRACE_MINUTES", DEFAULT_SYNC_GRACE_MINUTES
+        ),
+        "VOTESVC_CENSUS": environ.get("VOTESVC_CENSUS", "votesvc.services.voters:RollCensus"),
+        "VOTESVC_SMTP_HOST": environ.get("VOTESVC_SMTP_HOST", ""),
+        "VOTESVC_SMTP_PORT": _int(environ, "VOTESVC_SMTP_PORT", 25),
+        "VOTESVC_MAIL_FROM": environ.get("VOTESVC_MAIL_FROM", "votesvc@localhost"),
+        "VOTESVC_MAIL_OUTBOX": environ.get("VOTESVC_MAIL_OUTBOX", str(instance_path / "outbox")),
+        "VOTESVC_CAST_LIMIT": environ.get("VOTESVC_CAST_LIMIT", DEFAULT_CAST_LIMIT),
+        "VOTESVC_CODE_LIMIT": environ.get("VOTESVC_CODE_LIMIT", DEFAULT_CODE_LIMIT),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+    }
 
 
 def load(
@@ -79,6 +112,7 @@ def load(
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        **_voting_settings(environ, secret, instance_path),
     }
     settings.update(overrides)
     return settings

@@ -15,7 +15,7 @@ from sqlalchemy import event
 
 from votesvc import errors
 from votesvc.api import register_blueprints
-from votesvc.extensions import VotesvcApi, db, migrate
+from votesvc.extensions import VotesvcApi, db, limiter, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -59,11 +59,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    limiter.init_app(app)
     with app.app_context():
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
     api = VotesvcApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)
     errors.init_app(app)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -40,3 +42,7 @@ class VotesvcApi(Api):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+limiter = Limiter(get_remote_address)
+"""Rate limits per client address on code entry and casting; memory by default, Redis when
+``VOTESVC_REDIS_URL`` is set (``RATELIMIT_STORAGE_URI``). Behind a reverse proxy, wrap the app
+in werkzeug's ``ProxyFix`` so the address is the voter's, not the proxy's."""

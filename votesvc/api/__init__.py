@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from votesvc.api import admin, public
+from votesvc.api import admin, ballots, kiosks, public, voting_admin
 
 
 def register_blueprints(api: Api) -> None:
     api.register_blueprint(admin.blp)
     api.register_blueprint(public.blp)
+    api.register_blueprint(voting_admin.blp)
+    api.register_blueprint(ballots.blp)
+    api.register_blueprint(kiosks.blp)

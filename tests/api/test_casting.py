@@ -1,0 +1,300 @@
+"""Casting online ballots: success, receipts, every refusal with its code, forged tokens."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from api_assertions import assert_error
+from flask import Flask
+from flask.testing import FlaskClient
+from voting_support import GOOD, issue, open_election, window
+
+from votesvc.extensions import db
+from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.services.keys import receipt_hash
+from votesvc.tokens import TOKEN_ID_BYTES, TokenClaims, TokenIssuer, booth_channel, sign
+
+
+@pytest.fixture
+def election_id(imported_election: Callable[..., int]) -> int:
+    return open_election(imported_election)
+
+
+def _cast(client: FlaskClient, election_id: int, token: str, selections: Any = GOOD) -> Any:
+    return client.post(
+        f"/api/v1/elections/{election_id}/ballots",
+        json={"token": token, "selections": selections},
+    )
+
+
+def _stored(app: Flask) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(Ballot.channel, Ballot.content, Ballot.receipt_hash))
+        return sorted(tuple(row) for row in rows)
+
+
+def _status(app: Flask, election_id: int) -> list[str]:
+    with app.app_context():
+        return sorted(db.session.scalars(sa.select(Token.status)))
+
+
+def test_a_ballot_is_cast_once_with_a_receipt(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    token = issue(app, election_id, 2)[0]
+    response = _cast(client, election_id, token.signed)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["test"] is False and body["contests"] == ["city", "north"]
+    stored = _stored(app)
+    with app.app_context():
+        code_hash = receipt_hash(body["receipt"])
+        assert db.session.get(Receipt, code_hash) is not None
+    assert stored == [
+        ("online", '{"choices":["A1","A3"]}', code_hash),
+        ("online", '{"choices":["N1","N2"],"points":[6,4]}', code_hash),
+    ]
+    assert _status(app, election_id) == ["spent", "unused"]
+
+    check = client.get(f"/api/v1/elections/{election_id}/receipts/{body['receipt'].lower()}")
+    assert check.status_code == 200
+    assert check.get_json()["contests"] == ["city", "north"]
+    assert "A1" not in check.get_data(as_text=True)
+
+
+def test_a_typed_short_code_casts_like_the_qr_code(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    token = issue(app, election_id, 1)[0]
+    typed = token.short_code.replace("-", " ").lower()
+    assert _cast(client, election_id, typed, {"city": {"choices": ["A2"]}}).status_code == 201
+    assert len(_stored(app)) == 1
+
+
+def test_a_replay_is_refused_and_changes_nothing(
+    app: Flask,
+    client: FlaskClient,
+    election_id: int,
+    row_counts: Callable[[], dict[str, int]],
+) -> None:
+    token = issue(app, election_id, 1)[0]
+    assert _cast(client, election_id, token.signed).status_code == 201
+    before = row_counts()
+    for text, selections in ((token.signed, GOOD), (token.short_code, {"city": {"choices": []}})):
+        replay = _cast(client, election_id, text, selections)
+        assert_error(replay, 409, "token_already_used", {})
+        assert "A1" not in replay.get_data(as_text=True)
+    assert row_counts() == before
+
+
+def test_every_problem_of_every_contest_is_listed(
+    app: Flask,
+    client: FlaskClient,
+    election_id: int,
+    row_counts: Callable[[], dict[str, int]],
+) -> None:
+    token = issue(app, election_id, 1)[0]
+    before = row_counts()
+    selections = {
+        "city": {"choices": ["A1", "A2", "A3", "Z9"]},
+        "north": {"choices": ["N1", "N2"], "points": [7, 4]},
+        "south": {"choices": ["S1"]},
+    }
+    fields = assert_error(
+        _cast(client, election_id, token.signed, selections), 422, "ballot_invalid"
+    )
+    problems = fields["selections"]
+    assert set(problems) == {"city", "north", "south"}
+    assert len(problems["city"]) == 3  # unknown agenda, too many choices, over the cost limit
+    assert any("Z9" in text for text in problems["city"])
+    assert any("exceeds the limit 1000000" in text for text in problems["city"])
+    assert len(problems["north"]) == 2  # 7 > 6 for N1, 11 > 10 in total
+    assert problems["south"] == ["Not a contest of this election."]
+    assert row_counts() == before
+    assert _status(app, election_id) == ["unused"]
+
+
+@pytest.mark.parametrize(
+    ("selections", "expected"),
+    [
+        ({}, {"selections": ["Vote in at least one contest."]}),
+        ({"city": {"choices": ["A1", "A1"]}}, {"selections": {"city": ["A1 is marked twice."]}}),
+    ],
+)
+def test_empty_or_duplicated_selections(
+    app: Flask, client: FlaskClient, election_id: int, selections: Any, expected: Any
+) -> None:
+    token = issue(app, election_id, 1)[0]
+    assert_error(
+        _cast(client, election_id, token.signed, selections), 422, "ballot_invalid", expected
+    )
+
+
+def test_malformed_bodies_are_validation_errors(client: FlaskClient, election_id: int) -> None:
+    response = client.post(f"/api/v1/elections/{election_id}/ballots", json={"selections": 3})
+    fields = assert_error(response, 422, "validation_failed")
+    assert set(fields) == {"token", "selections"}
+
+
+def _forged(app: Flask, election_id: int) -> dict[str, str]:
+    """Every kind of forgery, each with the code it must be refused with."""
+    genuine = issue(app, election_id, 1)[0]
+    other_secret = TokenIssuer([secrets.token_bytes(32)])
+    with app.app_context():
+        real = TokenIssuer(app.config["VOTESVC_TOKEN_SECRETS"])
+    unknown = TokenClaims(str(election_id), "online", secrets.token_bytes(TOKEN_ID_BYTES))
+    elsewhere = TokenClaims(str(election_id + 1), "online", genuine.token_id)
+    booth = TokenClaims(str(election_id), booth_channel(1), genuine.token_id)
+    body, signature = genuine.signed.rsplit(".", 1)
+    edited = body[:-1] + ("A" if body[-1] != "A" else "B") + "." + signature
+    return {
+        other_secret.issue(str(election_id), "online").signed: "token_bad_signature",
+        edited: "token_bad_signature",
+        genuine.signed + "x": "token_bad_signature",
+        sign(unknown, real.channel_keys("online")): "token_unknown",
+        sign(elsewhere, real.channel_keys("online")): "token_wrong_election",
+        sign(booth, real.channel_keys(booth_channel(1))): "token_wrong_channel",
+        "v1.not-a-token": "token_malformed",
+    }
+
+
+def test_forged_tokens_are_refused(
+    app: Flask,
+    client: FlaskClient,
+    election_id: int,
+    row_counts: Callable[[], dict[str, int]],
+) -> None:
+    forged = _forged(app, election_id)
+    before = row_counts()
+    for text, code in forged.items():
+        assert_error(_cast(client, election_id, text), 403, code)
+    assert row_counts() == before
+
+
+def test_booth_tokens_are_for_kiosks_not_the_online_endpoint(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    booth_token = issue(app, election_id, 1, booth=1)[0]
+    assert_error(_cast(client, election_id, booth_token.signed), 403, "token_wrong_channel")
+    assert_error(_cast(client, election_id, booth_token.short_code), 403, "token_wrong_channel")
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("ABCD-EFGH", "short_code_malformed"), ("0000-0000-0000-0000-1", "short_code_typo")],
+)
+def test_short_code_typos_are_caught_before_any_lookup(
+    client: FlaskClient, election_id: int, typed: str, code: str
+) -> None:
+    fields = assert_error(_cast(client, election_id, typed), 422, code)
+    assert list(fields) == ["token"]
+
+
+def test_void_tokens_are_refused(
+    app: Flask, client: FlaskClient, admin_headers: dict[str, str], election_id: int
+) -> None:
+    first, second = issue(app, election_id, 2)
+    voided = client.post(
+        f"/api/v1/admin/elections/{election_id}/tokens/void",
+        json={"code": first.short_code},
+        headers=admin_headers,
+    )
+    assert voided.status_code == 200 and voided.get_json() == {"voided": 1}
+    assert_error(_cast(client, election_id, first.signed), 403, "token_void")
+    assert _cast(client, election_id, second.signed).status_code == 201
+    again = client.post(
+        f"/api/v1/admin/elections/{election_id}/tokens/void",
+        json={"code": second.short_code},
+        headers=admin_headers,
+    )
+    assert_error(again, 409, "token_not_voidable")
+
+
+def test_test_tokens_run_the_whole_path_and_store_nothing(
+    app: Flask,
+    client: FlaskClient,
+    election_id: int,
+    row_counts: Callable[[], dict[str, int]],
+) -> None:
+    token = issue(app, election_id, 1, test=True)[0]
+    before = row_counts()
+    for _ in range(2):
+        response = _cast(client, election_id, token.signed)
+        assert response.status_code == 200
+        assert response.get_json() == {"receipt": None, "test": True, "contests": ["city", "north"]}
+    bad = {"city": {"choices": ["A1", "A2"]}}
+    assert_error(_cast(client, election_id, token.signed, bad), 422, "ballot_invalid")
+    assert row_counts() == before
+    assert _status(app, election_id) == ["test"]
+
+
+def test_a_test_token_works_before_voting_starts(
+    app: Flask, client: FlaskClient, imported_election: Callable[..., int]
+) -> None:
+    election_id = open_election(imported_election, phase="draft")
+    test_token, real_token = issue(app, election_id, 1, test=True)[0], issue(app, election_id, 1)[0]
+    assert _cast(client, election_id, test_token.signed).status_code == 200
+    assert_error(_cast(client, election_id, real_token.signed), 409, "election_not_open")
+
+
+def test_the_flag_of_a_test_token_cannot_be_flipped(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    token = issue(app, election_id, 1, test=True)[0]
+    with app.app_context():
+        real = TokenIssuer(app.config["VOTESVC_TOKEN_SECRETS"])
+    flipped = TokenClaims(str(election_id), "online", token.token_id, test=False)
+    assert_error(
+        _cast(client, election_id, sign(flipped, real.channel_keys("online"))),
+        403,
+        "token_test_mismatch",
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        window(opened=timedelta(days=3), closes=-timedelta(days=1)),
+        window(opened=-timedelta(days=1), closes=timedelta(days=3)),
+    ],
+)
+def test_ballots_only_inside_the_voting_window(
+    app: Flask, client: FlaskClient, imported_election: Callable[..., int], changes: Any
+) -> None:
+    election_id = open_election(imported_election, **changes)
+    token = issue(app, election_id, 1)[0]
+    assert_error(_cast(client, election_id, token.signed), 409, "election_not_open")
+
+
+def test_an_unknown_election_is_404(client: FlaskClient) -> None:
+    assert_error(_cast(client, 999, "v1.x"), 404, "not_found")
+
+
+def test_receipt_check_refusals(client: FlaskClient, election_id: int) -> None:
+    base = f"/api/v1/elections/{election_id}/receipts"
+    assert_error(client.get(f"{base}/0000-0000-0000-0000-0"), 404, "receipt_unknown")
+    assert_error(client.get(f"{base}/nonsense"), 422, "receipt_malformed")
+
+
+@pytest.mark.parametrize("app_config", [{"VOTESVC_CAST_LIMIT": "2 per minute"}])
+def test_casting_is_rate_limited_per_client(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    tokens = issue(app, election_id, 3)
+    assert _cast(client, election_id, tokens[0].signed).status_code == 201
+    assert_error(_cast(client, election_id, tokens[0].signed), 409, "token_already_used")
+    assert_error(_cast(client, election_id, tokens[1].signed), 429, "rate_limited")
+    other = app.test_client()
+    response = other.post(
+        f"/api/v1/elections/{election_id}/ballots",
+        json={"token": tokens[2].signed, "selections": GOOD},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    assert response.status_code == 201
+    assert json.loads(response.get_data())["receipt"]

@@ -1,0 +1,50 @@
+"""The kiosk sync endpoint, authenticated by the kiosk's own credential (not an admin key).
+
+``Authorization: Bearer <kiosk credential>``; the kiosk must be provisioned for the booth in
+the URL (403 ``kiosk_wrong_booth`` otherwise). Checked before the body is read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from votesvc.errors import message
+from votesvc.schemas import voting as s
+from votesvc.services import kiosks
+
+blp = Blueprint(
+    "kiosks",
+    __name__,
+    url_prefix="/api/v1/elections/<int:election_id>/booths/<int:booth_id>",
+    description="Booth kiosks: sync ballots cast offline (kiosk credential).",
+)
+KIOSK_AUTH = [{"kioskAuth": []}]
+
+
+@blp.before_request
+def _authenticate_kiosk() -> None:
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    arguments = request.view_args or {}
+    g.kiosk = kiosks.authenticate_kiosk(
+        credential.strip() if scheme.lower() == "bearer" else None,
+        arguments.get("election_id", 0),
+        arguments.get("booth_id", 0),
+    )
+
+
+@blp.route("/sync", methods=["POST"])
+@blp.doc(security=KIOSK_AUTH)
+@blp.arguments(s.SyncInSchema)
+@blp.response(200, s.SyncOutSchema)
+def sync(data: dict[str, Any], election_id: int, booth_id: int) -> dict[str, Any]:
+    """Settle ballots cast offline: each is accepted (receipt), already accepted (a retry),
+    a test, or refused with a reason and kept in quarantine. Batches of up to 1 000."""
+    results = kiosks.sync(g.kiosk, data["ballots"])
+    for result in results:
+        if result["status"] == "refused":
+            result["message"] = message(result["reason"])
+    return {"results": results, "counts": dict(Counter(r["status"] for r in results))}

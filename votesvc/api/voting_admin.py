@@ -1,0 +1,187 @@
+"""Admin endpoints of voting: token batches and sheets, voiding, participation, quarantine,
+kiosk provisioning, the voter roll and mailed online tokens.
+
+Every URL names its election, so the foundation's guard checks the key's scope on it; a batch
+or booth of another election is 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from votesvc.api.auth import BEARER_AUTH, guard_admin_request
+from votesvc.models import Booth, Election
+from votesvc.models_voting import QuarantinedBallot, TokenBatch
+from votesvc.schemas import voting as s
+from votesvc.services import kiosks, tokens, voters
+from votesvc.services.common import fetch
+from votesvc.services.errors import Invalid
+from votesvc.sheets import render_sheets
+
+blp = Blueprint(
+    "voting_admin",
+    __name__,
+    url_prefix="/api/v1/admin/elections/<int:election_id>",
+    description="Tokens, kiosks, the voter roll and participation; admin API key required.",
+)
+blp.before_request(guard_admin_request)
+admin = blp.doc(security=BEARER_AUTH)
+
+
+def _batch_out(batch: TokenBatch) -> dict[str, Any]:
+    return {
+        "id": batch.id,
+        "election_id": batch.election_id,
+        "booth_id": batch.booth_id,
+        "channel": batch.channel,
+        "size": batch.size,
+        "test": batch.test,
+        "label": batch.label,
+        "created_at": batch.created_at,
+        "sealed_at": batch.sealed_at,
+        "printable": batch.seed is not None,
+        "counts": tokens.batch_counts(batch),
+    }
+
+
+@blp.route("/token-batches", methods=["POST"])
+@admin
+@blp.arguments(s.BatchInSchema)
+@blp.response(201, s.BatchOutSchema)
+def issue_batch(data: dict[str, Any], election_id: int) -> dict[str, Any]:
+    """Issue tokens for a booth (``booth_id``) or for online use; print them, then seal."""
+    return _batch_out(tokens.issue_batch(election_id, data))
+
+
+@blp.route("/token-batches", methods=["GET"])
+@admin
+@blp.response(200, s.BatchOutSchema(many=True))
+def list_batches(election_id: int) -> list[dict[str, Any]]:
+    return [_batch_out(batch) for batch in tokens.list_batches(election_id)]
+
+
+@blp.route("/token-batches/<int:batch_id>", methods=["GET"])
+@admin
+@blp.response(200, s.BatchOutSchema)
+def get_batch(election_id: int, batch_id: int) -> dict[str, Any]:
+    """A batch with its tokens counted by status."""
+    return _batch_out(tokens.get_batch(election_id, batch_id))
+
+
+@blp.route("/token-batches/<int:batch_id>/sheets.pdf", methods=["GET"])
+@admin
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The PDF.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
+def batch_sheets(election_id: int, batch_id: int) -> Response:
+    """The batch's printable sheets (8 tokens a page). About 10 ms a token: print batches of
+    thousands with ``votesvc print-tokens`` instead of over HTTP."""
+    batch = tokens.get_batch(election_id, batch_id)
+    pdf = sheets_pdf(batch)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def sheets_pdf(batch: TokenBatch) -> bytes:
+    """The sheets of ``batch`` (shared with the CLI)."""
+    election = fetch(Election, batch.election_id)
+    booth = fetch(Booth, batch.booth_id) if batch.booth_id is not None else None
+    place = "온라인 / Online" if booth is None else (booth.name_ko or booth.name_en)
+    return render_sheets(
+        tokens.batch_tokens(batch),
+        election_name=election.name_ko or election.name_en,
+        booth_name=place,
+    )
+
+
+@blp.route("/token-batches/<int:batch_id>/seal", methods=["POST"])
+@admin
+@blp.response(200, s.BatchOutSchema)
+def seal_batch(election_id: int, batch_id: int) -> dict[str, Any]:
+    """Forget the batch's seed once its sheets are printed: the tokens then exist only on paper."""
+    return _batch_out(tokens.seal_batch(election_id, batch_id))
+
+
+@blp.route("/token-batches/<int:batch_id>/void", methods=["POST"])
+@admin
+@blp.response(200, s.VoidedSchema)
+def void_batch(election_id: int, batch_id: int) -> dict[str, int]:
+    """Cancel every token of the batch not yet spent (a lost or stolen pack of sheets)."""
+    return {"voided": tokens.void_batch(election_id, batch_id)}
+
+
+@blp.route("/tokens/void", methods=["POST"])
+@admin
+@blp.arguments(s.VoidTokenInSchema)
+@blp.response(200, s.VoidedSchema)
+def void_token(data: dict[str, Any], election_id: int) -> dict[str, int]:
+    """Cancel one token by the short code printed on its sheet."""
+    tokens.void_token(election_id, data["code"])
+    return {"voided": 1}
+
+
+@blp.route("/participation", methods=["GET"])
+@admin
+@blp.response(200, s.ParticipationSchema(many=True))
+def participation(election_id: int) -> list[dict[str, Any]]:
+    """Tokens issued, spent, unused and void per channel: online and each booth."""
+    return tokens.participation(election_id)
+
+
+@blp.route("/quarantine", methods=["GET"])
+@admin
+@blp.arguments(s.QuarantineQuerySchema, location="query")
+@blp.response(200, s.QuarantinedOutSchema(many=True))
+def quarantine(query: dict[str, Any], election_id: int) -> list[QuarantinedBallot]:
+    """Ballots kiosks synced that were refused, with the reason."""
+    return kiosks.list_quarantine(election_id, query.get("booth_id"))
+
+
+@blp.route("/booths/<int:booth_id>/kiosks", methods=["POST"])
+@admin
+@blp.arguments(s.KioskInSchema)
+@blp.response(201, s.KioskOutSchema)
+def provision_kiosk(data: dict[str, Any], election_id: int, booth_id: int) -> dict[str, Any]:
+    """A kiosk for this booth: its credential (shown once) and the keys to check that booth's
+    tokens offline."""
+    return kiosks.provision_kiosk(election_id, booth_id, data.get("label", ""))
+
+
+@blp.route("/voter-roll", methods=["POST"])
+@admin
+@blp.doc(
+    requestBody={
+        "required": True,
+        "description": "CSV with an 'identifier' column and optionally a 'factor' column.",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+)
+@blp.response(200, s.RollOutSchema)
+def import_roll(election_id: int) -> dict[str, int]:
+    """Add eligible voters for online voting; only keyed hashes are stored."""
+    try:
+        text = request.get_data().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Invalid("voter_roll_invalid", fields={"file": ["Not UTF-8 text."]}) from error
+    return voters.import_roll(election_id, text)
+
+
+@blp.route("/online-tokens/mail", methods=["POST"])
+@admin
+@blp.arguments(s.MailInSchema)
+@blp.response(201, s.MailOutSchema)
+def mail_tokens(data: dict[str, Any], election_id: int) -> dict[str, Any]:
+    """Mail one online token to each address (the addresses are not stored)."""
+    return voters.mail_online_tokens(
+        election_id, data["recipients"], test=data.get("test", False), label=data.get("label", "")
+    )

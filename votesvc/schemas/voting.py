@@ -1,0 +1,202 @@
+"""Schemas of voting: token batches, casting, kiosk sync, voter roll, participation."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text
+
+MAX_SYNC_BALLOTS = 1000
+"""A kiosk syncs in batches of up to this many ballots (500 is the recommended size)."""
+
+
+class BatchInSchema(Schema):
+    booth_id = StrictInteger(
+        allow_none=True, metadata={"description": "The booth; leave out for online tokens."}
+    )
+    size = StrictInteger(required=True, validate=validate.Range(min=1, max=100_000))
+    test = StrictBoolean(
+        metadata={"description": "Test tokens exercise a booth before it opens; never counted."}
+    )
+    label = Text(max_length=200)
+
+
+class StatusCountsSchema(Schema):
+    unused = fields.Integer()
+    spent = fields.Integer()
+    void = fields.Integer()
+    test = fields.Integer()
+
+
+class BatchOutSchema(Schema):
+    id = fields.Integer()
+    election_id = fields.Integer()
+    booth_id = fields.Integer(allow_none=True)
+    channel = fields.String()
+    size = fields.Integer()
+    test = fields.Boolean()
+    label = fields.String()
+    created_at = fields.DateTime()
+    sealed_at = fields.DateTime(allow_none=True)
+    printable = fields.Boolean()
+    counts = fields.Nested(StatusCountsSchema)
+
+
+class VoidTokenInSchema(Schema):
+    code = fields.String(
+        required=True, validate=validate.Length(max=64), metadata={"description": "Short code."}
+    )
+
+
+class VoidedSchema(Schema):
+    voided = fields.Integer()
+
+
+class ParticipationSchema(Schema):
+    channel = fields.String()
+    booth_id = fields.Integer(allow_none=True)
+    booth_code = fields.String(allow_none=True)
+    issued = fields.Integer(metadata={"description": "unused + spent + void (test apart)."})
+    unused = fields.Integer()
+    spent = fields.Integer()
+    void = fields.Integer()
+    test = fields.Integer()
+
+
+class QuarantinedOutSchema(Schema):
+    id = fields.Integer()
+    booth_id = fields.Integer()
+    reason = fields.String()
+    detail = fields.String()
+    content = fields.String()
+    cast_at = fields.DateTime()
+    received_at = fields.DateTime()
+
+
+class QuarantineQuerySchema(Schema):
+    booth_id = fields.Integer()
+
+
+class KioskInSchema(Schema):
+    label = Text(max_length=200)
+
+
+class KioskOutSchema(Schema):
+    id = fields.Integer()
+    booth_id = fields.Integer()
+    label = fields.String()
+    credential = fields.String(metadata={"description": "Shown once; stored hashed."})
+    election = fields.String(metadata={"description": "The election's name inside tokens."})
+    channel = fields.String()
+    channel_keys = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The booth channel's HMAC-SHA256 keys, newest first, URL-safe base64"
+            " without padding, for votesvc.tokens.KioskVerifier."
+        },
+    )
+
+
+class SelectionSchema(Schema):
+    choices = fields.List(
+        fields.String(validate=validate.Length(max=40)),
+        required=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "Agenda codes; in rank order for ordinal contests."},
+    )
+    points = fields.List(StrictInteger(), validate=validate.Length(max=1000), load_default=list)
+
+
+def selections_field() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.Length(max=40)),
+        values=fields.Nested(SelectionSchema),
+        required=True,
+        metadata={"description": "One selection per contest code; a contest left out abstains."},
+    )
+
+
+class CastInSchema(Schema):
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=512),
+        metadata={"description": "The signed token (QR code) or its typed short code."},
+    )
+    selections = selections_field()
+
+
+class CastOutSchema(Schema):
+    receipt = fields.String(allow_none=True)
+    test = fields.Boolean()
+    contests = fields.List(fields.String())
+
+
+class ReceiptOutSchema(Schema):
+    recorded = fields.Boolean()
+    recorded_at = fields.DateTime()
+    contests = fields.List(fields.String())
+
+
+class SyncBallotSchema(Schema):
+    id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "The receipt code the kiosk generated and printed (80 random bits,"
+            " short-code form); also the ballot's idempotency key."
+        },
+    )
+    token = fields.String(required=True, validate=validate.Length(min=1, max=512))
+    cast_at = fields.AwareDateTime(required=True)
+    selections = selections_field()
+
+
+class SyncInSchema(Schema):
+    ballots = fields.List(
+        fields.Nested(SyncBallotSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_SYNC_BALLOTS),
+    )
+
+
+class SyncResultSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"description": "accepted, already_accepted, test or refused"})
+    receipt = fields.String()
+    reason = fields.String()
+    message = fields.String()
+    detail = fields.String()
+
+
+class SyncOutSchema(Schema):
+    results = fields.List(fields.Nested(SyncResultSchema))
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class ClaimInSchema(Schema):
+    identifier = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    factor = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class ClaimOutSchema(Schema):
+    token = fields.String(metadata={"description": "The signed online token (once)."})
+    short_code = fields.String()
+
+
+class MailInSchema(Schema):
+    recipients = fields.List(
+        fields.Email(), required=True, validate=validate.Length(min=1, max=10_000)
+    )
+    test = StrictBoolean()
+    label = Text(max_length=200)
+
+
+class MailOutSchema(Schema):
+    batch_id = fields.Integer()
+    sent = fields.Integer()
+    failed = fields.List(fields.String())
+
+
+class RollOutSchema(Schema):
+    added = fields.Integer()
+    already_listed = fields.Integer()

@@ -1,0 +1,215 @@
+"""Casting: validate a voter's selections, spend the token once, store the ballots, give a receipt.
+
+**One spend, one transaction.** The token is spent by ``UPDATE token SET status = 'spent'
+WHERE id_hash = ? AND status = 'unused'``; a row count of 0 means another request spent (or an
+admin voided) it first, and the transaction that would have stored the ballots is rolled back.
+On PostgreSQL concurrent spends queue on the row lock and the losers re-read the row at READ
+COMMITTED, so exactly one wins (``tests/pg/test_casting_pg.py`` races 50 threads). The read
+before it (:func:`votesvc.services.tokens.admit_presented`) only gives precise refusals.
+
+**What is stored.** One :class:`~votesvc.models_voting.Ballot` per contest with canonical
+content, the channel, the hour, and the hash of a fresh receipt code; nothing about the token.
+A replayed token answers ``token_already_used`` and nothing else: the answer never depends on
+what was voted.
+
+**Test tokens** (status ``test``) run the whole path (signature, election, validation) for a
+dry run before the booth opens, also in the draft phase, and answer ``test: true`` with no
+receipt; they are never spent and nothing is stored, so a test sheet can be used again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+
+from votesvc.extensions import db
+from votesvc.models import Contest, Election, Phase
+from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.services import keys
+from votesvc.services.common import fetch
+from votesvc.services.contests import core_contest
+from votesvc.services.errors import Conflict, Invalid, NotFound
+from votesvc.services.tokens import admit_presented, read_token
+from votesvc.services.transaction import unit_of_work
+from votesvc.tally import model as core
+from votesvc.tally.validation import validate_ballot
+from votesvc.tokens import ONLINE, TokenStatus
+
+TEST_PHASES = (Phase.DRAFT.value, Phase.VOTING.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ContestBallot:
+    """A checked selection, ready to store: the contest's row id and canonical content."""
+
+    contest_id: int
+    code: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class CastResult:
+    receipt: str | None
+    test: bool
+    contests: tuple[str, ...]
+
+
+def canonical_content(contest: core.Contest, choices: Sequence[str], points: Sequence[int]) -> str:
+    """The stored form of a valid selection: rank order for ordinal ballots, otherwise choices
+    sorted by id (points kept beside their agenda), as the counting core aggregates them; JSON
+    with sorted keys and no spaces, so identical ballots are identical strings."""
+    pairs = list(zip(choices, points or [None] * len(choices), strict=True))
+    if contest.ballot_type is not core.BallotType.ORDINAL:
+        pairs.sort(key=lambda pair: pair[0])
+    content: dict[str, Any] = {"choices": [choice for choice, _ in pairs]}
+    if points:
+        content["points"] = [value for _, value in pairs]
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def contests_of(election: Election) -> dict[str, tuple[int, core.Contest]]:
+    """Each contest's code → (row id, the core's Contest). Rules are frozen once voting starts,
+    so outside the draft phase the mapping is built once per app and election."""
+    cache: dict[int, dict[str, tuple[int, core.Contest]]] = current_app.extensions.setdefault(
+        "votesvc.contests", {}
+    )
+    if election.phase != Phase.DRAFT.value and election.id in cache:
+        return cache[election.id]
+    mapping = {contest.code: (contest.id, core_contest(contest)) for contest in election.contests}
+    if election.phase != Phase.DRAFT.value:
+        cache[election.id] = mapping
+    return mapping
+
+
+def check_selections(
+    election: Election, selections: Mapping[str, Mapping[str, Any]]
+) -> list[ContestBallot]:
+    """The ballots to store, or ``ballot_invalid`` listing every problem of every contest.
+
+    ``selections`` maps contest codes to ``{"choices": [...], "points": [...]}``; a contest
+    left out is an abstention, but at least one contest must be voted.
+    """
+    contests = contests_of(election)
+    problems: dict[str, list[str]] = {}
+    ballots = []
+    for code, selection in selections.items():
+        if code not in contests:
+            problems[code] = ["Not a contest of this election."]
+            continue
+        contest_id, contest = contests[code]
+        choices, points = selection.get("choices", []), selection.get("points", [])
+        found = validate_ballot(contest, choices, points)
+        if found:
+            problems[code] = [problem.message for problem in found]
+        else:
+            content = canonical_content(contest, choices, points)
+            ballots.append(ContestBallot(contest_id, code, content))
+    if not selections:
+        raise Invalid("ballot_invalid", fields={"selections": ["Vote in at least one contest."]})
+    if problems:
+        raise Invalid("ballot_invalid", fields={"selections": problems})
+    return ballots
+
+
+def ensure_open(election: Election, moment: datetime, *, test: bool) -> None:
+    """Counted ballots need the voting phase and a moment inside the voting window; a dry run
+    with a test token also works before voting starts."""
+    if test:
+        if election.phase not in TEST_PHASES:
+            raise Conflict("election_not_open", phase=election.phase)
+        return
+    if election.phase != Phase.VOTING.value or not (
+        election.starts_at <= moment < election.ends_at
+    ):
+        raise Conflict("election_not_open", phase=election.phase)
+
+
+def store_ballots(
+    election: Election,
+    channel: str,
+    casts: Sequence[tuple[str, Sequence[ContestBallot]]],
+) -> None:
+    """Insert receipts and their ballots in the current transaction: two multi-row INSERTs
+    whatever the number of casts (a kiosk sync stores hundreds at once). Coarse times only."""
+    if not casts:
+        return
+    hour = keys.coarse(keys.now())
+    receipts, ballots = [], []
+    for receipt_code, contest_ballots in casts:
+        code_hash = keys.receipt_hash(receipt_code)
+        receipts.append({"code_hash": code_hash, "election_id": election.id, "recorded_at": hour})
+        ballots.extend(
+            {
+                "id": keys.new_ballot_id(),
+                "election_id": election.id,
+                "contest_id": ballot.contest_id,
+                "channel": channel,
+                "content": ballot.content,
+                "cast_at": hour,
+                "receipt_hash": code_hash,
+            }
+            for ballot in contest_ballots
+        )
+    db.session.execute(insert(Receipt), receipts)
+    db.session.execute(insert(Ballot), ballots)
+
+
+def spend(id_hash: str, hour: datetime) -> bool:
+    """The one conditional UPDATE: True when this call spent the token."""
+    result = db.session.execute(
+        update(Token)
+        .where(Token.id_hash == id_hash, Token.status == TokenStatus.UNUSED.value)
+        .values(status=TokenStatus.SPENT.value, spent_at=hour)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def cast(
+    election_id: int, token_text: str, selections: Mapping[str, Mapping[str, Any]]
+) -> CastResult:
+    """Cast an online ballot: see the module docstring."""
+    election = fetch(Election, election_id)
+    presented = read_token(token_text, election, ONLINE)
+    status = admit_presented(presented, election, ONLINE)
+    test = status is TokenStatus.TEST
+    ensure_open(election, keys.now(), test=test)
+    ballots = check_selections(election, selections)
+    codes = tuple(ballot.code for ballot in ballots)
+    if test:
+        db.session.rollback()
+        return CastResult(None, True, codes)
+    receipt = keys.new_receipt_code()
+    with unit_of_work():
+        if not spend(presented.id_hash, keys.coarse(keys.now())):
+            raise Conflict("token_already_used")
+        store_ballots(election, ONLINE, [(receipt, ballots)])
+    return CastResult(receipt, False, codes)
+
+
+def check_receipt(election_id: int, code: str) -> dict[str, Any]:
+    """What a receipt proves: that ballots were recorded in these contests, at that hour.
+
+    Never the ballots' content: a receipt a voter could show would let a buyer check the vote.
+    """
+    election = fetch(Election, election_id)
+    try:
+        code_hash = keys.receipt_hash(code)
+    except ValueError as error:
+        raise Invalid("receipt_malformed", fields={"code": [str(error)]}) from error
+    receipt = db.session.get(Receipt, code_hash)
+    if receipt is None or receipt.election_id != election.id:
+        raise NotFound("receipt_unknown")
+    contests = db.session.scalars(
+        select(Contest.code)
+        .join(Ballot, Ballot.contest_id == Contest.id)
+        .where(Ballot.receipt_hash == code_hash)
+        .order_by(Contest.position)
+    )
+    return {"recorded": True, "recorded_at": receipt.recorded_at, "contests": list(contests)}

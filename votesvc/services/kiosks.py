@@ -1,0 +1,350 @@
+"""Booth kiosks: provisioning, credentials, and the sync of ballots cast offline.
+
+**Provisioning** returns, once, the kiosk's credential (256 random bits; stored as SHA-256)
+and the booth channel's signing keys (:meth:`votesvc.tokens.TokenIssuer.channel_keys`) so the
+kiosk checks that booth's QR codes offline with :class:`votesvc.tokens.KioskVerifier`.
+
+**Sync** takes a batch of queued ballots and answers for each, in order: ``accepted`` (with its
+receipt), ``already_accepted`` (the same ballot synced before: an idempotent retry), ``test``
+(a test token's dry run: checked, never stored) or ``refused`` with a reason, in which case the
+ballot is kept in the quarantine table for officials. Nothing is dropped silently.
+
+**Receipts and retries without linking ballots to tokens.** Each queued ballot carries an
+``id`` the kiosk generated when the voter cast it: a receipt code (80 random bits in the
+short-code form) that the kiosk prints for the voter, which is also the idempotency key. When a
+token is spent by a sync, the token row keeps ``spend_key = HMAC(K_spend, id)``; the ballots
+keep ``receipt_hash = HMAC(K_receipt, id)``, with two different HKDF subkeys of the hash key.
+A retry presents the same token and id, so the server recomputes ``spend_key`` and answers
+``already_accepted`` (a *different* ballot with that token is ``token_already_used``: spent
+elsewhere). The two hashes of one ``id`` cannot be matched without ``id`` itself, which is
+never stored and exists only on the voter's receipt and, until synced, in the kiosk's queue:
+someone holding the database and every server key cannot tell which ballots a token cast, so
+the token table does not break the secrecy of ballot content. Only the receipt's holder can
+make the link, and the receipt check shows contests, never content.
+
+**Fast.** A batch is read with one SELECT of its tokens and one of its receipts, spent with
+one ``UPDATE token ... FROM (VALUES ...) WHERE status = 'unused' RETURNING`` and stored with
+multi-row INSERTs: a handful of statements for 500 ballots. Losers of a race with a concurrent
+sync (the same batch retried after a dropped connection) re-read their token's ``spend_key``
+to tell a retry from a spend elsewhere, so each ballot is stored once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import String, column, select, update, values
+
+from votesvc import shortcodes
+from votesvc.extensions import db
+from votesvc.models import Booth, Election, Phase
+from votesvc.models_voting import Kiosk, QuarantinedBallot, Receipt, Token
+from votesvc.services import keys
+from votesvc.services.bulk import insert_new
+from votesvc.services.casting import ContestBallot, check_selections, store_ballots
+from votesvc.services.common import fetch
+from votesvc.services.errors import DomainError, Forbidden, Unauthorized
+from votesvc.services.tokens import (
+    Presented,
+    booth_of,
+    election_name,
+    ensure_issuing,
+    read_token,
+)
+from votesvc.services.transaction import unit_of_work
+from votesvc.tokens import KioskVerifier, TokenStatus, booth_channel
+
+CREDENTIAL_PREFIX = "vkc_"
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a kiosk's ``cast_at`` may be before it is refused."""
+SYNC_PHASES = (Phase.VOTING.value, Phase.CLOSED.value)
+TEST, SPENT = "test", "spent"
+
+
+def _b64(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode().rstrip("=")
+
+
+def provision_kiosk(election_id: int, booth_id: int, label: str = "") -> dict[str, Any]:
+    """A new kiosk for one booth: its credential (shown once) and the booth's channel keys."""
+    with unit_of_work():
+        election = fetch(Election, election_id)
+        ensure_issuing(election)
+        booth = booth_of(election, booth_id)
+        assert booth is not None
+        credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
+        kiosk = Kiosk(
+            election_id=election.id,
+            booth_id=booth.id,
+            label=label,
+            credential_hash=keys.digest(credential),
+            prefix=credential[:12],
+        )
+        db.session.add(kiosk)
+        db.session.flush()
+        channel = booth_channel(booth.id)
+        return {
+            "id": kiosk.id,
+            "booth_id": booth.id,
+            "label": label,
+            "credential": credential,
+            "election": election_name(election),
+            "channel": channel,
+            "channel_keys": [_b64(key) for key in keys.issuer().channel_keys(channel)],
+        }
+
+
+def authenticate_kiosk(credential: str | None, election_id: int, booth_id: int) -> Kiosk:
+    """The kiosk holding ``credential``, provisioned for this election's booth ``booth_id``."""
+    if not credential:
+        raise Unauthorized("kiosk_unauthorized")
+    expected = keys.digest(credential)
+    kiosk = db.session.scalar(select(Kiosk).where(Kiosk.credential_hash == expected))
+    if kiosk is None or not keys.same(kiosk.credential_hash, expected):
+        raise Unauthorized("invalid_kiosk_credential")
+    if kiosk.booth_id != booth_id or kiosk.election_id != election_id:
+        raise Forbidden("kiosk_wrong_booth")
+    return kiosk
+
+
+@dataclass(slots=True)
+class Pending:
+    """One queued ballot on its way through the sync."""
+
+    index: int
+    ballot_id: str
+    entry_key: str
+    content: str
+    cast_at: datetime
+    outcome: dict[str, Any] = field(default_factory=dict)
+    presented: Presented | None = None
+    receipt_hash: str = ""
+    spend_key: str = ""
+    ballots: list[ContestBallot] = field(default_factory=list)
+
+    def refuse(self, reason: str, detail: str = "") -> None:
+        self.outcome = {"status": "refused", "reason": reason, "detail": detail}
+
+    def accept(self, status: str = "accepted") -> None:
+        self.outcome = {"status": status, "receipt": self.ballot_id}
+
+
+def _as_sent(selections: Any) -> str:
+    return json.dumps(selections, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _check_one(
+    election: Election,
+    verifier: KioskVerifier,
+    item: Mapping[str, Any],
+    pending: Pending,
+    now: datetime,
+) -> None:
+    """Everything that needs no database: receipt id, signature, times, the ballot's rules."""
+    try:
+        pending.receipt_hash = keys.receipt_hash(pending.ballot_id)
+    except shortcodes.ShortCodeError as error:
+        pending.refuse("receipt_malformed", str(error))
+        return
+    pending.spend_key = keys.keyed(keys.Purpose.SPEND, shortcodes.normalise(pending.ballot_id))
+    try:
+        pending.presented = read_token(item["token"], election, verifier.channel, verifier)
+        pending.ballots = check_selections(election, item["selections"])
+    except DomainError as error:
+        detail = json.dumps(error.fields, ensure_ascii=False) if error.fields else ""
+        pending.refuse(error.code, detail)
+        return
+    if pending.presented.claimed_test:
+        return  # a dry run: the record decides, times do not matter
+    cast_at = item["cast_at"]
+    grace = timedelta(minutes=current_app.config["VOTESVC_SYNC_GRACE_MINUTES"])
+    if election.phase not in SYNC_PHASES:
+        pending.refuse("election_not_open")
+    elif cast_at < election.starts_at:
+        pending.refuse("cast_before_open")
+    elif cast_at >= election.ends_at:
+        pending.refuse("cast_after_close")
+    elif cast_at > now + CLOCK_SKEW:
+        pending.refuse("cast_in_future")
+    elif now > election.ends_at + grace:
+        pending.refuse("synced_too_late")
+
+
+def _settle_against_records(
+    election: Election, channel: str, pendings: Sequence[Pending]
+) -> list[Pending]:
+    """Decide what the stored tokens and receipts decide; return the ballots left to spend."""
+    live = [p for p in pendings if not p.outcome]
+    hashes = {p.presented.id_hash for p in live if p.presented}
+    records = {
+        row.id_hash: row
+        for row in db.session.execute(
+            select(
+                Token.id_hash, Token.election_id, Token.channel, Token.status, Token.spend_key
+            ).where(Token.id_hash.in_(hashes))
+        )
+    }
+    used_receipts = set(
+        db.session.scalars(
+            select(Receipt.code_hash).where(Receipt.code_hash.in_({p.receipt_hash for p in live}))
+        )
+    )
+    claimed: dict[str, str] = {}
+    to_spend = []
+    for pending in live:
+        assert pending.presented is not None
+        record = records.get(pending.presented.id_hash)
+        verdict = _verdict(record, election, channel, pending.presented)
+        if verdict == TEST:
+            pending.accept("test")
+        elif verdict == SPENT:
+            _retry_or_spent(pending, record.spend_key)
+        elif verdict:
+            pending.refuse(verdict)
+        elif pending.presented.id_hash in claimed:
+            _retry_or_spent(pending, claimed[pending.presented.id_hash])
+        elif pending.receipt_hash in used_receipts:
+            pending.refuse("receipt_reused")
+        else:
+            claimed[pending.presented.id_hash] = pending.spend_key
+            used_receipts.add(pending.receipt_hash)
+            to_spend.append(pending)
+    return to_spend
+
+
+def _retry_or_spent(pending: Pending, spend_key: str | None) -> None:
+    """A spent token: this very ballot synced before (same receipt id), or spent elsewhere."""
+    if keys.same(spend_key or "", pending.spend_key):
+        pending.accept("already_accepted")
+    else:
+        pending.refuse("token_already_used")
+
+
+def _verdict(record: Any, election: Election, channel: str, presented: Presented) -> str | None:
+    """What the token's record says: ``None`` spendable, :data:`TEST`, :data:`SPENT`, or the
+    refusal's code (the same checks as :func:`votesvc.tokens.admit`, for a whole batch)."""
+    if record is None:
+        return "token_unknown"
+    if record.election_id != election.id:
+        return "token_wrong_election"
+    if record.channel != channel:
+        return "token_wrong_channel"
+    is_test = record.status == TokenStatus.TEST.value
+    if presented.claimed_test is not None and presented.claimed_test != is_test:
+        return "token_test_mismatch"
+    if is_test:
+        return TEST
+    if record.status == TokenStatus.VOID.value:
+        return "token_void"
+    if record.status == TokenStatus.SPENT.value:
+        return SPENT
+    return None
+
+
+def _spend_all(to_spend: Sequence[Pending], hour: datetime) -> set[str]:
+    """One UPDATE ... FROM (VALUES ...) RETURNING: the id hashes this call spent."""
+    if not to_spend:
+        return set()
+    given = values(column("h", String), column("k", String), name="given").data(
+        [(p.presented.id_hash, p.spend_key) for p in to_spend if p.presented]
+    )
+    statement = (
+        update(Token)
+        .where(Token.id_hash == given.c.h, Token.status == TokenStatus.UNUSED.value)
+        .values(status=TokenStatus.SPENT.value, spent_at=hour, spend_key=given.c.k)
+        .returning(Token.id_hash)
+        .execution_options(synchronize_session=False)
+    )
+    return set(db.session.scalars(statement))
+
+
+def _settle_losers(losers: Sequence[Pending]) -> None:
+    """Tokens spent by a concurrent request between our read and our UPDATE: a concurrent
+    retry of this very ballot, or a spend elsewhere."""
+    if not losers:
+        return
+    keys_now = dict(
+        db.session.execute(
+            select(Token.id_hash, Token.spend_key).where(
+                Token.id_hash.in_({p.presented.id_hash for p in losers if p.presented})
+            )
+        ).tuples()
+    )
+    for pending in losers:
+        assert pending.presented is not None
+        stored = keys_now.get(pending.presented.id_hash) or ""
+        if keys.same(stored, pending.spend_key):
+            pending.accept("already_accepted")
+        else:
+            pending.refuse("token_already_used")
+
+
+def _quarantine(
+    election: Election, booth: Booth, refused: Sequence[Pending], hour: datetime
+) -> None:
+    """Keep every refused ballot once (a retried sync adds nothing)."""
+    if not refused:
+        return
+    rows = [
+        {
+            "entry_key": p.entry_key,
+            "election_id": election.id,
+            "booth_id": booth.id,
+            "reason": p.outcome["reason"],
+            "detail": p.outcome["detail"],
+            "content": p.content,
+            "cast_at": keys.coarse(p.cast_at),
+            "received_at": hour,
+        }
+        for p in refused
+    ]
+    insert_new(QuarantinedBallot, rows, ["entry_key"])
+
+
+def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Settle a kiosk's queued ballots; one outcome per item, in order (see the module doc)."""
+    with unit_of_work():
+        election = fetch(Election, kiosk.election_id)
+        booth = fetch(Booth, kiosk.booth_id)
+        channel = booth_channel(booth.id)
+        verifier = KioskVerifier(channel, keys.issuer().channel_keys(channel))
+        now = keys.now()
+        hour = keys.coarse(now)
+        pendings = []
+        for index, item in enumerate(items):
+            ballot_id = item["id"]
+            pending = Pending(
+                index=index,
+                ballot_id=ballot_id,
+                entry_key=keys.keyed(keys.Purpose.QUARANTINE, shortcodes.normalise(ballot_id)),
+                content=_as_sent(item["selections"]),
+                cast_at=item["cast_at"],
+            )
+            _check_one(election, verifier, item, pending, now)
+            pendings.append(pending)
+        to_spend = _settle_against_records(election, channel, pendings)
+        won = _spend_all(to_spend, hour)
+        winners = [p for p in to_spend if p.presented and p.presented.id_hash in won]
+        _settle_losers([p for p in to_spend if p not in winners])
+        store_ballots(election, channel, [(p.ballot_id, p.ballots) for p in winners])
+        for pending in winners:
+            pending.accept()
+        _quarantine(
+            election, booth, [p for p in pendings if p.outcome["status"] == "refused"], hour
+        )
+        return [{"id": p.ballot_id, **p.outcome} for p in pendings]
+
+
+def list_quarantine(election_id: int, booth_id: int | None = None) -> list[QuarantinedBallot]:
+    election = fetch(Election, election_id)
+    query = select(QuarantinedBallot).where(QuarantinedBallot.election_id == election.id)
+    if booth_id is not None:
+        query = query.where(QuarantinedBallot.booth_id == booth_id)
+    return list(db.session.scalars(query.order_by(QuarantinedBallot.id)))

@@ -1,0 +1,324 @@
+"""Voting tokens in the database: batches, reading a presented token, voiding, counts.
+
+The table holds only keyed hashes of token ids (:func:`votesvc.services.keys.token_hash`).
+Printed batches keep a random ``seed`` from which the server derives the batch's ids again to
+print its sheets; sealing the batch after printing erases it, and from then on the ids exist
+only on paper. Whoever holds the hash key *and* an unsealed batch's row can rebuild its tokens,
+which is why sheets should be printed and the batch sealed before voting starts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from votesvc import shortcodes
+from votesvc.extensions import db
+from votesvc.models import Booth, Election, Phase
+from votesvc.models_voting import Token, TokenBatch
+from votesvc.services import keys
+from votesvc.services.common import fetch
+from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from votesvc.services.transaction import unit_of_work
+from votesvc.tokens import (
+    ONLINE,
+    TOKEN_ID_BYTES,
+    IssuedRecord,
+    IssuedToken,
+    KioskVerifier,
+    TokenClaims,
+    TokenError,
+    TokenSpent,
+    TokenStatus,
+    admit,
+    booth_channel,
+    hkdf_sha256,
+    sign,
+)
+
+ISSUING_PHASES = (Phase.DRAFT.value, Phase.VOTING.value)
+VOIDABLE = (TokenStatus.UNUSED.value, TokenStatus.TEST.value)
+MAX_BATCH = 100_000
+
+
+def election_name(election: Election) -> str:
+    """The election's name inside tokens: its id (the payload allows 1-64 of [A-Za-z0-9_-])."""
+    return str(election.id)
+
+
+def refusal(error: TokenError | shortcodes.ShortCodeError) -> DomainError:
+    """A token problem as the domain error the HTTP edge answers (one place for the mapping).
+
+    A typo in a short code is the voter's input to fix (422); a spent token is a conflict with
+    the stored state (409); anything else means "this is not a right to vote here" (403).
+    """
+    if isinstance(error, shortcodes.ShortCodeError):
+        return Invalid(error.code, fields={"token": [str(error)]})
+    if isinstance(error, TokenSpent):
+        return Conflict(error.code)
+    return Forbidden(error.code)
+
+
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """A token as presented: the hash of its id and, for a signed token, its test flag."""
+
+    id_hash: str
+    claimed_test: bool | None
+
+
+def read_token(
+    text: str, election: Election, channel: str, verifier: KioskVerifier | None = None
+) -> Presented:
+    """A signed token (checked under ``channel``'s key) or a typed short code (checked by its
+    check character); refused with the token's own code otherwise. No database access.
+
+    A sync passes the booth's :class:`KioskVerifier`, whose keys are derived once per batch.
+    """
+    try:
+        if "." in text:
+            if verifier is None:
+                claims = keys.issuer().verify(
+                    text, expected_election=election_name(election), expected_channel=channel
+                )
+            else:
+                claims = verifier.verify(text, expected_election=election_name(election))
+            return Presented(keys.token_hash(claims.token_id), claims.test)
+        return Presented(keys.token_hash(shortcodes.parse_code(text, TOKEN_ID_BYTES)), None)
+    except (TokenError, shortcodes.ShortCodeError) as error:
+        raise refusal(error) from error
+
+
+class DatabaseLedger:
+    """:class:`votesvc.tokens.TokenLedger` over the token table."""
+
+    def record(self, id_hash: str) -> IssuedRecord | None:
+        row = db.session.execute(
+            select(Token.election_id, Token.channel, Token.status).where(Token.id_hash == id_hash)
+        ).first()
+        if row is None:
+            return None
+        return IssuedRecord(str(row.election_id), row.channel, TokenStatus(row.status))
+
+
+def admit_presented(presented: Presented, election: Election, channel: str) -> TokenStatus:
+    """``UNUSED`` or ``TEST`` for a token the server issued for this election and channel."""
+    try:
+        return admit(
+            DatabaseLedger(),
+            presented.id_hash,
+            expected_election=election_name(election),
+            expected_channel=channel,
+            claimed_test=presented.claimed_test,
+        )
+    except TokenError as error:
+        raise refusal(error) from error
+
+
+def channel_of(booth: Booth | None) -> str:
+    return ONLINE if booth is None else booth_channel(booth.id)
+
+
+def ensure_issuing(election: Election) -> None:
+    if election.phase not in ISSUING_PHASES:
+        raise Conflict("election_not_open", phase=election.phase)
+
+
+def booth_of(election: Election, booth_id: int | None) -> Booth | None:
+    """The election's booth ``booth_id`` (None: online); another election's booth is 404."""
+    if booth_id is None:
+        return None
+    booth = db.session.get(Booth, booth_id)
+    if booth is None or booth.election_id != election.id:
+        raise NotFound(resource="booth")
+    return booth
+
+
+def _derived_ids(seed: str, size: int) -> Iterator[bytes]:
+    """The batch's token ids, again and again from the same seed (HKDF, one per index)."""
+    key = keys.subkey(keys.Purpose.BATCH)
+    salt = bytes.fromhex(seed)
+    for index in range(size):
+        yield hkdf_sha256(key, salt=salt, info=index.to_bytes(4, "big"), length=TOKEN_ID_BYTES)
+
+
+def status_for(test: bool) -> str:
+    return (TokenStatus.TEST if test else TokenStatus.UNUSED).value
+
+
+def insert_tokens(
+    election_id: int,
+    channel: str,
+    ids: Iterable[bytes],
+    *,
+    batch_id: int | None = None,
+    test: bool = False,
+) -> None:
+    """One multi-row INSERT of the hashes of ``ids``."""
+    rows = [
+        {
+            "id_hash": keys.token_hash(token_id),
+            "election_id": election_id,
+            "batch_id": batch_id,
+            "channel": channel,
+            "status": status_for(test),
+        }
+        for token_id in ids
+    ]
+    db.session.execute(insert(Token), rows)
+
+
+def insert_batch_tokens(batch: TokenBatch, ids: Iterable[bytes]) -> None:
+    insert_tokens(batch.election_id, batch.channel, ids, batch_id=batch.id, test=batch.test)
+
+
+def new_batch(election: Election, booth: Booth | None, data: Mapping[str, Any]) -> TokenBatch:
+    batch = TokenBatch(
+        election_id=election.id,
+        booth_id=None if booth is None else booth.id,
+        channel=channel_of(booth),
+        size=data["size"],
+        test=data.get("test", False),
+        label=data.get("label", ""),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def issue_batch(election_id: int, data: Mapping[str, Any]) -> TokenBatch:
+    """Issue ``size`` tokens for a booth (``booth_id``) or online, printable until sealed."""
+    with unit_of_work():
+        election = fetch(Election, election_id)
+        ensure_issuing(election)
+        batch = new_batch(election, booth_of(election, data.get("booth_id")), data)
+        batch.seed = secrets.token_hex(32)
+        insert_batch_tokens(batch, _derived_ids(batch.seed, batch.size))
+    return batch
+
+
+def get_batch(election_id: int, batch_id: int) -> TokenBatch:
+    batch = db.session.get(TokenBatch, batch_id)
+    if batch is None or batch.election_id != election_id:
+        raise NotFound(resource="token_batch")
+    return batch
+
+
+def batch_tokens(batch: TokenBatch) -> list[IssuedToken]:
+    """The batch's tokens, signed, for printing; refused once the batch is sealed."""
+    if batch.seed is None:
+        raise Conflict("batch_sealed")
+    election = election_name(db.session.get(Election, batch.election_id))
+    channel_keys = keys.issuer().channel_keys(batch.channel)
+    issued = []
+    for token_id in _derived_ids(batch.seed, batch.size):
+        claims = TokenClaims(election, batch.channel, token_id, batch.test)
+        issued.append(
+            IssuedToken(claims, sign(claims, channel_keys), shortcodes.format_code(token_id))
+        )
+    return issued
+
+
+def seal_batch(election_id: int, batch_id: int) -> TokenBatch:
+    """Erase the batch's seed: its tokens can no longer be printed, or rebuilt by anyone."""
+    with unit_of_work():
+        batch = get_batch(election_id, batch_id)
+        if batch.seed is not None:
+            batch.seed = None
+            batch.sealed_at = keys.now()
+    return batch
+
+
+def void_token(election_id: int, code: str) -> None:
+    """Void one unused (or test) token of the election, named by its short code."""
+    with unit_of_work():
+        election = fetch(Election, election_id)
+        try:
+            id_hash = keys.token_hash(shortcodes.parse_code(code, TOKEN_ID_BYTES))
+        except shortcodes.ShortCodeError as error:
+            raise refusal(error) from error
+        voided = db.session.execute(
+            update(Token)
+            .where(
+                Token.id_hash == id_hash,
+                Token.election_id == election.id,
+                Token.status.in_(VOIDABLE),
+            )
+            .values(status=TokenStatus.VOID.value)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if voided == 0:
+            status = db.session.scalar(
+                select(Token.status).where(
+                    Token.id_hash == id_hash, Token.election_id == election.id
+                )
+            )
+            if status is None:
+                raise NotFound("token_unknown")
+            raise Conflict("token_not_voidable", status=status)
+
+
+def void_batch(election_id: int, batch_id: int) -> int:
+    """Void every token of the batch not yet spent; returns how many were voided."""
+    with unit_of_work():
+        batch = get_batch(election_id, batch_id)
+        return db.session.execute(
+            update(Token)
+            .where(Token.batch_id == batch.id, Token.status.in_(VOIDABLE))
+            .values(status=TokenStatus.VOID.value)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+
+
+def _status_counts(*conditions: Any) -> dict[str, dict[str, int]]:
+    """Tokens per channel and status, every status present (zero when none)."""
+    rows = db.session.execute(
+        select(Token.channel, Token.status, func.count())
+        .where(*conditions)
+        .group_by(Token.channel, Token.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for channel, status, number in rows:
+        counts.setdefault(channel, dict.fromkeys(TokenStatus, 0))[status] = number
+    return counts
+
+
+def batch_counts(batch: TokenBatch) -> dict[str, int]:
+    return _status_counts(Token.batch_id == batch.id).get(
+        batch.channel, dict.fromkeys(TokenStatus, 0)
+    )
+
+
+def participation(election_id: int) -> list[dict[str, Any]]:
+    """Per channel (online, then each booth): tokens issued, spent, unused and void, and test
+    tokens apart. Only token counts: no contest's ballots before publication."""
+    election = fetch(Election, election_id)
+    counts = _status_counts(Token.election_id == election.id)
+    channels = [(ONLINE, None)] + [(booth_channel(b.id), b) for b in election.booths]
+    report = []
+    for channel, booth in channels:
+        by_status = counts.get(channel, dict.fromkeys(TokenStatus, 0))
+        real = (TokenStatus.UNUSED, TokenStatus.SPENT, TokenStatus.VOID)
+        report.append(
+            {
+                "channel": channel,
+                "booth_id": None if booth is None else booth.id,
+                "booth_code": None if booth is None else booth.code,
+                "issued": sum(by_status[s] for s in real),
+                **{status.value: by_status[status] for status in TokenStatus},
+            }
+        )
+    return report
+
+
+def list_batches(election_id: int) -> list[TokenBatch]:
+    election = fetch(Election, election_id)
+    return list(
+        db.session.scalars(
+            select(TokenBatch).where(TokenBatch.election_id == election.id).order_by(TokenBatch.id)
+        )
+    )
