@@ -23,7 +23,7 @@ the token table does not break the secrecy of ballot content. Only the receipt's
 make the link, and the receipt check shows contests, never content.
 
 **Fast.** A batch is read with one SELECT of its tokens and one of its receipts, spent with
-one ``UPDATE token ... FROM (VALUES ...) WHERE status = 'unused' RETURNING`` and stored with
+one ``UPDATE token ... WHERE id_hash IN (...) AND status = 'unused' RETURNING`` and stored with
 multi-row INSERTs: a handful of statements for 500 ballots. Losers of a race with a concurrent
 sync (the same batch retried after a dropped connection) re-read their token's ``spend_key``
 to tell a retry from a spend elsewhere, so each ballot is stored once.
@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, column, select, update, values
+from sqlalchemy import case, select, update
 
 from votesvc import shortcodes
 from votesvc.extensions import db
@@ -249,16 +249,20 @@ def _verdict(record: Any, election: Election, channel: str, presented: Presented
 
 
 def _spend_all(to_spend: Sequence[Pending], hour: datetime) -> set[str]:
-    """One UPDATE ... FROM (VALUES ...) RETURNING: the id hashes this call spent."""
+    """One ``UPDATE ... SET spend_key = CASE id_hash WHEN ... END WHERE id_hash IN (...) AND
+    status = 'unused' RETURNING id_hash`` (portable: SQLite has no ``VALUES`` column aliases):
+    the id hashes this call spent."""
     if not to_spend:
         return set()
-    given = values(column("h", String), column("k", String), name="given").data(
-        [(p.presented.id_hash, p.spend_key) for p in to_spend if p.presented]
-    )
+    spend_keys = {p.presented.id_hash: p.spend_key for p in to_spend if p.presented}
     statement = (
         update(Token)
-        .where(Token.id_hash == given.c.h, Token.status == TokenStatus.UNUSED.value)
-        .values(status=TokenStatus.SPENT.value, spent_at=hour, spend_key=given.c.k)
+        .where(Token.id_hash.in_(spend_keys), Token.status == TokenStatus.UNUSED.value)
+        .values(
+            status=TokenStatus.SPENT.value,
+            spent_at=hour,
+            spend_key=case(spend_keys, value=Token.id_hash),
+        )
         .returning(Token.id_hash)
         .execution_options(synchronize_session=False)
     )

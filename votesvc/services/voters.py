@@ -93,7 +93,8 @@ def _roll_rows(election: Election, text: str) -> list[dict[str, Any]]:
     if not reader.fieldnames or "identifier" not in reader.fieldnames:
         raise Invalid("voter_roll_invalid", fields={"file": ["Needs an 'identifier' column."]})
     rows, problems, seen = [], {}, set()
-    for line, record in enumerate(reader, start=2):
+    for record in reader:
+        line = reader.line_num
         identifier = normalise(record.get("identifier") or "")
         if not identifier:
             problems[str(line)] = ["No identifier."]

@@ -1,0 +1,96 @@
+"""Ballot secrecy, proved on the schema and on stored rows: the ballot table cannot lead to a
+token, a voter, a kiosk or an operator; ids are random; stored times are coarse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from voting_support import GOOD, booth_id, issue, offline, open_election, provision
+
+from votesvc.extensions import db
+from votesvc.models_voting import Ballot, Receipt, Token
+
+SECRET_TABLES = {"token", "token_batch", "voter_roll_entry", "kiosk", "api_key"}
+"""Tables whose rows point at a token, a voter, a kiosk credential or an operator."""
+SUSPECT_WORDS = ("token", "voter", "kiosk", "operator", "key", "user", "identity", "ip")
+
+
+@pytest.fixture
+def cast_some(app: Flask, client: FlaskClient, imported_election: Callable[..., int]) -> int:
+    """Ballots through both channels: four online voters and three synced from a kiosk."""
+    election_id = open_election(imported_election)
+    for token in issue(app, election_id, 4):
+        url = f"/api/v1/elections/{election_id}/ballots"
+        assert client.post(url, json={"token": token.signed, "selections": GOOD}).status_code == 201
+    booth = booth_id(app, election_id)
+    kiosk = provision(app, election_id, booth)
+    synced = client.post(
+        f"/api/v1/elections/{election_id}/booths/{booth}/sync",
+        json={"ballots": [offline(t) for t in issue(app, election_id, 3, booth=booth)]},
+        headers={"Authorization": f"Bearer {kiosk['credential']}"},
+    )
+    assert synced.get_json()["counts"] == {"accepted": 3}
+    return election_id
+
+
+def _inspect(app: Flask) -> Any:
+    with app.app_context():
+        return sa.inspect(db.engine)
+
+
+@pytest.mark.parametrize("table", ["ballot", "receipt"])
+def test_no_column_or_key_leads_to_a_token_voter_kiosk_or_operator(app: Flask, table: str) -> None:
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        columns = {column["name"] for column in inspector.get_columns(table)}
+        foreign = inspector.get_foreign_keys(table)
+    assert not [c for c in columns if any(word in c.split("_") for word in SUSPECT_WORDS)]
+    assert {fk["referred_table"] for fk in foreign}.isdisjoint(SECRET_TABLES)
+    expected = {
+        "ballot": {
+            "id",
+            "election_id",
+            "contest_id",
+            "channel",
+            "content",
+            "cast_at",
+            "receipt_hash",
+        },
+        "receipt": {"code_hash", "election_id", "recorded_at"},
+    }
+    assert columns == expected[table]
+
+
+def test_no_secret_table_points_at_a_ballot_or_receipt(app: Flask) -> None:
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        for table in SECRET_TABLES:
+            referred = {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}
+            assert referred.isdisjoint({"ballot", "receipt"}), table
+
+
+def test_stored_rows_are_random_coarse_and_unlinkable(app: Flask, cast_some: int) -> None:
+    with app.app_context():
+        ballots = list(db.session.scalars(sa.select(Ballot)))
+        receipts = list(db.session.scalars(sa.select(Receipt)))
+        tokens = list(db.session.scalars(sa.select(Token)))
+    assert len(ballots) == 14 and len(receipts) == 7
+    ids = [ballot.id for ballot in ballots]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    assert sorted(ids) != ids or sorted(ids, reverse=True) != ids  # no insertion order
+    assert len({i[:8] for i in ids}) == len(ids)  # no shared prefix as a sequence would have
+    times = [b.cast_at for b in ballots] + [r.recorded_at for r in receipts]
+    times += [t.spent_at for t in tokens if t.spent_at]
+    assert all((t.minute, t.second, t.microsecond) == (0, 0, 0) for t in times)
+
+    token_values = {t.id_hash for t in tokens} | {t.spend_key for t in tokens if t.spend_key}
+    ballot_values = {getattr(b, c) for b in ballots for c in ("id", "receipt_hash", "content")}
+    ballot_values |= {r.code_hash for r in receipts}
+    assert token_values.isdisjoint(ballot_values)
+    assert {b.channel for b in ballots} == {"online", f"booth-{booth_id(app, cast_some)}"}
