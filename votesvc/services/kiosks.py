@@ -22,11 +22,12 @@ someone holding the database and every server key cannot tell which ballots a to
 the token table does not break the secrecy of ballot content. Only the receipt's holder can
 make the link, and the receipt check shows contests, never content.
 
-**Fast.** A batch is read with one SELECT of its tokens and one of its receipts, spent with
-one ``UPDATE token ... WHERE id_hash IN (...) AND status = 'unused' RETURNING`` and stored with
-multi-row INSERTs: a handful of statements for 500 ballots. Losers of a race with a concurrent
-sync (the same batch retried after a dropped connection) re-read their token's ``spend_key``
-to tell a retry from a spend elsewhere, so each ballot is stored once.
+**Fast.** A batch is read with one ``SELECT ... FOR UPDATE`` of its tokens (in id order, so
+two syncs sharing tokens queue instead of deadlocking) and one SELECT of its receipts, spent
+with one ``UPDATE token ... WHERE id_hash IN (...) AND status = 'unused' RETURNING`` and stored
+with multi-row INSERTs: a handful of statements for 500 ballots. A concurrent sync of the same
+batch (a kiosk retrying after a dropped connection) waits on the row locks, then reads the
+committed ``spend_key`` values and answers ``already_accepted``: each ballot is stored once.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from votesvc.services import keys
 from votesvc.services.bulk import insert_new
 from votesvc.services.casting import ContestBallot, check_selections, store_ballots
 from votesvc.services.common import fetch
-from votesvc.services.errors import DomainError, Forbidden, Unauthorized
+from votesvc.services.errors import Conflict, DomainError, Forbidden, Unauthorized
 from votesvc.services.tokens import (
     Presented,
     booth_of,
@@ -186,9 +187,10 @@ def _settle_against_records(
     records = {
         row.id_hash: row
         for row in db.session.execute(
-            select(
-                Token.id_hash, Token.election_id, Token.channel, Token.status, Token.spend_key
-            ).where(Token.id_hash.in_(hashes))
+            select(Token.id_hash, Token.election_id, Token.channel, Token.status, Token.spend_key)
+            .where(Token.id_hash.in_(hashes))
+            .order_by(Token.id_hash)
+            .with_for_update()
         )
     }
     used_receipts = set(
@@ -269,27 +271,6 @@ def _spend_all(to_spend: Sequence[Pending], hour: datetime) -> set[str]:
     return set(db.session.scalars(statement))
 
 
-def _settle_losers(losers: Sequence[Pending]) -> None:
-    """Tokens spent by a concurrent request between our read and our UPDATE: a concurrent
-    retry of this very ballot, or a spend elsewhere."""
-    if not losers:
-        return
-    keys_now = dict(
-        db.session.execute(
-            select(Token.id_hash, Token.spend_key).where(
-                Token.id_hash.in_({p.presented.id_hash for p in losers if p.presented})
-            )
-        ).tuples()
-    )
-    for pending in losers:
-        assert pending.presented is not None
-        stored = keys_now.get(pending.presented.id_hash) or ""
-        if keys.same(stored, pending.spend_key):
-            pending.accept("already_accepted")
-        else:
-            pending.refuse("token_already_used")
-
-
 def _quarantine(
     election: Election, booth: Booth, refused: Sequence[Pending], hour: datetime
 ) -> None:
@@ -334,11 +315,10 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
             _check_one(election, verifier, item, pending, now)
             pendings.append(pending)
         to_spend = _settle_against_records(election, channel, pendings)
-        won = _spend_all(to_spend, hour)
-        winners = [p for p in to_spend if p.presented and p.presented.id_hash in won]
-        _settle_losers([p for p in to_spend if p not in winners])
-        store_ballots(election, channel, [(p.ballot_id, p.ballots) for p in winners])
-        for pending in winners:
+        if len(_spend_all(to_spend, hour)) != len(to_spend):
+            raise Conflict("conflict")  # cannot happen under the row locks; never store half
+        store_ballots(election, channel, [(p.ballot_id, p.ballots) for p in to_spend])
+        for pending in to_spend:
             pending.accept()
         _quarantine(
             election, booth, [p for p in pendings if p.outcome["status"] == "refused"], hour
