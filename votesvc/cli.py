@@ -24,9 +24,10 @@ from votesvc.demo import load_demo
 from votesvc.errors import describe
 from votesvc.extensions import db
 from votesvc.models import ApiKey
-from votesvc.services import api_keys, importing
+from votesvc.services import api_keys, importing, publication, results
 from votesvc.services.errors import DomainError
 from votesvc.tally_cli import tally_command
+from votesvc.verify import verify_command
 
 
 def _create_app() -> Flask:
@@ -147,4 +148,24 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
+@main.command("publication-export")
+@click.argument("election_id", type=int)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def publication_export_command(election_id: int, folder: Path) -> None:
+    """Write an election's published files into FOLDER (for `votesvc verify FOLDER`)."""
+    with _refusals():
+        names = publication.export_to(election_id, folder)
+    click.echo(f"{len(names)} files written to {folder}.")
+
+
+@main.command("close-due")
+@with_appcontext
+def close_due_command() -> None:
+    """Close every election whose voting window has passed (run it from cron)."""
+    closed = results.close_due()
+    click.echo(f"closed: {', '.join(map(str, closed)) or 'none'}")
+
+
 main.add_command(tally_command)
+main.add_command(verify_command)

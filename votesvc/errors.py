@@ -216,6 +216,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Mail is not configured (set VOTESVC_SMTP_HOST).",
         "ko": "메일 설정이 없습니다 (VOTESVC_SMTP_HOST).",
     },
+    "results_not_published": {
+        "en": "The results of this election are not published.",
+        "ko": "이 선거의 결과는 아직 공개되지 않았습니다.",
+    },
+    "published_file_unknown": {
+        "en": "The publication has no such file or contest.",
+        "ko": "공개 자료에 그런 파일이나 투표 항목이 없습니다.",
+    },
+    "election_not_closed": {
+        "en": "Counting and publishing need a closed election (it is {phase}).",
+        "ko": "집계와 공개는 마감된 선거에서만 할 수 있습니다 (현재: {phase}).",
+    },
+    "count_in_progress": {
+        "en": "A count of this election is already running (job {job}).",
+        "ko": "이 선거의 집계가 이미 진행 중입니다 (작업 {job}).",
+    },
+    "count_too_early": {
+        "en": "Kiosks may still sync until {ready_at}; count then, or force it.",
+        "ko": "{ready_at}까지 투표소 단말기가 동기화할 수 있습니다. "
+        "그 뒤에 집계하거나 강제로 집계하세요.",
+    },
+    "not_counted": {
+        "en": "This election has no finished count.",
+        "ko": "이 선거는 완료된 집계가 없습니다.",
+    },
+    "count_stale": {
+        "en": "Ballots arrived after the count (contest {contest}); count again.",
+        "ko": "집계 뒤에 투표가 더 들어왔습니다 (투표 항목 {contest}). 다시 집계하세요.",
+    },
+    "publish_through_results": {
+        "en": "Results are published from a count (POST .../publish), not by a phase change.",
+        "ko": "결과 공개는 단계 변경이 아니라 집계 공개(POST .../publish)로 합니다.",
+    },
     "internal_error": {
         "en": "Something went wrong on our side; quote the request id when reporting it.",
         "ko": "서버 오류가 발생했습니다. 문의할 때 요청 번호를 알려 주세요.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from votesvc.api import admin, ballots, kiosks, public, voting_admin
+from votesvc.api import admin, ballots, kiosks, public, results, voting_admin
 
 
 def register_blueprints(api: Api) -> None:
@@ -13,3 +13,5 @@ def register_blueprints(api: Api) -> None:
     api.register_blueprint(voting_admin.blp)
     api.register_blueprint(ballots.blp)
     api.register_blueprint(kiosks.blp)
+    api.register_blueprint(results.public)
+    api.register_blueprint(results.admin_blp)
