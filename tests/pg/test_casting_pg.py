@@ -67,6 +67,7 @@ def test_fifty_threads_spend_one_token_once(
     assert _count(app, Ballot) == 1 and _count(app, Receipt) == 1
 
 
+@pytest.mark.slow
 def test_twenty_threads_cast_a_hundred_tokens_each(
     app: Flask, imported_election: Callable[..., int]
 ) -> None:

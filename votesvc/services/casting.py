@@ -73,13 +73,20 @@ def canonical_content(contest: core.Contest, choices: Sequence[str], points: Seq
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def contests_of(election: Election) -> dict[str, tuple[int, core.Contest]]:
-    """Each contest's code → (row id, the core's Contest). Rules are frozen once voting starts,
-    so outside the draft phase the mapping is built once per app and election."""
-    cache: dict[int, dict[str, tuple[int, core.Contest]]] = current_app.extensions.setdefault(
-        "votesvc.contests", {}
-    )
-    if election.phase != Phase.DRAFT.value and election.id in cache:
+ContestMap = dict[str, tuple[int, core.Contest]]
+"""Each contest's code → (its row id, the counting core's Contest)."""
+
+
+def _contest_cache() -> dict[int, ContestMap]:
+    return current_app.extensions.setdefault("votesvc.contests", {})
+
+
+def contests_of(election: Election) -> ContestMap:
+    """The election's contests for validation. Rules are frozen once voting starts and phases
+    only move forward, so once an election has left the draft phase its mapping is built once
+    per app and reused without reading the election again (:func:`known_contests`)."""
+    cache = _contest_cache()
+    if election.id in cache:
         return cache[election.id]
     mapping = {contest.code: (contest.id, core_contest(contest)) for contest in election.contests}
     if election.phase != Phase.DRAFT.value:
@@ -87,15 +94,19 @@ def contests_of(election: Election) -> dict[str, tuple[int, core.Contest]]:
     return mapping
 
 
+def known_contests(election_id: int) -> ContestMap:
+    cached = _contest_cache().get(election_id)
+    return cached if cached is not None else contests_of(fetch(Election, election_id))
+
+
 def check_selections(
-    election: Election, selections: Mapping[str, Mapping[str, Any]]
+    contests: ContestMap, selections: Mapping[str, Mapping[str, Any]]
 ) -> list[ContestBallot]:
     """The ballots to store, or ``ballot_invalid`` listing every problem of every contest.
 
     ``selections`` maps contest codes to ``{"choices": [...], "points": [...]}``; a contest
     left out is an abstention, but at least one contest must be voted.
     """
-    contests = contests_of(election)
     problems: dict[str, list[str]] = {}
     ballots = []
     for code, selection in selections.items():
@@ -131,7 +142,7 @@ def ensure_open(election: Election, moment: datetime, *, test: bool) -> None:
 
 
 def store_ballots(
-    election: Election,
+    election_id: int,
     channel: str,
     casts: Sequence[tuple[str, Sequence[ContestBallot]]],
 ) -> None:
@@ -143,11 +154,11 @@ def store_ballots(
     receipts, ballots = [], []
     for receipt_code, contest_ballots in casts:
         code_hash = keys.receipt_hash(receipt_code)
-        receipts.append({"code_hash": code_hash, "election_id": election.id, "recorded_at": hour})
+        receipts.append({"code_hash": code_hash, "election_id": election_id, "recorded_at": hour})
         ballots.extend(
             {
                 "id": keys.new_ballot_id(),
-                "election_id": election.id,
+                "election_id": election_id,
                 "contest_id": ballot.contest_id,
                 "channel": channel,
                 "content": ballot.content,
@@ -160,12 +171,30 @@ def store_ballots(
     db.session.execute(insert(Ballot), ballots)
 
 
-def spend(id_hash: str, hour: datetime) -> bool:
-    """The one conditional UPDATE: True when this call spent the token."""
+def spend_online(id_hash: str, election_id: int, now: datetime) -> bool:
+    """The one conditional UPDATE, True when this call spent the token: an unused online token
+    of this election, while the election is voting and inside its window (one statement, so
+    the usual case reads nothing before it)."""
+    open_election = (
+        select(Election.id)
+        .where(
+            Election.id == election_id,
+            Election.phase == Phase.VOTING.value,
+            Election.starts_at <= now,
+            Election.ends_at > now,
+        )
+        .exists()
+    )
     result = db.session.execute(
         update(Token)
-        .where(Token.id_hash == id_hash, Token.status == TokenStatus.UNUSED.value)
-        .values(status=TokenStatus.SPENT.value, spent_at=hour)
+        .where(
+            Token.id_hash == id_hash,
+            Token.status == TokenStatus.UNUSED.value,
+            Token.election_id == election_id,
+            Token.channel == ONLINE,
+            open_election,
+        )
+        .values(status=TokenStatus.SPENT.value, spent_at=keys.coarse(now))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -174,23 +203,33 @@ def spend(id_hash: str, hour: datetime) -> bool:
 def cast(
     election_id: int, token_text: str, selections: Mapping[str, Mapping[str, Any]]
 ) -> CastResult:
-    """Cast an online ballot: see the module docstring."""
-    election = fetch(Election, election_id)
-    presented = read_token(token_text, election, ONLINE)
-    status = admit_presented(presented, election, ONLINE)
-    test = status is TokenStatus.TEST
-    ensure_open(election, keys.now(), test=test)
-    ballots = check_selections(election, selections)
+    """Cast an online ballot (see the module docstring).
+
+    The usual case is the signature check and the validation in memory, then one transaction:
+    the spend, the receipt, the ballots. Only when the spend does not happen is the token's
+    record read, to say precisely why (or to run a test token's dry run).
+    """
+    contests = known_contests(election_id)
+    presented = read_token(token_text, election_id, ONLINE)
+    ballots = check_selections(contests, selections)
     codes = tuple(ballot.code for ballot in ballots)
-    if test:
-        db.session.rollback()
+    now = keys.now()
+    if not presented.claimed_test:
+        receipt = keys.new_receipt_code()
+        with unit_of_work():
+            spent = spend_online(presented.id_hash, election_id, now)
+            if spent:
+                store_ballots(election_id, ONLINE, [(receipt, ballots)])
+        if spent:
+            return CastResult(receipt, False, codes)
+    election = fetch(Election, election_id)
+    status = admit_presented(presented, election, ONLINE)
+    ensure_open(election, now, test=status is TokenStatus.TEST)
+    if status is TokenStatus.TEST:
         return CastResult(None, True, codes)
-    receipt = keys.new_receipt_code()
-    with unit_of_work():
-        if not spend(presented.id_hash, keys.coarse(keys.now())):
-            raise Conflict("token_already_used")
-        store_ballots(election, ONLINE, [(receipt, ballots)])
-    return CastResult(receipt, False, codes)
+    # Unused, online, this election, voting and open, yet not spent: it changed under us
+    # between the UPDATE and the read, and only spending changes an unused token.
+    raise Conflict("token_already_used")
 
 
 def check_receipt(election_id: int, code: str) -> dict[str, Any]:

@@ -49,7 +49,13 @@ from votesvc.models import Booth, Election, Phase
 from votesvc.models_voting import Kiosk, QuarantinedBallot, Receipt, Token
 from votesvc.services import keys
 from votesvc.services.bulk import insert_new
-from votesvc.services.casting import ContestBallot, check_selections, store_ballots
+from votesvc.services.casting import (
+    ContestBallot,
+    ContestMap,
+    check_selections,
+    contests_of,
+    store_ballots,
+)
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Unauthorized
 from votesvc.services.tokens import (
@@ -96,7 +102,7 @@ def provision_kiosk(election_id: int, booth_id: int, label: str = "") -> dict[st
             "booth_id": booth.id,
             "label": label,
             "credential": credential,
-            "election": election_name(election),
+            "election": election_name(election.id),
             "channel": channel,
             "channel_keys": [_b64(key) for key in keys.issuer().channel_keys(channel)],
         }
@@ -143,6 +149,7 @@ def _as_sent(selections: Any) -> str:
 
 def _check_one(
     election: Election,
+    contests: ContestMap,
     verifier: KioskVerifier,
     item: Mapping[str, Any],
     pending: Pending,
@@ -156,8 +163,8 @@ def _check_one(
         return
     pending.spend_key = keys.keyed(keys.Purpose.SPEND, shortcodes.normalise(pending.ballot_id))
     try:
-        pending.presented = read_token(item["token"], election, verifier.channel, verifier)
-        pending.ballots = check_selections(election, item["selections"])
+        pending.presented = read_token(item["token"], election.id, verifier.channel, verifier)
+        pending.ballots = check_selections(contests, item["selections"])
     except DomainError as error:
         detail = json.dumps(error.fields, ensure_ascii=False) if error.fields else ""
         pending.refuse(error.code, detail)
@@ -300,6 +307,7 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
         booth = fetch(Booth, kiosk.booth_id)
         channel = booth_channel(booth.id)
         verifier = KioskVerifier(channel, keys.issuer().channel_keys(channel))
+        contests = contests_of(election)
         now = keys.now()
         hour = keys.coarse(now)
         pendings = []
@@ -312,12 +320,12 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
                 content=_as_sent(item["selections"]),
                 cast_at=item["cast_at"],
             )
-            _check_one(election, verifier, item, pending, now)
+            _check_one(election, contests, verifier, item, pending, now)
             pendings.append(pending)
         to_spend = _settle_against_records(election, channel, pendings)
         if len(_spend_all(to_spend, hour)) != len(to_spend):
             raise Conflict("conflict")  # cannot happen under the row locks; never store half
-        store_ballots(election, channel, [(p.ballot_id, p.ballots) for p in to_spend])
+        store_ballots(election.id, channel, [(p.ballot_id, p.ballots) for p in to_spend])
         for pending in to_spend:
             pending.accept()
         _quarantine(

@@ -45,9 +45,9 @@ VOIDABLE = (TokenStatus.UNUSED.value, TokenStatus.TEST.value)
 MAX_BATCH = 100_000
 
 
-def election_name(election: Election) -> str:
+def election_name(election_id: int) -> str:
     """The election's name inside tokens: its id (the payload allows 1-64 of [A-Za-z0-9_-])."""
-    return str(election.id)
+    return str(election_id)
 
 
 def refusal(error: TokenError | shortcodes.ShortCodeError) -> DomainError:
@@ -72,7 +72,7 @@ class Presented:
 
 
 def read_token(
-    text: str, election: Election, channel: str, verifier: KioskVerifier | None = None
+    text: str, election_id: int, channel: str, verifier: KioskVerifier | None = None
 ) -> Presented:
     """A signed token (checked under ``channel``'s key) or a typed short code (checked by its
     check character); refused with the token's own code otherwise. No database access.
@@ -83,10 +83,10 @@ def read_token(
         if "." in text:
             if verifier is None:
                 claims = keys.issuer().verify(
-                    text, expected_election=election_name(election), expected_channel=channel
+                    text, expected_election=election_name(election_id), expected_channel=channel
                 )
             else:
-                claims = verifier.verify(text, expected_election=election_name(election))
+                claims = verifier.verify(text, expected_election=election_name(election_id))
             return Presented(keys.token_hash(claims.token_id), claims.test)
         return Presented(keys.token_hash(shortcodes.parse_code(text, TOKEN_ID_BYTES)), None)
     except (TokenError, shortcodes.ShortCodeError) as error:
@@ -111,7 +111,7 @@ def admit_presented(presented: Presented, election: Election, channel: str) -> T
         return admit(
             DatabaseLedger(),
             presented.id_hash,
-            expected_election=election_name(election),
+            expected_election=election_name(election.id),
             expected_channel=channel,
             claimed_test=presented.claimed_test,
         )
@@ -212,7 +212,7 @@ def batch_tokens(batch: TokenBatch) -> list[IssuedToken]:
     """The batch's tokens, signed, for printing; refused once the batch is sealed."""
     if batch.seed is None:
         raise Conflict("batch_sealed")
-    election = election_name(db.session.get(Election, batch.election_id))
+    election = election_name(batch.election_id)
     channel_keys = keys.issuer().channel_keys(batch.channel)
     issued = []
     for token_id in _derived_ids(batch.seed, batch.size):

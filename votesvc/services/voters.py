@@ -163,7 +163,7 @@ def claim_online_token(election_id: int, identifier: str, factor: str) -> Issued
         raise Forbidden("not_eligible")
     with unit_of_work():
         _mark_issued(election, identifier)
-        issued = keys.issuer().issue(election_name(election), ONLINE)
+        issued = keys.issuer().issue(election_name(election.id), ONLINE)
         insert_tokens(election.id, ONLINE, [issued.token_id])
     return issued
 
@@ -178,7 +178,7 @@ def mail_online_tokens(
         ensure_issuing(election)
         batch = new_batch(election, None, {"size": len(recipients), "test": test, "label": label})
         issued = [
-            keys.issuer().issue(election_name(election), ONLINE, test=test) for _ in recipients
+            keys.issuer().issue(election_name(election.id), ONLINE, test=test) for _ in recipients
         ]
         insert_batch_tokens(batch, [token.token_id for token in issued])
         subject = f"{election.name_ko or election.name_en} — 온라인 투표 코드 / online voting code"
