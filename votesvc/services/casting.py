@@ -1,11 +1,13 @@
 """Casting: validate a voter's selections, spend the token once, store the ballots, give a receipt.
 
 **One spend, one transaction.** The token is spent by ``UPDATE token SET status = 'spent'
-WHERE id_hash = ? AND status = 'unused'``; a row count of 0 means another request spent (or an
-admin voided) it first, and the transaction that would have stored the ballots is rolled back.
-On PostgreSQL concurrent spends queue on the row lock and the losers re-read the row at READ
-COMMITTED, so exactly one wins (``tests/pg/test_casting_pg.py`` races 50 threads). The read
-before it (:func:`votesvc.services.tokens.admit_presented`) only gives precise refusals.
+WHERE id_hash = ? AND status = 'unused' AND ...`` (the same statement checks that the token is
+this election's, online, and that the election is voting inside its window); the receipt and
+the ballots are inserted in the same transaction. On PostgreSQL concurrent spends queue on the
+row lock and the losers re-read the row at READ COMMITTED, so exactly one wins
+(``tests/pg/test_casting_pg.py`` races 50 threads). The selections are validated before, in
+memory, so the usual cast reads nothing from the database; only when the UPDATE changes no row
+is the token's record read (:func:`votesvc.services.tokens.admit_presented`) to say why.
 
 **What is stored.** One :class:`~votesvc.models_voting.Ballot` per contest with canonical
 content, the channel, the hour, and the hash of a fresh receipt code; nothing about the token.
