@@ -28,6 +28,7 @@ from votesvc.services import api_keys, importing, publication, results
 from votesvc.services.errors import DomainError
 from votesvc.tally_cli import tally_command
 from votesvc.verify import verify_command
+from votesvc.voting_cli import print_tokens_command
 
 
 def _create_app() -> Flask:
@@ -168,4 +169,5 @@ def close_due_command() -> None:
 
 
 main.add_command(tally_command)
+main.add_command(print_tokens_command)
 main.add_command(verify_command)

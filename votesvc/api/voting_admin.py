@@ -13,13 +13,10 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
-from votesvc.models import Booth, Election
 from votesvc.models_voting import QuarantinedBallot, TokenBatch
 from votesvc.schemas import voting as s
 from votesvc.services import kiosks, tokens, voters
-from votesvc.services.common import fetch
 from votesvc.services.errors import Invalid
-from votesvc.sheets import render_sheets
 
 blp = Blueprint(
     "voting_admin",
@@ -85,23 +82,11 @@ def batch_sheets(election_id: int, batch_id: int) -> Response:
     """The batch's printable sheets (8 tokens a page). About 10 ms a token: print batches of
     thousands with ``votesvc print-tokens`` instead of over HTTP."""
     batch = tokens.get_batch(election_id, batch_id)
-    pdf = sheets_pdf(batch)
+    pdf = tokens.batch_sheets(batch)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def sheets_pdf(batch: TokenBatch) -> bytes:
-    """The sheets of ``batch`` (shared with the CLI)."""
-    election = fetch(Election, batch.election_id)
-    booth = fetch(Booth, batch.booth_id) if batch.booth_id is not None else None
-    place = "온라인 / Online" if booth is None else (booth.name_ko or booth.name_en)
-    return render_sheets(
-        tokens.batch_tokens(batch),
-        election_name=election.name_ko or election.name_en,
-        booth_name=place,
-    )
 
 
 @blp.route("/token-batches/<int:batch_id>/seal", methods=["POST"])

@@ -24,6 +24,7 @@ from votesvc.services import keys
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from votesvc.services.transaction import unit_of_work
+from votesvc.sheets import render_sheets
 from votesvc.tokens import (
     ONLINE,
     TOKEN_ID_BYTES,
@@ -221,6 +222,19 @@ def batch_tokens(batch: TokenBatch) -> list[IssuedToken]:
             IssuedToken(claims, sign(claims, channel_keys), shortcodes.format_code(token_id))
         )
     return issued
+
+
+def batch_sheets(batch: TokenBatch) -> bytes:
+    """The printable PDF of an unsealed batch: about 10 ms a token (QR encoding), so large
+    batches are printed from the CLI (``votesvc print-tokens``) rather than over HTTP."""
+    election = fetch(Election, batch.election_id)
+    booth = fetch(Booth, batch.booth_id) if batch.booth_id is not None else None
+    place = "온라인 / Online" if booth is None else (booth.name_ko or booth.name_en)
+    return render_sheets(
+        batch_tokens(batch),
+        election_name=election.name_ko or election.name_en,
+        booth_name=place,
+    )
 
 
 def seal_batch(election_id: int, batch_id: int) -> TokenBatch:
