@@ -245,10 +245,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Ballots arrived after the count (contest {contest}); count again.",
         "ko": "집계 뒤에 투표가 더 들어왔습니다 (투표 항목 {contest}). 다시 집계하세요.",
     },
-    "publish_through_results": {
-        "en": "Results are published from a count (POST .../publish), not by a phase change.",
-        "ko": "결과 공개는 단계 변경이 아니라 집계 공개(POST .../publish)로 합니다.",
-    },
     "internal_error": {
         "en": "Something went wrong on our side; quote the request id when reporting it.",
         "ko": "서버 오류가 발생했습니다. 문의할 때 요청 번호를 알려 주세요.",

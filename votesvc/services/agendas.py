@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from votesvc.extensions import db
 from votesvc.models import Agenda, AgendaProposer, Contest, Organisation
+from votesvc.services import audit
 from votesvc.services.common import (
     apply,
     attach,
@@ -59,6 +60,7 @@ def build_agenda(contest: Contest, data: Mapping[str, Any]) -> Agenda:
 def create_agenda(contest_id: int, data: Mapping[str, Any]) -> Agenda:
     with unit_of_work():
         agenda = build_agenda(fetch(Contest, contest_id), data)
+        audit.record("agenda.created", agenda.contest.election_id, {"agenda": agenda.code})
     return agenda
 
 
@@ -74,4 +76,9 @@ def update_agenda(agenda_id: int, data: Mapping[str, Any]) -> Agenda:
             _set_proposers(agenda, values.pop("organisations"))
         apply(agenda, values)
         require_title(agenda, "title")
+        audit.record(
+            "agenda.updated",
+            agenda.contest.election_id,
+            {"agenda": agenda.id, "fields": sorted(data)},
+        )
     return agenda

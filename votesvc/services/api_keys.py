@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from votesvc.extensions import db
 from votesvc.models import ApiKey, Election
+from votesvc.services import audit
 from votesvc.services.common import fetch
 from votesvc.services.errors import Forbidden, Unauthorized
 from votesvc.services.transaction import unit_of_work
@@ -31,6 +32,8 @@ def create_api_key(election_id: int | None = None, label: str = "") -> tuple[Api
             key_hash=_digest(plain), prefix=plain[:12], label=label, election_id=election_id
         )
         db.session.add(api_key)
+        db.session.flush()
+        audit.record("api_key.created", election_id, {"key": api_key.id, "label": label})
     return api_key, plain
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from votesvc.models import Booth, Election, Phase
+from votesvc.services import audit
 from votesvc.services.common import apply, attach, ensure_unique, fetch, require_title
 from votesvc.services.errors import Conflict
 from votesvc.services.transaction import unit_of_work
@@ -30,6 +31,7 @@ def build_booth(election: Election, data: Mapping[str, Any]) -> Booth:
 def create_booth(election_id: int, data: Mapping[str, Any]) -> Booth:
     with unit_of_work():
         booth = build_booth(fetch(Election, election_id), data)
+        audit.record("booth.created", election_id, {"booth": booth.code})
     return booth
 
 
@@ -42,4 +44,7 @@ def update_booth(booth_id: int, data: Mapping[str, Any]) -> Booth:
             ensure_unique(Booth.code, data["code"], scope=scope, exclude_id=booth.id)
         apply(booth, data)
         require_title(booth, "name")
+        audit.record(
+            "booth.updated", booth.election_id, {"booth": booth.id, "fields": sorted(data)}
+        )
     return booth

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from votesvc.models import Contest, Election
+from votesvc.services import audit
 from votesvc.services.common import (
     apply,
     attach,
@@ -83,6 +84,7 @@ def build_contest(election: Election, data: Mapping[str, Any]) -> Contest:
 def create_contest(election_id: int, data: Mapping[str, Any]) -> Contest:
     with unit_of_work():
         contest = build_contest(fetch(Election, election_id), data)
+        audit.record("contest.created", election_id, {"contest": contest.code})
     return contest
 
 
@@ -95,6 +97,9 @@ def update_contest(contest_id: int, data: Mapping[str, Any]) -> Contest:
             ensure_unique(Contest.code, data["code"], scope=scope, exclude_id=contest.id)
         apply(contest, data)
         _check(contest)
+        audit.record(
+            "contest.updated", contest.election_id, {"contest": contest.id, "fields": sorted(data)}
+        )
     return contest
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from votesvc.extensions import db
 from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
+from votesvc.services import audit
 from votesvc.services.common import apply, ensure_unique, fetch, require_title
 from votesvc.services.errors import Conflict, Invalid, NotFound
 from votesvc.services.transaction import unit_of_work
@@ -63,6 +64,7 @@ def build_election(data: Mapping[str, Any]) -> Election:
 def create_election(data: Mapping[str, Any]) -> Election:
     with unit_of_work():
         election = build_election(data)
+        audit.record("election.created", election.id, {"slug": election.slug})
     return election
 
 
@@ -78,6 +80,7 @@ def update_election(election_id: int, data: Mapping[str, Any]) -> Election:
             ensure_unique(Election.slug, values["slug"], exclude_id=election.id)
         apply(election, values)
         _check(election)
+        audit.record("election.updated", election.id, {"fields": sorted(data)})
     return election
 
 
@@ -134,4 +137,5 @@ def transition(election_id: int, target: Phase) -> Election:
     with unit_of_work():
         election = fetch(Election, election_id)
         apply_transition(election, target)
+        audit.record("election.phase", election.id, {"phase": target.value})
     return election

@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError
 
 from votesvc.models import Contest, Election, Phase
 from votesvc.schemas.resources import ContestDocumentSchema, ElectionDocumentSchema
+from votesvc.services import audit
 from votesvc.services.agendas import build_agenda, upsert_organisation
 from votesvc.services.booths import build_booth
 from votesvc.services.common import fetch
@@ -113,6 +114,9 @@ def import_election(document: Mapping[str, Any], progress: Progress | None = Non
             step()
         if target is not Phase.DRAFT:
             apply_transition(election, target)
+        audit.record(
+            "election.imported", election.id, {"slug": election.slug, "phase": target.value}
+        )
     return election
 
 
@@ -225,4 +229,5 @@ def import_pb_contest(
     step = _stepper(1 + len(document["agendas"]), progress)
     with unit_of_work():
         contest = _build_contest_with_agendas(fetch(Election, election_id), document, (), step)
+        audit.record("contest.imported", election_id, {"contest": contest.code, "format": "pb"})
     return contest, notes

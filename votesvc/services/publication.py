@@ -40,6 +40,7 @@ MANIFEST = "publication.json"
 AUDIT = "audit.json"
 RESULTS = "results.json"
 JSON_TYPE = "application/json"
+PUBLISHABLE = (Phase.CLOSED.value, Phase.PUBLISHED.value)
 MEDIA_TYPES = {".pb": "text/plain; charset=utf-8", ".csv": "text/csv; charset=utf-8"}
 
 
@@ -157,11 +158,19 @@ def _sha(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def _exists(election_id: int) -> bool:
+    found = select(Publication.id).where(Publication.election_id == election_id)
+    return db.session.scalar(found) is not None
+
+
 def publish(election_id: int) -> Publication:
-    """Freeze the latest done count of a closed election; refuse a stale or missing count."""
+    """Freeze the latest done count of a closed election; refuse a stale or missing count.
+
+    An election an admin moved to ``published`` by a bare phase change (which the phase
+    endpoint allows) has no publication; publishing its count then fills the gap."""
     with unit_of_work():
         election = fetch(Election, election_id)
-        if election.phase != Phase.CLOSED.value:
+        if election.phase not in PUBLISHABLE or _exists(election_id):
             raise Conflict("election_not_closed", phase=election.phase)
         job = latest_job(election_id)
         if job is None or job.status != JobStatus.DONE.value or job.result is None:
@@ -189,7 +198,8 @@ def publish(election_id: int) -> Publication:
         )
         db.session.add(publication)
         db.session.flush()
-        apply_transition(election, Phase.PUBLISHED)
+        if election.phase == Phase.CLOSED.value:
+            apply_transition(election, Phase.PUBLISHED)
         audit.record("results.published", election.id, {"job": job.id, "files": digests})
         files[AUDIT] = dumps(audit.export(election.id))
         digests[AUDIT] = _sha(files[AUDIT])
@@ -281,10 +291,7 @@ def contest_results(election_id: int, contest_id: int) -> PublishedFile:
 def receipt_counted(election_id: int) -> bool:
     """Whether a recorded ballot of this election is in a published count: every stored ballot
     is, since publication refuses a count that misses any (see ``count_stale``)."""
-    return (
-        db.session.scalar(select(Publication.id).where(Publication.election_id == election_id))
-        is not None
-    )
+    return _exists(election_id)
 
 
 def export_to(election_id: int, folder: Path) -> list[str]:
