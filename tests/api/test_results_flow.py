@@ -125,7 +125,9 @@ def test_contest_results_and_files_match_their_digests(
         assert served.status_code == 200
         assert hashlib.sha256(served.data).hexdigest() == digest
     csv_lines = (
-        client.get(f"/api/v1/elections/{published}/results/files/contests/city/ballots.csv")
+        client.get(
+            f"/api/v1/elections/{published}/results/files/contests/{ids['city']}/ballots.csv"
+        )
         .get_data(as_text=True)
         .splitlines()
     )
