@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -98,6 +99,8 @@ def main() -> None:
     if not PABULIB.is_dir():
         sys.exit(f"no shared data at {PABULIB}")
     expected = json.loads((PABULIB / "expected.json").read_text(encoding="utf-8"))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load} (other work slows both sides)\n")
     header = (
         f"{'instance':<34} {'rule':<20} {'ours s':>7} {'cpu s':>6} {'pabutools s':>13} "
         f"{'ratio':>7} "
