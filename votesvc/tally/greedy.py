@@ -42,6 +42,7 @@ def density(total: Fraction, cost: Fraction, measure: Satisfaction) -> Density:
 
 
 def density_text(key: Density) -> str:
+    """The key as the rounds show it: the exact ratio, or ``inf``."""
     return "inf" if key[0] < 0 else str(-key[1])
 
 

@@ -11,12 +11,14 @@ A ``.pb`` file has three ``;``-separated sections: ``META`` (key/value), ``PROJE
 - agendas priced above the budget (pabulib marks withdrawn agendas with ``999999999``) are kept,
   so every rule sees the file as published, and reported: no rule can fund them;
 - ids are strings (``L17/07/VII``, ``P0039``); votes for ids not in ``PROJECTS`` are errors;
-- ordinal votes are read in rank order; a ``points`` column on them (Kraków writes the Borda
-  points ``3,2,1``) restates the ranks and is not kept.
+- ordinal votes are read in rank order; a ``points`` column on them (Kraków writes the
+  positional points ``3,2,1``) restates the ranks and is not kept.
 
 Ballots are anonymous here: votes are aggregated by identical content, and the VOTES section's
 voter ids and other voter columns (age, sex, ...) are not kept. Everything else round-trips:
-``read_pb(write_pb(f)) == f`` (``repairs`` describe one reading and take no part in equality).
+``read_pb(write_pb(f)) == f`` for every file read (``repairs`` describe one reading and take no
+part in equality); a ``PbFile`` built in code gets its budget, vote type, ballot rules and
+stale counts written into META, so it reads back with those META entries added.
 """
 
 from __future__ import annotations
