@@ -1,0 +1,85 @@
+"""Voting settings from the environment, and rate limits kept in Redis when configured."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_assertions import assert_error
+from flask import Flask
+from voting_support import GOOD, issue, open_election
+
+from votesvc.app import settings_module
+
+config = settings_module()
+
+
+def test_token_secrets_hash_key_and_redis_from_the_environment(tmp_path: Path) -> None:
+    environ = {
+        "VOTESVC_SECRET_KEY": "s" * 40,
+        "VOTESVC_TOKEN_SECRETS": f"{'n' * 32}, {'o' * 32}",
+        "VOTESVC_TOKEN_HASH_KEY": "h" * 32,
+        "VOTESVC_REDIS_URL": "redis://cache:6379/2",
+        "VOTESVC_SYNC_GRACE_MINUTES": "90",
+    }
+    settings = config.load(tmp_path, environ, {})
+    assert settings["VOTESVC_TOKEN_SECRETS"] == [b"n" * 32, b"o" * 32]
+    assert settings["VOTESVC_TOKEN_HASH_KEY"] == b"h" * 32
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/2"
+    assert settings["VOTESVC_SYNC_GRACE_MINUTES"] == 90
+    defaults = config.load(tmp_path, {"VOTESVC_SECRET_KEY": "s" * 40}, {})
+    assert defaults["VOTESVC_TOKEN_SECRETS"] == [b"s" * 40]
+    assert defaults["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert defaults["VOTESVC_MAIL_OUTBOX"] == str(tmp_path / "outbox")
+
+
+@pytest.fixture
+def redis_socket(tmp_path: Path) -> Iterator[Path]:
+    """A private redis-server on a Unix socket, read until it says it is ready."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    socket = tmp_path / "redis.sock"
+    process = subprocess.Popen(
+        [server, "--port", "0", "--unixsocket", str(socket), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "ready to accept connections" in line.lower():
+            break
+    else:
+        pytest.fail("redis-server did not start")
+    yield socket
+    process.terminate()
+    process.wait()
+    process.stdout.close()
+
+
+@pytest.fixture
+def app_config(redis_socket: Path) -> dict[str, Any]:
+    return {
+        "RATELIMIT_STORAGE_URI": f"redis+unix://{redis_socket}",
+        "VOTESVC_CAST_LIMIT": "1/minute",
+    }
+
+
+def test_casting_limits_are_counted_in_redis(
+    app: Flask, imported_election: Callable[..., int], redis_socket: Path
+) -> None:
+    redis = pytest.importorskip("redis")
+    election_id = open_election(imported_election)
+    first, second = issue(app, election_id, 2)
+    client = app.test_client()
+    url = f"/api/v1/elections/{election_id}/ballots"
+    assert client.post(url, json={"token": first.signed, "selections": GOOD}).status_code == 201
+    refused = client.post(url, json={"token": second.signed, "selections": GOOD})
+    assert_error(refused, 429, "rate_limited")
+    connection = redis.Redis(unix_socket_path=str(redis_socket))
+    assert any(b"cast_ballot" in key for key in connection.keys("*"))
+    connection.close()
