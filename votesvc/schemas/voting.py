@@ -135,6 +135,9 @@ class ReceiptOutSchema(Schema):
     recorded = fields.Boolean()
     recorded_at = fields.DateTime()
     contests = fields.List(fields.String())
+    counted = fields.Boolean(
+        metadata={"description": "In the published count (after publication)."}
+    )
 
 
 class SyncBallotSchema(Schema):

@@ -37,6 +37,7 @@ from votesvc.services import keys
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
 from votesvc.services.errors import Conflict, Invalid, NotFound
+from votesvc.services.publication import receipt_counted
 from votesvc.services.tokens import admit_presented, read_token
 from votesvc.services.transaction import unit_of_work
 from votesvc.tally import model as core
@@ -253,4 +254,10 @@ def check_receipt(election_id: int, code: str) -> dict[str, Any]:
         .where(Ballot.receipt_hash == code_hash)
         .order_by(Contest.position)
     )
-    return {"recorded": True, "recorded_at": receipt.recorded_at, "contests": list(contests)}
+    counted = receipt_counted(election.id)
+    return {
+        "recorded": True,
+        "recorded_at": receipt.recorded_at,
+        "contests": list(contests),
+        "counted": counted,
+    }

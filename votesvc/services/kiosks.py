@@ -47,7 +47,7 @@ from votesvc import shortcodes
 from votesvc.extensions import db
 from votesvc.models import Booth, Election, Phase
 from votesvc.models_voting import Kiosk, QuarantinedBallot, Receipt, Token
-from votesvc.services import keys
+from votesvc.services import audit, keys
 from votesvc.services.bulk import insert_new
 from votesvc.services.casting import (
     ContestBallot,
@@ -96,6 +96,7 @@ def provision_kiosk(election_id: int, booth_id: int, label: str = "") -> dict[st
         )
         db.session.add(kiosk)
         db.session.flush()
+        audit.record("kiosk.provisioned", election.id, {"kiosk": kiosk.id, "booth": booth.id})
         channel = booth_channel(booth.id)
         return {
             "id": kiosk.id,

@@ -20,7 +20,7 @@ from votesvc import shortcodes
 from votesvc.extensions import db
 from votesvc.models import Booth, Election, Phase
 from votesvc.models_voting import Token, TokenBatch
-from votesvc.services import keys
+from votesvc.services import audit, keys
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from votesvc.services.transaction import unit_of_work
@@ -199,6 +199,7 @@ def issue_batch(election_id: int, data: Mapping[str, Any]) -> TokenBatch:
         batch = new_batch(election, booth_of(election, data.get("booth_id")), data)
         batch.seed = secrets.token_hex(32)
         insert_batch_tokens(batch, _derived_ids(batch.seed, batch.size))
+        audit.record("tokens.issued", election.id, {"batch": batch.id, "size": batch.size})
     return batch
 
 
@@ -244,6 +245,7 @@ def seal_batch(election_id: int, batch_id: int) -> TokenBatch:
         if batch.seed is not None:
             batch.seed = None
             batch.sealed_at = keys.now()
+            audit.record("tokens.sealed", election_id, {"batch": batch.id})
     return batch
 
 
@@ -274,18 +276,21 @@ def void_token(election_id: int, code: str) -> None:
             if status is None:
                 raise NotFound("token_unknown")
             raise Conflict("token_not_voidable", status=status)
+        audit.record("tokens.voided", election.id, {"voided": 1})
 
 
 def void_batch(election_id: int, batch_id: int) -> int:
     """Void every token of the batch not yet spent; returns how many were voided."""
     with unit_of_work():
         batch = get_batch(election_id, batch_id)
-        return db.session.execute(
+        voided = db.session.execute(
             update(Token)
             .where(Token.batch_id == batch.id, Token.status.in_(VOIDABLE))
             .values(status=TokenStatus.VOID.value)
             .execution_options(synchronize_session=False)
         ).rowcount
+        audit.record("tokens.voided", election_id, {"batch": batch.id, "voided": voided})
+        return voided
 
 
 def _status_counts(*conditions: Any) -> dict[str, dict[str, int]]:

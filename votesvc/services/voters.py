@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from votesvc.extensions import db
 from votesvc.models import Election
 from votesvc.models_voting import VoterRollEntry
-from votesvc.services import keys, mail
+from votesvc.services import audit, keys, mail
 from votesvc.services.bulk import insert_new
 from votesvc.services.casting import ensure_open
 from votesvc.services.common import fetch
@@ -127,6 +127,7 @@ def import_roll(election_id: int, text: str) -> dict[str, int]:
         ensure_issuing(election)
         rows = _roll_rows(election, text)
         added = insert_new(VoterRollEntry, rows, ["election_id", "identity_hash"])
+        audit.record("roll.imported", election.id, {"added": added})
     return {"added": added, "already_listed": len(rows) - added}
 
 
@@ -181,6 +182,7 @@ def mail_online_tokens(
             keys.issuer().issue(election_name(election.id), ONLINE, test=test) for _ in recipients
         ]
         insert_batch_tokens(batch, [token.token_id for token in issued])
+        audit.record("tokens.mailed", election.id, {"batch": batch.id, "size": len(issued)})
         subject = f"{election.name_ko or election.name_en} — 온라인 투표 코드 / online voting code"
         messages = [
             mail.compose(address, subject, _mail_body(election, token))
