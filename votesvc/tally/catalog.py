@@ -22,6 +22,10 @@ ALLOCATION_RULES: dict[str, str] = {
     "equalshares/add1-greedy": "Equal Shares, Add1, then greedy on the rest (utilitarian).",
     "equalshares/add1-comparison": "Equal Shares with Add1 and the comparison step.",
     "equalshares/greedy": "Equal Shares, then greedy on what is left.",
+    "equalshares/swiecie": (
+        "Świecie 2023: agendas with a vote share under a third of their budget share are "
+        "ineligible; then Equal Shares with Add1 and the comparison step."
+    ),
     "phragmen": "Sequential Phragmén, stopping at the first best agenda that does not fit.",
     "phragmen-exhaustive": "Sequential Phragmén, skipping agendas that do not fit.",
     "max-welfare": "Exact maximum utilitarian welfare within the budget.",

@@ -1,0 +1,121 @@
+"""Add1 with proven jumps gives exactly the outcome of stepping one currency unit at a time.
+
+The oracle here is the rule as written: run MES at every step and stop where the rule says. It
+uses the same engine without the certificate, so these tests check the skipping; ``test_mes``
+checks the engine against pabutools.
+"""
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pabulib_data import load
+
+from votesvc.tally.mes_add1 import add1, is_exhaustive
+from votesvc.tally.mes_core import Instance, RunResult, run
+from votesvc.tally.mes_instance import prepare
+from votesvc.tally.model import Agenda, BallotGroup, Contest, Profile
+from votesvc.tally.satisfaction import Satisfaction
+from votesvc.tally.ties import TieBreak
+
+
+def step_by_step(
+    inst: Instance, start: Fraction, total: int, exhaustive: bool
+) -> tuple[RunResult, str, int]:
+    """The Add1 rule one step at a time: final outcome, why it stopped, steps taken."""
+    buyable = inst.buyable()
+    current = run(inst, start, buyable)
+    steps = 0
+    while True:
+        if exhaustive and is_exhaustive(inst, buyable, current, total):
+            return current, "exhaustive", steps
+        following = run(inst, current.budget + inst.unit, buyable)
+        if sum(inst.cost[p] for p in following.selected) > total:
+            return current, "overspend", steps
+        current = following
+        steps += 1
+
+
+def check_same(contest, profile, measure, start_rule, exhaustive):
+    inst = prepare(contest, profile, measure, TieBreak())
+    total = int(contest.budget * inst.unit)
+    voters = profile.voters
+    if start_rule == "share":
+        start = Fraction(total, voters)
+    else:
+        start = Fraction(total // (voters * inst.unit) * inst.unit)
+    expected, stop, steps = step_by_step(inst, start, total, exhaustive)
+    done = add1(inst, inst.buyable(), start, total, exhaustive=exhaustive)
+    assert done.final.purchases == expected.purchases
+    assert done.final.budget == expected.budget
+    assert done.stop == stop
+    assert sum(r.steps for r in done.records) == steps
+
+
+@st.composite
+def crowds(draw):
+    """Elections with many voters and costs far above the share, so Add1 walks many steps."""
+    names = ("p", "q", "r", "s", "t")[: draw(st.integers(2, 5))]
+    agendas = tuple(Agenda(n, Fraction(draw(st.integers(10, 60)))) for n in names)
+    groups = tuple(
+        BallotGroup(
+            tuple(draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))),
+            draw(st.integers(1, 12)),
+        )
+        for _ in range(draw(st.integers(1, 6)))
+    )
+    contest = Contest(agendas, Fraction(draw(st.integers(30, 200))))
+    return contest, Profile(groups)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    crowds(),
+    st.sampled_from([Satisfaction.COST, Satisfaction.CARDINALITY]),
+    st.sampled_from(["share", "integral"]),
+    st.booleans(),
+)
+def test_jumps_agree_with_stepping_on_random_elections(election, measure, start, exhaustive):
+    contest, profile = election
+    supported = {agenda for group in profile.groups for agenda in group.choices}
+    if not exhaustive and sum(contest.agenda(a).cost for a in supported) <= contest.budget:
+        return  # the rule without the exhaustive stop never stops: everything fits
+    check_same(contest, profile, measure, start, exhaustive)
+
+
+@settings(max_examples=100, deadline=None)
+@given(crowds(), st.integers(0, 30), st.integers(2, 30))
+def test_a_passed_certificate_means_every_budget_between_buys_the_same(election, low, width):
+    contest, profile = election
+    inst = prepare(contest, profile, Satisfaction.COST, TieBreak())
+    buyable = inst.buyable()
+    b0 = Fraction(low * inst.unit)
+    first = run(inst, b0, buyable)
+    proven = run(inst, b0 + width * inst.unit, buyable, reference=first)
+    if proven is None:
+        return
+    assert proven.selected == first.selected
+    for k in range(1, width):
+        between = run(inst, b0 + k * inst.unit, buyable)
+        assert between.selected == first.selected
+
+
+SMALL = [
+    "France_Toulouse_2022_17_-_Mirail-Universite_Reynerie_Bellefontaine.pb",
+    "Netherlands_Assen_2024.pb",
+    "Poland_Czestochowa_2020_Grabowka.pb",
+    "Poland_Katowice_2020_Giszowiec.pb",
+    "Poland_Krakow_2018_Debniki.pb",
+    "Poland_Lodz_2024_Stoki-Sikawa-Podgorze.pb",
+    "Poland_Warszawa_2026_Sady_Zoliborskie.pb",
+    "Poland_Wieliczka_2023_Green_Budget.pb",
+    "Poland_Zabrze_2020_Centrum_Poludnie.pb",
+]
+
+
+@pytest.mark.parametrize("name", SMALL)
+@pytest.mark.parametrize(("start", "exhaustive"), [("share", True), ("integral", False)])
+def test_jumps_agree_with_stepping_on_shared_files(name, start, exhaustive):
+    pb = load(name)
+    check_same(pb.contest, pb.profile, Satisfaction.COST, start, exhaustive)

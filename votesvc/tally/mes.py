@@ -1,0 +1,298 @@
+"""The Method of Equal Shares with the completions real cities used, as one outcome with its story.
+
+``equal_shares`` counts a contest by MES (pabutools' ``method_of_equal_shares``: same satisfaction
+measures, same prices, same tie-breaking) and then, by ``completion``:
+
+- ``none``: plain MES with the real budget split equally;
+- ``add1``: equalshares.net's Add1 as cities ran it (Assen 2024): the per-voter budget rises one
+  currency unit at a time from the integral share ``floor(budget / voters)`` and the last outcome
+  that does not overspend is kept (no stop at exhaustive outcomes: Wieliczka 2023 needs that).
+  When every buyable agenda fits in the budget together it cannot overspend; the tool then keeps
+  plain MES, and so do we;
+- ``add1-exhaustive``: pabutools' ``voter_budget_increment=1``: from the exact share, stopping
+  also at the first exhaustive outcome (none of the buyable agendas left out fits);
+- ``add1-greedy``: ``add1-exhaustive`` then greedy on what is left (the "utilitarian"
+  completion; pabutools' MES + ``greedy_utilitarian_welfare`` with an initial allocation);
+- ``greedy``: plain MES then greedy on what is left;
+- ``add1-comparison``: ``add1``, then equalshares.net's comparison step: a greedy-by-votes
+  committee is counted too and replaces the MES outcome if more voters have more of their
+  approved agendas funded by it than by the MES outcome (pabulib-checker's rule; voters who prefer
+  neither are not counted);
+- ``swiecie``: Świecie 2023 (equalshares.net/elections/swiecie-2024): first, an agenda is
+  ineligible if its share of voters is below a third of its share of the budget
+  (``votes / voters < cost / (3 * budget)``); then ``add1-comparison`` over the eligible ones.
+
+``add1_start`` (``share`` or ``integral``) overrides where Add1 starts: ``add1`` and
+``add1-comparison`` default to ``integral`` (equalshares.net), the pabutools-defined variants to
+``share``. The shared files' official results come out the same either way.
+
+pabutools' conventions kept: a free agenda somebody gains from (not under ``cost``, where a free
+agenda gives nothing) is funded before MES starts; only agendas
+with a cost and a supporter take part; greedy completes over every agenda left, in the greedy
+order (satisfaction per cost, then the tie-break order), funding whatever still fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+from votesvc.tally.greedy import density
+from votesvc.tally.mes_add1 import Add1Result, add1
+from votesvc.tally.mes_core import Instance, RunResult, run
+from votesvc.tally.mes_instance import prepare
+from votesvc.tally.model import Contest, Profile
+from votesvc.tally.outcome import Detail, Outcome, Round, Tie
+from votesvc.tally.satisfaction import (
+    Satisfaction,
+    parse_satisfaction,
+    scale,
+    support,
+    supporters,
+)
+from votesvc.tally.ties import TieBreak
+
+COMPLETIONS = (
+    "none",
+    "add1",
+    "add1-exhaustive",
+    "add1-greedy",
+    "greedy",
+    "add1-comparison",
+    "swiecie",
+)
+_ADD1 = frozenset({"add1", "add1-exhaustive", "add1-greedy", "add1-comparison", "swiecie"})
+_EXHAUSTIVE = frozenset({"add1-exhaustive", "add1-greedy"})
+_GREEDY = frozenset({"greedy", "add1-greedy"})
+_COMPARISON = frozenset({"add1-comparison", "swiecie"})
+STARTS = ("share", "integral")
+
+
+class EqualSharesError(ValueError):
+    """An unknown completion or Add1 start."""
+
+
+def _ineligible(contest: Contest, profile: Profile) -> dict[str, str]:
+    """Świecie's filter: agenda id -> why it may not win."""
+    votes = supporters(contest, profile)
+    voters = profile.voters
+    out = {}
+    for agenda in contest.agendas:
+        if votes[agenda.id] * 3 * contest.budget < agenda.cost * voters:
+            out[agenda.id] = (
+                f"{votes[agenda.id]} of {voters} voters is less than a third of its cost's "
+                f"share of the budget ({agenda.cost} of {contest.budget})"
+            )
+    return out
+
+
+class _Story:
+    """Rounds and ties in the order they happen, numbered from 1."""
+
+    def __init__(self, tie_break: TieBreak) -> None:
+        self.rounds: list[Round] = []
+        self.ties: list[Tie] = []
+        self.method = str(tie_break)
+
+    def add(self, action: str, agenda: str | None, details: dict[str, Detail]) -> int:
+        self.rounds.append(Round(len(self.rounds) + 1, action, agenda, details))
+        return len(self.rounds)
+
+    def tie(self, number: int, candidates: Sequence[str], chosen: str) -> None:
+        self.ties.append(Tie(number, tuple(candidates), chosen, self.method))
+
+
+def _money(inst: Instance, value: Fraction | int) -> str:
+    """Money units back to the contest's currency, exactly."""
+    return str(Fraction(value) / inst.unit)
+
+
+def _tell_run(story: _Story, inst: Instance, result: RunResult) -> None:
+    for purchase in result.purchases:
+        agenda = purchase.agenda
+        price = purchase.rho * inst.scale[agenda]
+        number = story.add(
+            "select",
+            inst.ids[agenda],
+            {
+                "rho": str(purchase.rho),
+                "price": _money(inst, price),
+                "cost": _money(inst, inst.cost[agenda]),
+                "supporters": purchase.supporters,
+                "paid_all": purchase.poor,
+            },
+        )
+        if purchase.tied:
+            story.tie(number, [inst.ids[p] for p in purchase.tied], inst.ids[agenda])
+
+
+def _tell_add1(story: _Story, inst: Instance, done: Add1Result) -> None:
+    for record in done.records:
+        details: dict[str, Detail] = {
+            "budget_per_voter": _money(inst, record.first),
+            "steps": record.steps,
+        }
+        if record.steps > 1:
+            details["last_budget_per_voter"] = _money(inst, record.last)
+            details["runs"] = record.runs
+        if record.added or record.removed:
+            details["added"] = [inst.ids[p] for p in record.added]
+            details["removed"] = [inst.ids[p] for p in record.removed]
+        story.add("completion", None, details)
+    reason: dict[str, Detail] = {"reason": done.stop}
+    if done.overspent is not None:
+        reason["next_budget_per_voter"] = _money(inst, done.overspent.budget)
+        reason["next_spend"] = _money(inst, sum(inst.cost[p] for p in done.overspent.selected))
+    reason["budget_per_voter"] = _money(inst, done.final.budget)
+    reason["runs"] = done.runs
+    story.add("stop", None, reason)
+
+
+def _greedy_fill(
+    contest: Contest,
+    profile: Profile,
+    measure: Satisfaction,
+    ranks: dict[str, int],
+    chosen: Sequence[str],
+    skip: frozenset[str],
+    story: _Story | None,
+) -> list[str]:
+    """``chosen`` plus the agendas greedy funds with what it leaves (pabutools' completion)."""
+    weights = support(contest, profile, measure)
+    keys = {
+        a.id: density(weights[a.id] * scale(measure, a), a.cost, measure) for a in contest.agendas
+    }
+    order = sorted(
+        (a for a in contest.agendas if a.id not in chosen and a.id not in skip),
+        key=lambda a: (keys[a.id], ranks[a.id]),
+    )
+    left = contest.budget - sum(contest.agenda(a).cost for a in chosen)
+    funded = list(chosen)
+    for position, agenda in enumerate(order):
+        if agenda.cost > left:
+            continue
+        left -= agenda.cost
+        funded.append(agenda.id)
+        if story is not None:
+            number = story.add(
+                "select",
+                agenda.id,
+                {"completion": "greedy", "cost": str(agenda.cost), "left": str(left)},
+            )
+            tied = [agenda.id] + [
+                other.id
+                for other in order[position + 1 :]
+                if keys[other.id] == keys[agenda.id] and other.cost <= left + agenda.cost
+            ]
+            if len(tied) > 1:
+                story.tie(number, tied, agenda.id)
+    return funded
+
+
+def _compare(
+    contest: Contest, profile: Profile, ranks: dict[str, int], mes: list[str], skip: frozenset[str]
+) -> tuple[list[str], int, int]:
+    """equalshares.net's comparison step: the winning committee and how many prefer each."""
+    greedy = _greedy_fill(contest, profile, Satisfaction.COST, ranks, [], skip, None)
+    ours, theirs = set(mes), set(greedy)
+    prefer_mes = prefer_greedy = 0
+    for group in profile.groups:
+        mine = sum(1 for agenda in group.choices if agenda in ours)
+        other = sum(1 for agenda in group.choices if agenda in theirs)
+        if mine > other:
+            prefer_mes += group.count
+        elif other > mine:
+            prefer_greedy += group.count
+    return (greedy if prefer_greedy > prefer_mes else mes), prefer_mes, prefer_greedy
+
+
+def equal_shares(
+    contest: Contest,
+    profile: Profile,
+    *,
+    satisfaction: Satisfaction | str = Satisfaction.COST,
+    completion: str | None = "none",
+    tie_break: TieBreak | None = None,
+    progress: Callable[[float], None] | None = None,
+    add1_start: str | None = None,
+) -> Outcome:
+    """Count ``profile`` for ``contest`` by Equal Shares with ``completion`` (module docstring)."""
+    completion = completion or "none"
+    if completion not in COMPLETIONS:
+        raise EqualSharesError(
+            f"unknown completion {completion!r}; use one of {', '.join(COMPLETIONS)}"
+        )
+    start = add1_start or ("share" if completion in _EXHAUSTIVE else "integral")
+    if start not in STARTS:
+        raise EqualSharesError(f"unknown Add1 start {start!r}; use one of {', '.join(STARTS)}")
+    order = tie_break or TieBreak()
+    measure = parse_satisfaction(satisfaction, contest.ballot_type)
+    story = _Story(order)
+    skip = _ineligible(contest, profile) if completion == "swiecie" else {}
+    for agenda_id, reason in skip.items():
+        story.add("skip", agenda_id, {"reason": f"ineligible: {reason}"})
+    inst = prepare(contest, profile, measure, order, exclude=skip)
+    ranks = dict(zip(inst.ids, inst.rank, strict=True))
+    free = [
+        inst.ids[p]
+        for p in sorted(range(len(inst.ids)), key=inst.rank.__getitem__)
+        if inst.cost[p] == 0 and inst.levels[p] and scale(measure, contest.agendas[p]) > 0
+    ]
+    for agenda_id in free:
+        story.add("select", agenda_id, {"reason": "free", "cost": "0"})
+    buyable = inst.buyable()
+    total = int(contest.budget * inst.unit)
+    voters = profile.voters
+    options: dict[str, Detail] = {
+        "satisfaction": measure.value,
+        "completion": completion,
+        "tie_break": str(order),
+    }
+    selected = list(free)
+    if voters and buyable:
+        everything = sum(inst.cost[p] for p in buyable) <= total
+        if completion in _ADD1 and not (everything and completion not in _EXHAUSTIVE):
+            share = Fraction(total, voters)
+            first = (
+                share if start == "share" else Fraction(total // (voters * inst.unit) * inst.unit)
+            )
+            done = add1(
+                inst, buyable, first, total, exhaustive=completion in _EXHAUSTIVE, progress=progress
+            )
+            options["add1_start"] = start
+            options["budget_per_voter"] = _money(inst, done.final.budget)
+            result = done.final
+            _tell_run(story, inst, result)
+            _tell_add1(story, inst, done)
+        else:
+            result = run(inst, Fraction(total, voters), buyable)
+            assert result is not None
+            _tell_run(story, inst, result)
+        selected += [inst.ids[p] for p in result.selected]
+    ineligible = frozenset(skip)
+    if completion in _GREEDY:
+        selected = _greedy_fill(contest, profile, measure, ranks, selected, ineligible, story)
+    if completion in _COMPARISON:
+        selected, prefer_mes, prefer_greedy = _compare(
+            contest, profile, ranks, selected, ineligible
+        )
+        story.add(
+            "compare",
+            None,
+            {
+                "prefer_equal_shares": prefer_mes,
+                "prefer_greedy": prefer_greedy,
+                "kept": "greedy" if prefer_greedy > prefer_mes else "equal shares",
+            },
+        )
+    rule = "equalshares" if completion == "none" else f"equalshares/{completion}"
+    return Outcome(
+        rule=rule,
+        selected=tuple(selected),
+        total_cost=sum((contest.agenda(a).cost for a in selected), Fraction(0)),
+        budget=contest.budget,
+        support={k: Fraction(v) for k, v in support(contest, profile, measure).items()},
+        rounds=tuple(story.rounds),
+        ties=tuple(story.ties),
+        options=options,
+    )
