@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text
 
+MAX_CHOICES = 1000
 MAX_SYNC_BALLOTS = 1000
 """A kiosk syncs in batches of up to this many ballots (500 is the recommended size)."""
 
@@ -97,20 +100,46 @@ class KioskOutSchema(Schema):
     )
 
 
-class SelectionSchema(Schema):
-    choices = fields.List(
-        fields.String(validate=validate.Length(max=40)),
-        required=True,
-        validate=validate.Length(max=1000),
-        metadata={"description": "Agenda codes; in rank order for ordinal contests."},
-    )
-    points = fields.List(StrictInteger(), validate=validate.Length(max=1000), load_default=list)
+class Selection(fields.Dict):
+    """One contest's selection: ``{"choices": [agenda codes], "points": [integers]}``.
+
+    Checked in plain Python rather than by a nested schema: a kiosk syncs 500 ballots at once,
+    and nested marshmallow schemas cost more than the rest of the sync put together.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            metadata={
+                "description": 'One contest\'s selection: {"choices": [agenda codes, in rank'
+                ' order for ordinal contests], "points": [integers, for cumulative and scoring'
+                " contests]}."
+            },
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict) or set(value) - {"choices", "points"}:
+            raise ValidationError("Must be an object with 'choices' and optionally 'points'.")
+        choices, points = value.get("choices"), value.get("points", [])
+        if not (
+            isinstance(choices, list)
+            and len(choices) <= MAX_CHOICES
+            and all(isinstance(c, str) and len(c) <= 40 for c in choices)
+        ):
+            raise ValidationError(f"'choices' must list at most {MAX_CHOICES} agenda codes.")
+        if not (
+            isinstance(points, list)
+            and len(points) <= MAX_CHOICES
+            and all(type(p) is int for p in points)
+        ):
+            raise ValidationError(f"'points' must list at most {MAX_CHOICES} integers.")
+        return {"choices": choices, "points": points}
 
 
 def selections_field() -> fields.Dict:
     return fields.Dict(
         keys=fields.String(validate=validate.Length(max=40)),
-        values=fields.Nested(SelectionSchema),
+        values=Selection(),
         required=True,
         metadata={"description": "One selection per contest code; a contest left out abstains."},
     )

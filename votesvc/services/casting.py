@@ -149,14 +149,14 @@ def store_ballots(
     channel: str,
     casts: Sequence[tuple[str, Sequence[ContestBallot]]],
 ) -> None:
-    """Insert receipts and their ballots in the current transaction: two multi-row INSERTs
-    whatever the number of casts (a kiosk sync stores hundreds at once). Coarse times only."""
+    """Insert receipts (by their hash) and their ballots in the current transaction: two
+    multi-row INSERTs whatever the number of casts (a kiosk sync stores hundreds at once).
+    Coarse times only."""
     if not casts:
         return
     hour = keys.coarse(keys.now())
     receipts, ballots = [], []
-    for receipt_code, contest_ballots in casts:
-        code_hash = keys.receipt_hash(receipt_code)
+    for code_hash, contest_ballots in casts:
         receipts.append({"code_hash": code_hash, "election_id": election_id, "recorded_at": hour})
         ballots.extend(
             {
@@ -222,7 +222,7 @@ def cast(
         with unit_of_work():
             spent = spend_online(presented.id_hash, election_id, now)
             if spent:
-                store_ballots(election_id, ONLINE, [(receipt, ballots)])
+                store_ballots(election_id, ONLINE, [(keys.receipt_hash(receipt), ballots)])
         if spent:
             return CastResult(receipt, False, codes)
     election = fetch(Election, election_id)

@@ -72,12 +72,17 @@ def new_receipt_code() -> str:
     return shortcodes.format_code(secrets.token_bytes(RECEIPT_BYTES))
 
 
-def receipt_hash(code: str) -> str:
-    """The stored form of a receipt code, whichever way it was typed.
+def receipt_bits(code: str) -> bytes:
+    """The 80 bits of a receipt code, whichever way it was typed (the base of every hash of it).
 
     Raises :class:`votesvc.shortcodes.ShortCodeError` for a code that cannot be one.
     """
-    return keyed(Purpose.RECEIPT, shortcodes.parse_code(code, RECEIPT_BYTES))
+    return shortcodes.parse_code(code, RECEIPT_BYTES)
+
+
+def receipt_hash(code: str) -> str:
+    """The stored form of a receipt code."""
+    return keyed(Purpose.RECEIPT, receipt_bits(code))
 
 
 def new_ballot_id() -> str:

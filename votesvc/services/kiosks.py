@@ -126,11 +126,10 @@ def authenticate_kiosk(credential: str | None, election_id: int, booth_id: int) 
 class Pending:
     """One queued ballot on its way through the sync."""
 
-    index: int
     ballot_id: str
-    entry_key: str
-    content: str
+    selections: Mapping[str, Any]
     cast_at: datetime
+    entry_key: str = ""
     outcome: dict[str, Any] = field(default_factory=dict)
     presented: Presented | None = None
     receipt_hash: str = ""
@@ -144,7 +143,8 @@ class Pending:
         self.outcome = {"status": status, "receipt": self.ballot_id}
 
 
-def _as_sent(selections: Any) -> str:
+def _as_sent(selections: Mapping[str, Any]) -> str:
+    """A refused ballot's selections as JSON, for officials (only refused ones are written)."""
     return json.dumps(selections, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -158,11 +158,14 @@ def _check_one(
 ) -> None:
     """Everything that needs no database: receipt id, signature, times, the ballot's rules."""
     try:
-        pending.receipt_hash = keys.receipt_hash(pending.ballot_id)
+        bits = keys.receipt_bits(pending.ballot_id)
     except shortcodes.ShortCodeError as error:
+        pending.entry_key = keys.keyed(keys.Purpose.QUARANTINE, pending.ballot_id)
         pending.refuse("receipt_malformed", str(error))
         return
-    pending.spend_key = keys.keyed(keys.Purpose.SPEND, shortcodes.normalise(pending.ballot_id))
+    pending.entry_key = keys.keyed(keys.Purpose.QUARANTINE, bits)
+    pending.receipt_hash = keys.keyed(keys.Purpose.RECEIPT, bits)
+    pending.spend_key = keys.keyed(keys.Purpose.SPEND, bits)
     try:
         pending.presented = read_token(item["token"], election.id, verifier.channel, verifier)
         pending.ballots = check_selections(contests, item["selections"])
@@ -292,7 +295,7 @@ def _quarantine(
             "booth_id": booth.id,
             "reason": p.outcome["reason"],
             "detail": p.outcome["detail"],
-            "content": p.content,
+            "content": _as_sent(p.selections),
             "cast_at": keys.coarse(p.cast_at),
             "received_at": hour,
         }
@@ -312,13 +315,10 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
         now = keys.now()
         hour = keys.coarse(now)
         pendings = []
-        for index, item in enumerate(items):
-            ballot_id = item["id"]
+        for item in items:
             pending = Pending(
-                index=index,
-                ballot_id=ballot_id,
-                entry_key=keys.keyed(keys.Purpose.QUARANTINE, shortcodes.normalise(ballot_id)),
-                content=_as_sent(item["selections"]),
+                ballot_id=item["id"],
+                selections=item["selections"],
                 cast_at=item["cast_at"],
             )
             _check_one(election, contests, verifier, item, pending, now)
@@ -326,7 +326,7 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
         to_spend = _settle_against_records(election, channel, pendings)
         if len(_spend_all(to_spend, hour)) != len(to_spend):
             raise Conflict("conflict")  # cannot happen under the row locks; never store half
-        store_ballots(election.id, channel, [(p.ballot_id, p.ballots) for p in to_spend])
+        store_ballots(election.id, channel, [(p.receipt_hash, p.ballots) for p in to_spend])
         for pending in to_spend:
             pending.accept()
         _quarantine(
