@@ -132,10 +132,12 @@ def launch(app: Flask, job_id: int) -> None:
 
 
 def wait(job_id: int) -> None:
-    """Block until this process's thread for ``job_id`` ends (the CLI and tests use it)."""
+    """Block until this process's thread for ``job_id`` ends (the CLI and tests use it); the
+    caller's session then forgets what it had loaded, so it reads the job as the thread left it."""
     thread = _threads.pop(job_id, None)
     if thread is not None:
         thread.join()
+    db.session.expire_all()
 
 
 def run_job_standalone(job_id: int) -> None:
