@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import insert
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from pabulib_data import PABULIB, file_params, load
+from unit.pabulib_data import PABULIB, file_params, load
 
 from votesvc.extensions import db
 from votesvc.models import Contest, Election
