@@ -118,9 +118,11 @@ def phragmen(
         if drop_misfit(agenda_id):
             continue
         counted = shares(agenda_id)
-        if queue and counts[agenda_id] and low_estimate(agenda_id, counted) > queue[0][0]:
-            heapq.heappush(queue, (low_estimate(agenda_id, counted), rank, agenda_id))
-            continue
+        if queue and counts[agenda_id]:
+            low = low_estimate(agenda_id, counted)
+            if low > queue[0][0]:  # clearly not the lowest: no exact arithmetic needed
+                heapq.heappush(queue, (low, rank, agenda_id))
+                continue
         value = load_if_funded(agenda_id, counted)
         if queue and value > queue[0][0]:
             heapq.heappush(queue, (value, rank, agenda_id))
