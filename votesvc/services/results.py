@@ -24,7 +24,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import func, select
 
 from votesvc.extensions import db
@@ -133,11 +133,13 @@ def launch(app: Flask, job_id: int) -> None:
 
 def wait(job_id: int) -> None:
     """Block until this process's thread for ``job_id`` ends (the CLI and tests use it); the
-    caller's session then forgets what it had loaded, so it reads the job as the thread left it."""
+    caller's session (if it has one) then forgets what it had loaded, so it reads the job as the
+    thread left it."""
     thread = _threads.pop(job_id, None)
     if thread is not None:
         thread.join()
-    db.session.expire_all()
+    if has_app_context():
+        db.session.expire_all()
 
 
 def run_job_standalone(job_id: int) -> None:
