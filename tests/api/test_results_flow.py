@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from api_assertions import assert_error
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from results_support import (
@@ -23,7 +24,7 @@ from results_support import (
 from votesvc.extensions import db
 from votesvc.models_voting import Ballot
 from votesvc.services import publication
-from votesvc.verify import folder_source, url_source, verify
+from votesvc.verify import folder_source, url_source, verify, verify_command
 
 Headers = dict[str, str]
 
@@ -225,3 +226,16 @@ def test_a_second_publication_is_refused(
 ) -> None:
     response = client.post(f"/api/v1/admin/elections/{published}/publish", headers=admin_headers)
     assert_error(response, 409, "election_not_closed")
+
+
+def test_the_verify_command_exits_non_zero_on_a_mismatch(
+    app: Flask, published: int, tmp_path: Path
+) -> None:
+    with app.app_context():
+        publication.export_to(published, tmp_path)
+    runner = CliRunner()
+    good = runner.invoke(verify_command, [str(tmp_path)])
+    assert good.exit_code == 0 and "verified: all match" in good.output
+    _drop_last_vote(tmp_path / _city_file(tmp_path))
+    bad = runner.invoke(verify_command, [str(tmp_path)])
+    assert bad.exit_code == 1 and "city: MISMATCH" in bad.output
