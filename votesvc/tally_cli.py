@@ -6,6 +6,7 @@ The command only reads arguments, shows progress and prints; the counting is the
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -20,9 +21,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def tally_command(file: Path, rule: str | None, tie_break: str | None, as_json: bool) -> None:
     """Count FILE and print the outcome (a readable table, or JSON with --json)."""
-    with click.progressbar(
-        length=1000, label="counting", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=1000, label="counting", file=sys.stderr) as bar:
         done = 0
 
         def progress(fraction: float) -> None:
@@ -32,18 +31,21 @@ def tally_command(file: Path, rule: str | None, tie_break: str | None, as_json: 
                 bar.update(target - done)
                 done = target
 
-        if file.suffix.lower() == ".pb":
-            from votesvc.tally.pb_count import count_pb_file
+        try:
+            if file.suffix.lower() == ".pb":
+                from votesvc.tally.pb_count import count_pb_file
 
-            result = count_pb_file(file, rule=rule, tie_break=tie_break, progress=progress)
-        elif file.suffix.lower() == ".json":
-            if rule or tie_break:
-                raise click.UsageError("an RCV case is counted with the rules it carries")
-            from votesvc.tally.ranked.case import count_case_file
+                result = count_pb_file(file, rule=rule, tie_break=tie_break, progress=progress)
+            elif file.suffix.lower() == ".json":
+                if rule or tie_break:
+                    raise click.UsageError("an RCV case is counted with the rules it carries")
+                from votesvc.tally.ranked.case import count_case_file
 
-            result = count_case_file(file, progress=progress)
-        else:
-            raise click.UsageError("FILE must be a pabulib .pb file or an RCV case .json file")
+                result = count_case_file(file, progress=progress)
+            else:
+                raise click.UsageError("FILE must be a pabulib .pb file or an RCV case .json file")
+        except ValueError as exc:  # every core error (bad file, rule, tie-break) is one
+            raise click.ClickException(str(exc)) from exc
         progress(1.0)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -1,0 +1,71 @@
+"""``votesvc tally``: counts shared files from the shell, with clear errors for bad input."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from votesvc.tally_cli import tally_command
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is absent")
+
+
+def run(*args: str):
+    return CliRunner().invoke(tally_command, [str(a) for a in args])
+
+
+@needs_shared
+def test_pb_file_counted_with_its_meta_rule_matches_the_official_selection():
+    pb = SHARED / "pabulib" / "Poland_Katowice_2020_Giszowiec.pb"
+    result = run(pb, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["rule"] == "greedy-threshold"
+    expected = json.loads((SHARED / "pabulib" / "expected.json").read_text())
+    assert sorted(data["selected"]) == sorted(expected[pb.name]["official_selected"])
+    assert data["rounds"]
+
+
+@needs_shared
+def test_pb_file_table_names_the_funded_agendas():
+    result = run(SHARED / "pabulib" / "Poland_Katowice_2020_Giszowiec.pb", "--rule", "greedy")
+    assert result.exit_code == 0, result.output
+    assert "L17/07/VII" in result.stdout and "funded" in result.stdout
+
+
+@needs_shared
+def test_rcv_case_prints_winners_and_rounds():
+    case = SHARED / "rcv" / "tiebreak_seed_test.json"
+    result = run(case, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    expected = json.loads(case.read_text())["expected"]
+    assert data["winners"] and len(data["rounds"]) == len(expected["rounds"])
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "args", "message"),
+    [
+        ("bad.pb", "META\nkey;value\nbudget;x\n", (), "VOTES"),
+        ("bad.json", "{not json", (), "Expecting"),
+        ("notes.txt", "hello", (), ".pb"),
+    ],
+)
+def test_bad_files_fail_with_a_message_not_a_traceback(tmp_path, name, text, args, message):
+    path = tmp_path / name
+    path.write_text(text)
+    result = run(path, *args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+@needs_shared
+def test_unknown_rule_and_tie_break_are_refused_clearly():
+    pb = SHARED / "pabulib" / "Poland_Katowice_2020_Giszowiec.pb"
+    for args in (("--rule", "plurality"), ("--tie-break", "coin")):
+        result = run(pb, *args)
+        assert result.exit_code == 1
+        assert "Error:" in result.output
