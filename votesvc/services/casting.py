@@ -28,10 +28,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select
 
 from votesvc.extensions import db
-from votesvc.models import Contest, Election, Phase
+from votesvc.models import Contest, Election, Phase, UTCDateTime
 from votesvc.models_voting import Ballot, Receipt, Token
 from votesvc.services import keys
 from votesvc.services.common import fetch
@@ -170,35 +170,43 @@ def store_ballots(
             }
             for ballot in contest_ballots
         )
-    db.session.execute(insert(Receipt), receipts)
-    db.session.execute(insert(Ballot), ballots)
+    db.session.execute(Receipt.__table__.insert(), receipts)
+    db.session.execute(Ballot.__table__.insert(), ballots)
+
+
+_SPEND_ONLINE = (
+    Token.__table__.update()
+    .where(
+        Token.id_hash == bindparam("token_hash"),
+        Token.status == TokenStatus.UNUSED.value,
+        Token.election_id == bindparam("election"),
+        Token.channel == ONLINE,
+        select(Election.id)
+        .where(
+            Election.id == bindparam("election"),
+            Election.phase == Phase.VOTING.value,
+            Election.starts_at <= bindparam("now", type_=UTCDateTime()),
+            Election.ends_at > bindparam("now", type_=UTCDateTime()),
+        )
+        .exists(),
+    )
+    .values(status=TokenStatus.SPENT.value, spent_at=bindparam("spend_hour", type_=UTCDateTime()))
+)
+"""Built once: a Core statement with bound parameters costs the request nothing to construct."""
 
 
 def spend_online(id_hash: str, election_id: int, now: datetime) -> bool:
     """The one conditional UPDATE, True when this call spent the token: an unused online token
     of this election, while the election is voting and inside its window (one statement, so
     the usual case reads nothing before it)."""
-    open_election = (
-        select(Election.id)
-        .where(
-            Election.id == election_id,
-            Election.phase == Phase.VOTING.value,
-            Election.starts_at <= now,
-            Election.ends_at > now,
-        )
-        .exists()
-    )
     result = db.session.execute(
-        update(Token)
-        .where(
-            Token.id_hash == id_hash,
-            Token.status == TokenStatus.UNUSED.value,
-            Token.election_id == election_id,
-            Token.channel == ONLINE,
-            open_election,
-        )
-        .values(status=TokenStatus.SPENT.value, spent_at=keys.coarse(now))
-        .execution_options(synchronize_session=False)
+        _SPEND_ONLINE,
+        {
+            "token_hash": id_hash,
+            "election": election_id,
+            "now": now,
+            "spend_hour": keys.coarse(now),
+        },
     )
     return result.rowcount == 1
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from votesvc import shortcodes
 from votesvc.extensions import db
@@ -170,7 +170,7 @@ def insert_tokens(
         }
         for token_id in ids
     ]
-    db.session.execute(insert(Token), rows)
+    db.session.execute(Token.__table__.insert(), rows)
 
 
 def insert_batch_tokens(batch: TokenBatch, ids: Iterable[bytes]) -> None:
