@@ -15,10 +15,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
-from votesvc.models import CountJob, Election, PublishedFile
+from votesvc.models import CountJob, Election
 from votesvc.services import publication, results
 from votesvc.services.common import fetch
 from votesvc.services.errors import NotFound
+from votesvc.services.publication import Served
 from votesvc.services.transaction import unit_of_work
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -66,7 +67,7 @@ class PublicationOutSchema(Schema):
     digests = fields.Dict(keys=fields.String(), values=fields.String())
 
 
-def _serve(file: PublishedFile) -> Response:
+def _serve(file: Served) -> Response:
     response = Response(file.body, mimetype=file.media_type.split(";")[0])
     if "charset" in file.media_type:
         response.headers["Content-Type"] = file.media_type

@@ -17,9 +17,11 @@ import hashlib
 import importlib.metadata
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from votesvc import explain, exports
@@ -267,25 +269,48 @@ def published(election_id: int) -> Publication:
     return publication
 
 
-def published_file(election_id: int, name: str) -> PublishedFile:
-    """One published file by name; before publication, ``results_not_published`` too."""
-    publication = published(election_id)
-    found = db.session.scalar(
-        select(PublishedFile).where(
-            PublishedFile.publication_id == publication.id, PublishedFile.name == name
-        )
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A published file as served: its bytes, SHA-256 (the strong ETag) and media type."""
+
+    body: bytes
+    sha256: str
+    media_type: str
+
+
+CACHE_BYTES = 64 * 1024 * 1024
+CACHE_FILE_LIMIT = 1024 * 1024
+"""Each worker keeps published files up to 1 MB (the results documents; big ballot files are
+read from the database), 64 MB in all. A published file never changes, so a cached copy
+cannot go stale; nothing is cached before publication, so a new publication shows at once."""
+
+
+def published_file(election_id: int, name: str) -> Served:
+    """One published file by name; before publication, ``results_not_published`` (404)."""
+    cache: dict[tuple[int, str], Served] = current_app.extensions.setdefault(
+        "votesvc.published", {}
     )
-    if found is None:
+    hit = cache.get((election_id, name))
+    if hit is not None:
+        return hit
+    row = db.session.execute(
+        select(PublishedFile.body, PublishedFile.sha256, PublishedFile.media_type)
+        .join(Publication, Publication.id == PublishedFile.publication_id)
+        .where(Publication.election_id == election_id, PublishedFile.name == name)
+    ).first()
+    if row is None:
+        published(election_id)
         raise NotFound("published_file_unknown")
-    return found
+    served = Served(bytes(row.body), row.sha256, row.media_type)
+    held = sum(len(entry.body) for entry in cache.values())
+    if len(served.body) <= CACHE_FILE_LIMIT and held + len(served.body) <= CACHE_BYTES:
+        cache[(election_id, name)] = served
+    return served
 
 
-def contest_results(election_id: int, contest_id: int) -> PublishedFile:
-    publication = published(election_id)
-    contest = db.session.get(Contest, contest_id)
-    if contest is None or contest.election_id != publication.election_id:
-        raise NotFound("published_file_unknown")
-    return published_file(election_id, contest_file(contest.id, "results.json"))
+def contest_results(election_id: int, contest_id: int) -> Served:
+    """A contest's results document; a contest of another election has none here."""
+    return published_file(election_id, contest_file(contest_id, "results.json"))
 
 
 def receipt_counted(election_id: int) -> bool:
