@@ -24,9 +24,10 @@ from voting_support import (
 )
 
 from votesvc.extensions import db
+from votesvc.models import Election, Phase
 from votesvc.models_voting import Ballot, QuarantinedBallot
 from votesvc.services import tokens
-from votesvc.tokens import KioskVerifier, booth_channel
+from votesvc.tokens import KioskVerifier, TokenClaims, booth_channel, sign
 
 Headers = dict[str, str]
 
@@ -299,3 +300,43 @@ def test_syncing_a_draft_election_refuses_counted_ballots(
     )
     response = _sync(client, election_id, booth, kiosk, [offline(real), offline(test)])
     assert _results(response) == [("refused", "election_not_open"), ("test", None)]
+
+
+def test_a_stolen_kiosk_key_signs_nothing_valid_at_another_booth(
+    app: Flask, client: FlaskClient, election_id: int, booth: int, kiosk: dict[str, Any]
+) -> None:
+    """Booth b1's keys (what its kiosk holds) sign a token naming booth b2: b2 refuses it."""
+    other = add_booth(app, election_id, "b2")
+    other_kiosk = provision(app, election_id, other)
+    genuine = issue(app, election_id, 1, booth=other)[0]
+    stolen = [base64.urlsafe_b64decode(k + "=" * (-len(k) % 4)) for k in kiosk["channel_keys"]]
+    forged = sign(TokenClaims(str(election_id), booth_channel(other), genuine.token_id), stolen)
+    response = _sync(client, election_id, other, other_kiosk, [offline(forged)])
+    assert _results(response) == [("refused", "token_bad_signature")]
+    assert _ballots(app) == []
+
+
+def test_a_retry_stays_accepted_after_voting_ends_and_test_tokens_ignore_times(
+    app: Flask, client: FlaskClient, election_id: int, booth: int, kiosk: dict[str, Any]
+) -> None:
+    counted, late = issue(app, election_id, 2, booth=booth)
+    test = issue(app, election_id, 1, booth=booth, test=True)[0]
+    ballot = offline(counted)
+    assert _results(_sync(client, election_id, booth, kiosk, [ballot])) == [("accepted", None)]
+    with app.app_context():
+        db.session.get(Election, election_id).phase = Phase.PUBLISHED.value
+        db.session.commit()
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    retry = _sync(
+        client,
+        election_id,
+        booth,
+        kiosk,
+        [ballot, offline(late), offline(test.short_code, cast_at=long_ago)],
+    )
+    assert _results(retry) == [
+        ("already_accepted", None),
+        ("refused", "election_not_open"),
+        ("test", None),
+    ]
+    assert len(_ballots(app)) == 2

@@ -130,6 +130,7 @@ class Pending:
     selections: Mapping[str, Any]
     cast_at: datetime
     entry_key: str = ""
+    late: str | None = None
     outcome: dict[str, Any] = field(default_factory=dict)
     presented: Presented | None = None
     receipt_hash: str = ""
@@ -156,7 +157,7 @@ def _check_one(
     pending: Pending,
     now: datetime,
 ) -> None:
-    """Everything that needs no database: receipt id, signature, times, the ballot's rules."""
+    """Everything that needs no database: receipt id, signature, the ballot's rules, times."""
     try:
         bits = keys.receipt_bits(pending.ballot_id)
     except shortcodes.ShortCodeError as error:
@@ -173,20 +174,27 @@ def _check_one(
         detail = json.dumps(error.fields, ensure_ascii=False) if error.fields else ""
         pending.refuse(error.code, detail)
         return
-    if pending.presented.claimed_test:
-        return  # a dry run: the record decides, times do not matter
-    cast_at = item["cast_at"]
+    pending.late = _time_refusal(election, pending.cast_at, now)
+
+
+def _time_refusal(election: Election, cast_at: datetime, now: datetime) -> str | None:
+    """Why a counted ballot cast at ``cast_at`` and synced ``now`` cannot count, if it cannot.
+
+    Applied after the token's record: a test token ignores it, and a retry of a ballot already
+    accepted stays ``already_accepted`` even once the grace period is over.
+    """
     grace = timedelta(minutes=current_app.config["VOTESVC_SYNC_GRACE_MINUTES"])
     if election.phase not in SYNC_PHASES:
-        pending.refuse("election_not_open")
-    elif cast_at < election.starts_at:
-        pending.refuse("cast_before_open")
-    elif cast_at >= election.ends_at:
-        pending.refuse("cast_after_close")
-    elif cast_at > now + CLOCK_SKEW:
-        pending.refuse("cast_in_future")
-    elif now > election.ends_at + grace:
-        pending.refuse("synced_too_late")
+        return "election_not_open"
+    if cast_at < election.starts_at:
+        return "cast_before_open"
+    if cast_at >= election.ends_at:
+        return "cast_after_close"
+    if cast_at > now + CLOCK_SKEW:
+        return "cast_in_future"
+    if now > election.ends_at + grace:
+        return "synced_too_late"
+    return None
 
 
 def _settle_against_records(
@@ -221,6 +229,8 @@ def _settle_against_records(
             _retry_or_spent(pending, record.spend_key)
         elif verdict:
             pending.refuse(verdict)
+        elif pending.late:
+            pending.refuse(pending.late)
         elif pending.presented.id_hash in claimed:
             _retry_or_spent(pending, claimed[pending.presented.id_hash])
         elif pending.receipt_hash in used_receipts:
