@@ -298,3 +298,25 @@ def test_casting_is_rate_limited_per_client(
     )
     assert response.status_code == 201
     assert json.loads(response.get_data())["receipt"]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        {"choices": "A1"},
+        {"choices": [1]},
+        {"choices": ["A1"], "points": ["3"]},
+        {"choices": ["A1"], "points": [True]},
+        {"choices": ["A1"], "weight": 2},
+        ["A1"],
+    ],
+)
+def test_selections_of_the_wrong_shape_are_refused(
+    app: Flask, client: FlaskClient, election_id: int, selection: Any
+) -> None:
+    token = issue(app, election_id, 1)[0]
+    fields = assert_error(
+        _cast(client, election_id, token.signed, {"city": selection}), 422, "validation_failed"
+    )
+    assert list(fields["selections"]["city"]) == ["value"]
+    assert _status(app, election_id) == ["unused"]
