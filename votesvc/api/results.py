@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
+from votesvc.extensions import limiter
 from votesvc.models import CountJob, Election
 from votesvc.services import publication, results
 from votesvc.services.common import fetch
@@ -30,6 +31,7 @@ public = Blueprint(
     url_prefix="/api/v1/elections/<int:election_id>/results",
     description="Published results and anonymised ballots; 404 until published.",
 )
+limiter.exempt(public)  # frozen public bytes: caches and CDNs absorb load, not a rate limit
 
 admin_blp = Blueprint(
     "results_admin",
@@ -68,12 +70,11 @@ class PublicationOutSchema(Schema):
 
 
 def _serve(file: Served) -> Response:
-    response = Response(file.body, mimetype=file.media_type.split(";")[0])
-    if "charset" in file.media_type:
-        response.headers["Content-Type"] = file.media_type
-    response.set_etag(file.sha256)
-    response.headers["Cache-Control"] = IMMUTABLE
-    return response.make_conditional(request)
+    """The file's bytes, or 304 with no body when the client holds this version already."""
+    headers = {"ETag": f'"{file.sha256}"', "Cache-Control": IMMUTABLE}
+    if file.sha256 in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(file.body, headers={**headers, "Content-Type": file.media_type})
 
 
 @public.route("", methods=["GET"])
