@@ -266,7 +266,6 @@ def equal_shares(
             _tell_add1(story, inst, done)
         else:
             result = run(inst, Fraction(total, voters), buyable)
-            assert result is not None
             _tell_run(story, inst, result)
         selected += [inst.ids[p] for p in result.selected]
     ineligible = frozenset(skip)

@@ -12,29 +12,36 @@ runs of them with a certificate that cannot pass wrongly.
 
 Why skipping is exact
 ---------------------
-Fix a sequence of purchases ``w_1 .. w_k`` and run MES *forced* to buy them in that order. Then,
-for every round ``j``, every voter's budget is a non-decreasing function of ``b`` and every
-agenda's price at round ``j`` a non-increasing one. By induction on ``j``: at round 1 every budget
-is ``b``. An agenda's price is the least ``rho`` at which ``sum(min(budget_i, rho * sat_i))``
-reaches its cost; that sum grows with every budget, so the price falls when budgets rise. After
-buying ``w_j`` at price ``rho_j`` a supporter keeps ``max(0, budget - rho_j * sat)``, which grows
-with its budget and falls with ``rho_j``, so grows with ``b``; others keep their budget.
+*Monotonicity.* Fix the order of purchases and run MES *forced* to buy in that order. Then, for
+every round, every voter's budget is a non-decreasing function of the starting budget ``b`` and
+every agenda's price a non-increasing one. By induction on rounds: at round 1 every budget is
+``b``. A price is the least ``rho`` at which ``sum(min(budget_i, rho * sat_i))`` reaches the cost;
+that sum grows with every budget, so the price falls when budgets rise. After a purchase at price
+``rho`` a supporter keeps ``max(0, budget - rho * sat)``, which grows with its budget and falls
+with ``rho``; the others keep theirs. The same argument shows more: if every budget lies between
+those of two states ``L <= H`` (voter by voter), every price lies between the prices computed in
+``H`` and in ``L``, and after buying ``p`` at its own price in each of ``L`` and ``H`` the budgets
+still lie between the two results.
 
-Now take two runs, at ``b0 < b1``, that buy the same sequence, and suppose at every round ``j``
-every other agenda ``p`` still in play has ``price_j(p, b1) > rho_j(b0)`` (or equal with ``p``
-later in the tie-break order). Then every ``b`` in ``[b0, b1]`` buys that sequence too: if it
-bought ``w_1 .. w_{j-1}``, its round-``j`` prices are those of the forced run, so
-``rho_j(b) <= rho_j(b0) < price_j(p, b1) <= price_j(p, b)`` and ``w_j`` wins round ``j`` again
-(``w_j`` is affordable since it was at ``b0`` and money only grew). Agendas unaffordable at ``b1``
-are unaffordable at every smaller ``b``, so a run that ends at ``b1`` ends at ``b`` too. All
-those budgets give the same outcome, which is feasible and (in)exhaustive exactly as at ``b0``:
-the step rule walks through all of them without stopping, so they are skipped.
+*Span* (``mes_core.span``). For an interval ``[b0, b1]`` of starting budgets, follow the pair
+``L`` = state at ``b0``, ``H`` = state at ``b1``. At a round, the best price in ``L`` is an upper
+bound on every ``b``'s best price; so the agenda any ``b`` buys is among those whose price in ``H``
+is at most it (with equality kept, for ties). If there is one, buy it in both; if several, branch;
+an agenda ``L`` cannot afford is "bought" there by emptying its supporters (still a lower bound).
+Branches that have bought the same set merge into one pair, taking per payment the larger for
+``L`` and the smaller for ``H`` (still bounds for every ``b`` of either branch). A branch ends when
+``H`` can afford nothing (then no ``b`` can), and may end when ``L`` can afford nothing. What comes
+out is a set containing the outcome of every ``b`` in ``[b0, b1]``.
 
-``mes_core.run(..., reference=run_at_b0)`` is the run at ``b1`` that checks these inequalities
-(exactly, with fractions wherever the bounds do not separate) and gives up at the first round that
-fails. The driver gallops: after a proven jump of ``d`` steps it tries ``2d``; after a failed try a
-quarter; a try of one step is simply the next step. ``tests/unit/test_mes_add1.py`` compares the
-result with plain stepping on random and real instances.
+*Jump.* If no outcome in that set stops the rule (overspends, or with ``exhaustive`` is
+exhaustive), the step rule walks from ``b0`` through every step up to ``b1`` without stopping,
+so those steps are skipped without computing them. Otherwise nothing is concluded and the driver
+tries a shorter jump, down to single steps (which are just computed). It gallops: after a proven
+jump of ``d`` steps it tries ``2d``, after a failed one ``d / 4``, and after a failed jump of two
+steps it steps plainly for a while (``BACKOFF``). ``span`` gives up when more
+than ``WIDTH`` sets are followed at once. ``tests/unit/test_mes_add1.py`` compares the result with
+plain stepping on random and real elections, and checks that every budget inside a span (not only
+the steps) has one of its outcomes.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from votesvc.tally.mes_core import Instance, RunResult, run
+from votesvc.tally.mes_core import Instance, RunResult, run, span
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,8 @@ class Add1Record:
     runs: int
     added: tuple[int, ...] = ()
     removed: tuple[int, ...] = ()
+    outcomes: int = 1
+    """How many different selections the proof allowed for these steps (all of them go on)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,21 +98,35 @@ class _Log:
     def __init__(self) -> None:
         self.records: list[Add1Record] = []
 
-    def add(self, first: Fraction, last: Fraction, steps: int, runs: int) -> None:
+    def add(self, first: Fraction, last: Fraction, steps: int, runs: int, outcomes: int) -> None:
         if self.records and not (self.records[-1].added or self.records[-1].removed):
             prev = self.records[-1]
-            self.records[-1] = Add1Record(prev.first, last, prev.steps + steps, prev.runs + runs)
+            self.records[-1] = Add1Record(
+                prev.first,
+                last,
+                prev.steps + steps,
+                prev.runs + runs,
+                outcomes=max(prev.outcomes, outcomes),
+            )
         else:
-            self.records.append(Add1Record(first, last, steps, runs))
+            self.records.append(Add1Record(first, last, steps, runs, outcomes=outcomes))
 
-    def change(self, budget: Fraction, before: RunResult, after: RunResult) -> None:
-        old, new = set(before.selected), set(after.selected)
+    def change(self, budget: Fraction, before: tuple[int, ...], after: RunResult) -> None:
+        old, new = set(before), set(after.selected)
         added = tuple(p for p in after.selected if p not in old)
-        removed = tuple(p for p in before.selected if p not in new)
+        removed = tuple(p for p in before if p not in new)
         if not added and not removed:
-            self.add(budget, budget, 1, 1)
+            self.add(budget, budget, 1, 1, 1)
         else:
             self.records.append(Add1Record(budget, budget, 1, 1, added, removed))
+
+
+WIDTH = 6
+"""Most bought-sets ``span`` follows at once before giving up on a jump."""
+
+BACKOFF = 16
+"""After a failed jump of two steps the driver steps plainly 1, 2, 4, ... up to this many steps
+before trying again, so where jumps keep failing (Bemowo) it costs little more than stepping."""
 
 
 def add1(
@@ -117,31 +140,54 @@ def add1(
 ) -> Add1Result:
     """Add1 from the per-voter budget ``start`` (money units) for a real budget ``total``."""
     step = inst.unit
-    current = run(inst, start, buyable)
-    assert current is not None
+
+    def stops(selection: frozenset[int]) -> bool:
+        spend = sum(inst.cost[p] for p in selection)
+        if spend > total:
+            return True
+        return exhaustive and all(
+            spend + inst.cost[p] > total for p in buyable if p not in selection
+        )
+
+    budget = start
+    current: RunResult | None = run(inst, start, buyable)
+    known = current.selected
     log = _Log()
     runs = 1
     jump = 2
+    patience = 0
+    backoff = 1
     while True:
-        if progress is not None and total:
-            progress(min(1.0, _spend(inst, current) / total))
-        if exhaustive and is_exhaustive(inst, buyable, current, total):
-            return Add1Result(current, tuple(log.records), "exhaustive", None, runs)
-        if jump > 1:
-            runs += 1
-            proven = run(inst, current.budget + jump * step, buyable, reference=current)
-            if proven is not None:
-                log.add(current.budget + step, proven.budget, jump, 1)
-                current = proven
+        if current is not None:
+            if progress is not None and total:
+                progress(min(1.0, _spend(inst, current) / total))
+            if exhaustive and is_exhaustive(inst, buyable, current, total):
+                return Add1Result(current, tuple(log.records), "exhaustive", None, runs)
+        if jump > 1 and patience == 0:
+            runs += 2
+            outcomes = span(inst, buyable, budget, budget + jump * step, WIDTH)
+            if outcomes is not None and not any(stops(o) for o in outcomes):
+                log.add(budget + step, budget + jump * step, jump, 2, len(outcomes))
+                budget += jump * step
+                current = None
                 jump *= 2
-            else:
+                backoff = 1
+            elif jump > 2:
                 jump //= 4
+            else:
+                patience = backoff
+                backoff = min(2 * backoff, BACKOFF)
             continue
         runs += 1
-        following = run(inst, current.budget + step, buyable)
-        assert following is not None
+        following = run(inst, budget + step, buyable)
         if _spend(inst, following) > total:
+            if current is None:
+                runs += 1
+                current = run(inst, budget, buyable)
             return Add1Result(current, tuple(log.records), "overspend", following, runs)
-        log.change(following.budget, current, following)
+        log.change(following.budget, known, following)
+        budget = following.budget
         current = following
+        known = following.selected
         jump = 2
+        patience = max(0, patience - 1)

@@ -38,6 +38,7 @@ the best ``hi``, as pabutools and equalshares.net do with exact values.
 
 from __future__ import annotations
 
+import copy
 import math
 from bisect import bisect_right
 from collections import Counter
@@ -172,6 +173,7 @@ class _Run:
 
     def __init__(self, inst: Instance, budget: Fraction) -> None:
         self.inst = inst
+        self.budget = budget
         self.den = budget.denominator
         self.beta = budget.numerator
         nbits = len(inst.bit_weight)
@@ -384,6 +386,38 @@ class _Run:
             self.bought_bits.append(level.bit)
         self.err += 1
 
+    # --- bounding states (see mes_add1) ----------------------------------------------------
+    def copy(self) -> _Run:
+        other = copy.copy(self)
+        other.exact_pay = list(self.exact_pay)
+        other.fix_pay = list(self.fix_pay)
+        other.bought_bits = list(self.bought_bits)
+        other.fix_budget = dict(self.fix_budget)
+        return other
+
+    def deplete(self, p: int) -> None:
+        """Buy ``p`` as if it cost more than its supporters have: they all end at 0."""
+        self.buy(p, self.budget + 1)
+
+    def hull(self, other: _Run, low: bool) -> _Run:
+        """A state with the same purchases whose every class budget is at most (``low``) or at
+        least both states' budgets: per bit, the larger (smaller) of the two payments."""
+        den = math.lcm(self.den, other.den)
+        mine, theirs = den // self.den, den // other.den
+        pick = max if low else min
+        pays = [
+            pick(a * mine, b * theirs) for a, b in zip(self.exact_pay, other.exact_pay, strict=True)
+        ]
+        merged = _Run(self.inst, self.budget)
+        merged.den = den
+        merged.beta = self.beta * mine
+        merged.exact_pay = pays
+        merged.fix_pay = [(x << FRAC) // den for x in pays]
+        merged.bought = self.bought
+        merged.bought_bits = list(self.bought_bits)
+        merged.err = self.err
+        return merged
+
 
 @dataclass(frozen=True, slots=True)
 class _Step:
@@ -425,20 +459,50 @@ def _choose(state: _Run, lower: dict[int, float]) -> _Step | None:
     )
 
 
-def _confirm(state: _Run, lower: dict[int, float], reference: Purchase) -> _Step | None:
-    """The reference's purchase if no agenda can beat it at any budget in between, else None.
+def run(
+    inst: Instance,
+    budget: Fraction,
+    buyable: tuple[int, ...],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """MES with ``budget`` (money units) per voter over the agendas ``buyable``.
 
-    ``reference`` was bought at a smaller budget ``b0`` for ``rho0``. Here (budget ``b1``, same
-    purchases so far) prices are at most what they were at ``b0`` for the same purchases, so
-    it suffices that every other agenda's price here is above ``rho0`` (or equal and later in
-    the tie-break order): see ``mes_add1``'s docstring for the argument.
+    ``progress`` is called with the number of agendas bought so far after each purchase.
     """
+    state = _Run(inst, budget)
+    lower = {p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p]) for p in buyable}
+    purchases: list[Purchase] = []
+    while lower:
+        step = _choose(state, lower)
+        if step is None:
+            break
+        purchases.append(Purchase(step.agenda, step.rho, step.supporters, step.poor, step.tied))
+        state.buy(step.agenda, step.price)
+        del lower[step.agenda]
+        if progress is not None:
+            progress(len(purchases))
+    return RunResult(tuple(purchases), budget)
+
+
+Bounds = tuple[_Run, dict[int, float], _Run, dict[int, float]]
+"""A node of ``span``: the low state at ``b0`` and the high state at ``b1``, each with its agendas'
+lazy price lower bounds."""
+
+
+def _fresh_bounds(inst: Instance, buyable: tuple[int, ...], bought: int) -> dict[int, float]:
+    return {
+        p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p])
+        for p in buyable
+        if not bought >> inst.levels[p][0].bit & 1
+    }
+
+
+def _candidates(state: _Run, lower: dict[int, float], cap: Fraction | None) -> list[_Step]:
+    """Every agenda whose price in ``state`` is at most ``cap`` (None: every affordable one)."""
     inst = state.inst
-    winner = reference.agenda
-    rho0 = reference.rho
-    threshold = _up(rho0.numerator << FRAC, rho0.denominator)
-    found_winner = None
-    close: list[tuple[Fraction, int]] = []
+    threshold = _INF if cap is None else _up(cap.numerator << FRAC, cap.denominator)
+    out = []
     for p in sorted(lower, key=lower.__getitem__):
         if lower[p] > threshold:
             break
@@ -447,57 +511,59 @@ def _confirm(state: _Run, lower: dict[int, float], reference: Purchase) -> _Step
             del lower[p]
             continue
         lower[p] = found.lo
-        if p == winner:
-            found_winner = found
-        elif found.lo <= threshold:
-            price, _ = state.exact_price(found)
-            rho = price / inst.scale[p]
-            if rho < rho0 or (rho == rho0 and inst.rank[p] < inst.rank[winner]):
-                return None
-            close.append((rho, p))
-    if found_winner is None:
-        return None
-    price, poor = state.exact_price(found_winner)
-    rho = price / inst.scale[winner]
-    tied = sorted((p for r, p in close if r == rho), key=inst.rank.__getitem__)
-    tied = [winner, *tied] if tied else []
-    return _Step(winner, price, rho, poor, sum(found_winner.classes.voters), tuple(tied))
+        if found.lo > threshold:
+            continue
+        price, poor = state.exact_price(found)
+        rho = price / inst.scale[p]
+        if cap is None or rho <= cap:
+            out.append(_Step(p, price, rho, poor, sum(found.classes.voters), ()))
+    return out
 
 
-def run(
-    inst: Instance,
-    budget: Fraction,
-    buyable: tuple[int, ...],
-    *,
-    reference: RunResult | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> RunResult | None:
-    """MES with ``budget`` (money units) per voter over the agendas ``buyable``.
-
-    With ``reference`` (a run at a smaller budget), the run also proves that every budget from
-    the reference's up to ``budget`` buys the same agendas in the same order, and returns None
-    as soon as that cannot be shown (see ``mes_add1``). ``progress`` is called with the number
-    of agendas bought so far after each purchase.
-    """
-    state = _Run(inst, budget)
-    lower = {p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p]) for p in buyable}
-    purchases: list[Purchase] = []
-    while lower:
-        if reference is not None and len(purchases) < len(reference.purchases):
-            step = _confirm(state, lower, reference.purchases[len(purchases)])
-            if step is None:
-                return None
-        else:
-            step = _choose(state, lower)
-            if step is None:
-                break
-            if reference is not None:
-                return None
-        purchases.append(Purchase(step.agenda, step.rho, step.supporters, step.poor, step.tied))
-        state.buy(step.agenda, step.price)
-        del lower[step.agenda]
-        if progress is not None:
-            progress(len(purchases))
-    if reference is not None and len(purchases) != len(reference.purchases):
-        return None
-    return RunResult(tuple(purchases), budget)
+def span(
+    inst: Instance, buyable: tuple[int, ...], low: Fraction, high: Fraction, width: int
+) -> set[frozenset[int]] | None:
+    """Every outcome MES can have with a per-voter budget in ``[low, high]``, or None if the
+    branches to follow get wider than ``width`` (``mes_add1`` explains why this is sound)."""
+    start = _fresh_bounds(inst, buyable, 0)
+    nodes: dict[frozenset[int], Bounds] = {
+        frozenset(): (_Run(inst, low), dict(start), _Run(inst, high), dict(start))
+    }
+    outcomes: set[frozenset[int]] = set()
+    while nodes:
+        following: dict[frozenset[int], Bounds] = {}
+        for bought, (lo, lo_lower, hi, hi_lower) in nodes.items():
+            best = _choose(lo, lo_lower)
+            cap = None if best is None else best.rho
+            choices = _candidates(hi, hi_lower, cap)
+            if best is None or not choices:
+                outcomes.add(bought)
+            for choice in choices:
+                p = choice.agenda
+                lo_next, hi_next = lo.copy(), hi.copy()
+                lo_bounds, hi_bounds = dict(lo_lower), dict(hi_lower)
+                lo_bounds.pop(p, None)
+                hi_bounds.pop(p, None)
+                if best is not None and p == best.agenda:
+                    lo_next.buy(p, best.price)
+                else:
+                    found = lo_next.price(p)
+                    if found is None:
+                        lo_next.deplete(p)
+                    else:
+                        lo_next.buy(p, lo_next.exact_price(found)[0])
+                hi_next.buy(p, choice.price)
+                key = bought | {p}
+                seen = following.get(key)
+                if seen is not None:
+                    lo_next = lo_next.hull(seen[0], low=True)
+                    lo_bounds = {
+                        q: max(v, seen[1][q]) for q, v in lo_bounds.items() if q in seen[1]
+                    }
+                    hi_next = hi_next.hull(seen[2], low=False)
+                    hi_bounds = _fresh_bounds(inst, buyable, hi_next.bought)
+                following[key] = (lo_next, lo_bounds, hi_next, hi_bounds)
+        if len(following) > width:
+            return None
+        nodes = following
+    return outcomes
