@@ -3,7 +3,7 @@
     .venv/bin/python bench/allocation_mes.py [--no-live] [FILE-SUBSTRING ...]
 
 Every count runs in a fresh interpreter and is timed whole (start-up, reading the file, counting),
-with the child's peak resident memory from ``os.wait4``. pabutools runs live the same way where
+with its peak resident memory (``getrusage`` of children). pabutools runs live the same way where
 ``expected.json`` says it finishes within a minute; otherwise its stored time is quoted (marked
 ``*``) and our outcome is compared with its stored selection. Rows: plain MES (``mes_cost``) and
 MES with Add1 stopping at exhaustive outcomes (``mes_cost_add1``, pabutools'
@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "pabulib"
 LIVE_LIMIT = 60.0
+OUR_LIMIT = 900.0
+"""Seconds after which a count of ours is stopped and reported as not finished."""
 
 OURS = """
 import json, sys
@@ -47,20 +49,24 @@ RULES = {"mes_cost": "none", "mes_cost_add1": "add1-exhaustive"}
 MEASURE = """
 import json, resource, subprocess, sys, time
 start = time.perf_counter()
-done = subprocess.run(sys.argv[2:], capture_output=True, text=True, timeout=float(sys.argv[1]))
+try:
+    done = subprocess.run(sys.argv[2:], capture_output=True, text=True, timeout=float(sys.argv[1]))
+    code, out = done.returncode, done.stdout
+except subprocess.TimeoutExpired:
+    code, out = "timeout", "null"
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-print(json.dumps({"seconds": seconds, "peak": peak, "code": done.returncode, "out": done.stdout}))
+print(json.dumps({"seconds": seconds, "peak": peak, "code": code, "out": out}))
 """
 """Runs one count as its only child: the whole child process is timed, and the children's peak
 resident memory (``getrusage``) is that count's own."""
 
 
-def timed(script: str, *args: str, limit: float = 3600) -> tuple[float, int, list[str]]:
+def timed(script: str, *args: str, limit: float = OUR_LIMIT) -> tuple[float, int, list[str] | None]:
     """Seconds, peak memory (MB) and the printed selection of one fresh interpreter."""
     command = [sys.executable, "-c", MEASURE, str(limit), sys.executable, "-c", script, *args]
     result = json.loads(subprocess.run(command, cwd=ROOT, capture_output=True, text=True).stdout)
-    if result["code"] != 0:
+    if result["code"] not in (0, "timeout"):
         raise RuntimeError(f"count failed: {args}")
     return result["seconds"], result["peak"], json.loads(result["out"])
 
@@ -93,6 +99,9 @@ def main(argv: list[str]) -> int:
                 ref_s, _, expected = timed(THEIRS, str(DATA / name), completion, limit=120)
                 mark = " "
             ref_text = f"{ref_s:8.2f}{mark}" if ref_s is not None else "   (tool)"
+            if ours is None:
+                print(f"{name[:42]:42} {key:14} > {OUR_LIMIT:.0f} s: stopped", flush=True)
+                continue
             ratio = f"{ref_s / ours_s:6.1f}x" if ref_s is not None else "      -"
             same = "yes" if ours == expected else "NO"
             print(
