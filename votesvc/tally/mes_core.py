@@ -187,36 +187,28 @@ class _Run:
 
     # --- class budgets ---------------------------------------------------------------------
     def class_budget(self, key: int) -> int:
-        """The fixed-point budget of class ``key``, or ``DEPLETED``."""
-        memo = self.fix_budget
-        value = memo.get(key)
-        if value is not None:
-            return value
-        for bit in reversed(self.bought_bits):
-            flag = 1 << bit
-            if key & flag:
-                parent = memo.get(key ^ flag)
-                if parent is not None:
-                    value = DEPLETED if parent == DEPLETED else parent - self.fix_pay[bit]
-                break
-        if value is None:
-            value = memo[0]
-            for bit in self.bought_bits:
-                if key >> bit & 1:
-                    value -= self.fix_pay[bit]
-        near_zero = value != DEPLETED and value <= self.err
+        """The fixed-point budget of class ``key``, or ``DEPLETED``; memoised."""
+        value = self.fix_budget[0]
+        pay = self.fix_pay
+        bits = key
+        while bits:
+            low = bits & -bits
+            value -= pay[low.bit_length() - 1]
+            bits ^= low
+        near_zero = value <= self.err
         if near_zero and (value < -self.err or self.exact_budget(key) <= 0):
             value = DEPLETED
-        memo[key] = value
+        self.fix_budget[key] = value
         return value
 
     def exact_budget(self, key: int) -> int:
         """``b`` minus the class's payments, over ``den`` (the budget if positive, else 0)."""
         value = self.beta
         pay = self.exact_pay
-        for bit in self.bought_bits:
-            if key >> bit & 1:
-                value -= pay[bit]
+        while key:
+            low = key & -key
+            value -= pay[low.bit_length() - 1]
+            key ^= low
         return value
 
     def exact_money(self, keys: Sequence[int], voters: Sequence[int]) -> int:
@@ -236,11 +228,11 @@ class _Run:
         return sum(voters) * self.beta - spent
 
     def _budgets(self, keys: list[int]) -> list[int]:
-        budgets = list(map(self.fix_budget.get, keys))
-        if None in budgets:
-            budget_of = self.class_budget
-            budgets = [budget_of(k) if r is None else r for k, r in zip(keys, budgets, strict=True)]
-        return budgets
+        memo = self.fix_budget
+        budget_of = self.class_budget
+        for key in set(keys).difference(memo):
+            budget_of(key)
+        return list(map(memo.__getitem__, keys))
 
     def classes(self, p: int) -> Classes:
         """The classes of ``p``'s supporters with money left, sorted by budget per weight."""
