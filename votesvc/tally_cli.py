@@ -18,8 +18,14 @@ import click
 @click.option(
     "--tie-break", "tie_break", help="Tie-break order: pabutools, equalshares or lot:SEED."
 )
+@click.option(
+    "--satisfaction",
+    help="Satisfaction measure for .pb rules: cost, cardinality, points, borda or score.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def tally_command(file: Path, rule: str | None, tie_break: str | None, as_json: bool) -> None:
+def tally_command(
+    file: Path, rule: str | None, tie_break: str | None, satisfaction: str | None, as_json: bool
+) -> None:
     """Count FILE and print the outcome (a readable table, or JSON with --json)."""
     with click.progressbar(length=1000, label="counting", file=sys.stderr) as bar:
         done = 0
@@ -35,9 +41,11 @@ def tally_command(file: Path, rule: str | None, tie_break: str | None, as_json: 
             if file.suffix.lower() == ".pb":
                 from votesvc.tally.pb_count import count_pb_file
 
-                result = count_pb_file(file, rule=rule, tie_break=tie_break, progress=progress)
+                result = count_pb_file(
+                    file, rule, tie_break, progress=progress, satisfaction=satisfaction
+                )
             elif file.suffix.lower() == ".json":
-                if rule or tie_break:
+                if rule or tie_break or satisfaction:
                     raise click.UsageError("an RCV case is counted with the rules it carries")
                 from votesvc.tally.ranked.case import count_case_file
 

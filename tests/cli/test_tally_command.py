@@ -69,3 +69,15 @@ def test_unknown_rule_and_tie_break_are_refused_clearly():
         result = run(pb, *args)
         assert result.exit_code == 1
         assert "Error:" in result.output
+
+
+@needs_shared
+def test_satisfaction_option_reaches_the_rule():
+    pb = (
+        SHARED / "pabulib" / "France_Toulouse_2022_17_-_Mirail-Universite_Reynerie_Bellefontaine.pb"
+    )
+    expected = json.loads((SHARED / "pabulib" / "expected.json").read_text())[pb.name]["rules"]
+    for measure, key in (("cost", "greedy_cost"), ("cardinality", "greedy_card")):
+        result = run(pb, "--rule", "greedy", "--satisfaction", measure, "--json")
+        assert result.exit_code == 0, result.output
+        assert sorted(json.loads(result.stdout)["selected"]) == expected[key]["selected"]
