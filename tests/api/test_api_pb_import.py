@@ -198,3 +198,15 @@ def test_a_real_ordinal_file(
     assert contest["budget"] == 318900 and contest["ballot_type"] == "ordinal"
     assert (contest["min_selections"], contest["max_ranks"]) == (3, 3)
     assert len(contest["agendas"]) == 19
+
+
+def test_the_threshold_a_rule_reads_is_kept_as_a_rule_option(
+    client: FlaskClient, admin_headers: Headers, imported_election: Callable[..., int]
+) -> None:
+    election_id = imported_election()
+    body = APPROVAL.replace("rule;greedy", "rule;greedy-threshold\nmin_project_score_threshold;2")
+    contest = _post(client, admin_headers, election_id, body).get_json()["contest"]
+    assert contest["rule"] == "greedy-threshold"
+    assert contest["rule_options"] == {"min_project_score_threshold": "2"}
+    plain = _post(client, admin_headers, election_id, APPROVAL).get_json()["contest"]
+    assert plain["rule_options"] == {}

@@ -123,6 +123,10 @@ def import_election(document: Mapping[str, Any], progress: Progress | None = Non
 # --- pabulib ----------------------------------------------------------------------------------
 
 DEFAULT_PB_RULE = "greedy"
+RULE_OPTIONS_FROM_META = ("min_project_score_threshold",)
+"""META keys a rule reads when it counts (greedy-threshold's threshold): kept as rule options,
+so a contest imported from a file counts as the file's city counted it."""
+
 PB_CONTEXT = (
     "country",
     "unit",
@@ -192,6 +196,7 @@ def pb_contest_document(
         "budget": budget,
         "ballot_type": pb.contest.ballot_type.value,
         "rule": _pb_rule(pb, rule, notes),
+        "rule_options": {key: meta[key] for key in RULE_OPTIONS_FROM_META if key in meta},
         **_pb_limits(pb, budget, notes),
         "agendas": [
             {
