@@ -114,18 +114,14 @@ def test_repairs_are_reported_with_the_result():
     assert result.outcome.options["satisfaction"] == "cardinality"
 
 
-@pytest.mark.parametrize(
-    "rule", [r for r in ALLOCATION_RULES if r.startswith("equalshares")] or ["equalshares"]
-)
+@pytest.mark.parametrize("rule", [r for r in ALLOCATION_RULES if r.startswith("equalshares")])
 def test_equal_shares_names_reach_the_equal_shares_module(rule):
-    pytest.importorskip("votesvc.tally.mes", reason="Equal Shares is not in this tree")
     outcome = count(CONTEST, PROFILE, rule)
     assert outcome.rule == rule
     assert outcome.total_cost <= CONTEST.budget
 
 
 def test_assen_is_counted_with_its_meta_rule_by_equal_shares():
-    pytest.importorskip("votesvc.tally.mes", reason="Equal Shares is not in this tree")
     name = "Netherlands_Assen_2024.pb"
     pb = load(name)
     result = count_pb_file(PABULIB / name)
