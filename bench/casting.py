@@ -168,10 +168,16 @@ def start_gunicorn(target: str, port: int, workers: int, threads: int) -> subpro
     raise RuntimeError(f"gunicorn {target} did not start")
 
 
-def load(
-    port: int, path: str, bodies: Sequence[str], clients: int, headers: dict[str, str]
-) -> dict[str, Any]:
-    """POST every body once from ``clients`` keep-alive connections; rate and latencies."""
+def keep_alive_clients(
+    port: int,
+    method: str,
+    path: str,
+    bodies: Sequence[str | None],
+    clients: int,
+    headers: dict[str, str],
+) -> tuple[list[float], dict[int, int]]:
+    """Send one request per body from ``clients`` keep-alive connections sharing the list;
+    every request's latency and the count of each status (used by every HTTP bench)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -187,7 +193,7 @@ def load(
             if index is None:
                 break
             started = time.perf_counter()
-            connection.request("POST", path, body=bodies[index], headers=headers)
+            connection.request(method, path, body=bodies[index], headers=headers)
             response = connection.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
@@ -199,13 +205,16 @@ def load(
                 statuses[code] = statuses.get(code, 0) + count
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
+    return latencies, statuses
+
+
+def summarise(latencies: list[float], statuses: dict[int, int], wall: float) -> dict[str, Any]:
+    """Rate, p50 and p99 of one load run."""
+    latencies = sorted(latencies)
     return {
         "requests": len(latencies),
         "rate": len(latencies) / wall,
@@ -213,6 +222,15 @@ def load(
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
         "statuses": statuses,
     }
+
+
+def load(
+    port: int, path: str, bodies: Sequence[str], clients: int, headers: dict[str, str]
+) -> dict[str, Any]:
+    """POST every body once from ``clients`` keep-alive connections; rate and latencies."""
+    started = time.perf_counter()
+    latencies, statuses = keep_alive_clients(port, "POST", path, bodies, clients, headers)
+    return summarise(latencies, statuses, time.perf_counter() - started)
 
 
 def pgbench(url: str, election_id: int, contest_id: int, receipt: str, clients: int) -> float:

@@ -30,7 +30,6 @@ import random
 import resource
 import secrets
 import shutil
-import statistics
 import tempfile
 import time
 from collections.abc import Sequence
@@ -40,7 +39,15 @@ from typing import Any
 
 import flask_migrate
 import sqlalchemy as sa
-from casting import SECRET, free_port, fresh_database, report, start_gunicorn
+from casting import (
+    SECRET,
+    free_port,
+    fresh_database,
+    keep_alive_clients,
+    report,
+    start_gunicorn,
+    summarise,
+)
 
 from votesvc import create_app
 from votesvc.extensions import db
@@ -203,40 +210,7 @@ def close_count_publish(voters: int) -> dict[str, Any]:
 
 def _client(port: int, path: str, count: int, threads: int, headers: dict[str, str]) -> list[Any]:
     """One client process: ``threads`` keep-alive connections sharing ``count`` GETs."""
-    import threading
-
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    left = [count]
-
-    def run() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine: list[float] = []
-        codes: dict[int, int] = {}
-        while True:
-            with lock:
-                if left[0] == 0:
-                    break
-                left[0] -= 1
-            started = time.perf_counter()
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            codes[response.status] = codes.get(response.status, 0) + 1
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-            for code, n in codes.items():
-                statuses[code] = statuses.get(code, 0) + n
-
-    workers = [threading.Thread(target=run) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return [latencies, statuses]
+    return list(keep_alive_clients(port, "GET", path, [None] * count, threads, headers))
 
 
 def load(
@@ -256,18 +230,12 @@ def load(
             )
         )
         wall = time.perf_counter() - started
-    latencies = sorted(x for part in parts for x in part[0])
+    latencies = [x for part in parts for x in part[0]]
     statuses: dict[int, int] = {}
     for part in parts:
         for code, n in part[1].items():
             statuses[code] = statuses.get(code, 0) + n
-    return {
-        "requests": len(latencies),
-        "rate": len(latencies) / wall,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "statuses": statuses,
-    }
+    return summarise(latencies, statuses, wall)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
