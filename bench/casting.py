@@ -278,38 +278,57 @@ def kiosk_sync(port: int, data: dict[str, Any], batch: int) -> dict[str, Any]:
     return result
 
 
+def http_row(run: dict[str, Any]) -> str:
+    """One load run as a table row."""
+    return (
+        f"{run['rate']:8.0f} /s   p50 {run['p50_ms']:6.1f} ms   p99 {run['p99_ms']:6.1f} ms"
+        f"   ({run['requests']} requests, statuses {run['statuses']})"
+    )
+
+
 def report(rows: list[tuple[str, str]]) -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def bench_parser(doc: str | None, database: str) -> argparse.ArgumentParser:
+    """The options every HTTP bench shares: the database, the clients and gunicorn's size."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
-            "VOTESVC_BENCH_DATABASE_URL",
-            "postgresql+psycopg://postgres@127.0.0.1:5432/votesvc_bench",
+            "VOTESVC_BENCH_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
         ),
     )
-    parser.add_argument("--casts", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--sync-ballots", type=int, default=10_000)
-    args = parser.parse_args(argv)
+    return parser
 
+
+def bench_environment(database_url: str, **settings: str) -> str:
+    """Point votesvc (and the gunicorn it starts) at a fresh database and a throwaway
+    instance folder; returns that folder."""
     instance = tempfile.mkdtemp(prefix="votesvc-bench-")
     os.environ.update(
         {
-            "VOTESVC_DATABASE_URL": args.database_url,
+            "VOTESVC_DATABASE_URL": database_url,
             "VOTESVC_SECRET_KEY": SECRET,
             "VOTESVC_INSTANCE_PATH": instance,
-            "VOTESVC_CAST_LIMIT": "100000000/minute",
+            **settings,
         }
     )
-    fresh_database(args.database_url)
+    fresh_database(database_url)
+    return instance
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = bench_parser(__doc__, "votesvc_bench")
+    parser.add_argument("--casts", type=int, default=4000)
+    parser.add_argument("--sync-ballots", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    instance = bench_environment(args.database_url, VOTESVC_CAST_LIMIT="100000000/minute")
     print(f"preparing: {args.casts} + {args.casts} online tokens, {args.sync_ballots} booth tokens")
     data = prepare(args.database_url, args.casts, args.sync_ballots)
     json_headers = {"Content-Type": "application/json"}
@@ -351,12 +370,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     runs["sql1"] = pgbench(args.database_url, election, contest, data["receipt"], 1)
     runs["sql8"] = pgbench(args.database_url, election, contest, data["receipt"], 8)
     shutil.rmtree(instance, ignore_errors=True)
-
-    def http_row(run: dict[str, Any]) -> str:
-        return (
-            f"{run['rate']:8.0f} /s   p50 {run['p50_ms']:6.1f} ms   p99 {run['p99_ms']:6.1f} ms"
-            f"   ({run['requests']} requests, statuses {run['statuses']})"
-        )
 
     print(
         f"\ngunicorn gthread {args.workers} x {args.threads}, {args.clients} clients; "

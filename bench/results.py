@@ -23,14 +23,12 @@ the load average is printed beside them.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import os
 import random
 import resource
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -40,9 +38,10 @@ from typing import Any
 import flask_migrate
 import sqlalchemy as sa
 from casting import (
-    SECRET,
+    bench_environment,
+    bench_parser,
     free_port,
-    fresh_database,
+    http_row,
     keep_alive_clients,
     report,
     start_gunicorn,
@@ -239,31 +238,12 @@ def load(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "VOTESVC_BENCH_DATABASE_URL",
-            "postgresql+psycopg://postgres@127.0.0.1:5432/votesvc_bench_results",
-        ),
-    )
+    parser = bench_parser(__doc__, "votesvc_bench_results")
     parser.add_argument("--voters", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
-
-    instance = tempfile.mkdtemp(prefix="votesvc-bench-")
-    os.environ.update(
-        {
-            "VOTESVC_DATABASE_URL": args.database_url,
-            "VOTESVC_SECRET_KEY": SECRET,
-            "VOTESVC_INSTANCE_PATH": instance,
-        }
-    )
-    fresh_database(args.database_url)
+    instance = bench_environment(args.database_url)
     print(f"storing {args.voters} voters x 3 contests, then close, count, publish ...")
     counted = close_count_publish(args.voters)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -293,12 +273,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         server.terminate()
         server.wait()
     shutil.rmtree(instance, ignore_errors=True)
-
-    def http_row(run: dict[str, Any]) -> str:
-        return (
-            f"{run['rate']:8.0f} /s   p50 {run['p50_ms']:6.1f} ms   p99 {run['p99_ms']:6.1f} ms"
-            f"   ({run['requests']} requests, statuses {run['statuses']})"
-        )
 
     print(
         f"\n{args.voters} voters, {counted['rows']} ballot rows, "
