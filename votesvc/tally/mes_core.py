@@ -43,7 +43,7 @@ import math
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from operator import mul
 
@@ -69,6 +69,63 @@ class Level:
     heavy: tuple[tuple[int, int], ...]
 
 
+class Memo:
+    """What runs on one instance can share: facts that depend only on the ballots, not on money.
+
+    Add1 runs MES hundreds of times at neighbouring budgets, and the runs buy the same agendas
+    in nearly the same order, so they meet the same *bought* masks again and again. Two things
+    depend only on such a mask and are worth keeping between runs:
+
+    - an agenda level's class histogram for a bought mask (counting the supporters' classes is
+      most of a run's time on elections with many voters per agenda: Warsaw, Budapest);
+    - a class key's bit indices, so that its budget is one C-level ``sum`` over the payments.
+
+    Both are bounded (``LIMIT`` stored histogram entries, ``LIMIT`` keys); when full they are
+    emptied and refilled, which costs time, never correctness.
+    """
+
+    LIMIT = 2_000_000
+
+    __slots__ = ("_bits", "_histograms", "_stored")
+
+    def __init__(self) -> None:
+        self._histograms: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._bits: dict[int, tuple[int, ...]] = {}
+        self._stored = 0
+
+    def histogram(self, level: Level, bought: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The classes (``mask & bought``) of ``level``'s supporters and their voter counts."""
+        key = (level.bit, bought)
+        found = self._histograms.get(key)
+        if found is None:
+            counts = Counter(map(bought.__and__, level.masks))
+            for mask, count in level.heavy:
+                counts[mask & bought] += count
+            found = (tuple(counts), tuple(counts.values()))
+            if self._stored + len(found[0]) > self.LIMIT:
+                self._histograms.clear()
+                self._stored = 0
+            self._histograms[key] = found
+            self._stored += len(found[0])
+        return found
+
+    def bits(self, key: int) -> tuple[int, ...]:
+        """The indices of the bits set in ``key``."""
+        found = self._bits.get(key)
+        if found is None:
+            out = []
+            rest = key
+            while rest:
+                low = rest & -rest
+                out.append(low.bit_length() - 1)
+                rest ^= low
+            found = tuple(out)
+            if len(self._bits) >= self.LIMIT:
+                self._bits.clear()
+            self._bits[key] = found
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class Instance:
     """A contest prepared for MES runs: agendas by index, money as integers.
@@ -86,6 +143,7 @@ class Instance:
     voters: int
     unit: int
     bit_weight: tuple[int, ...]
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
 
     def support(self, p: int) -> int:
         """Total weight of ``p``'s supporters (its total satisfaction over ``scale[p]``)."""
@@ -166,7 +224,8 @@ class _Run:
 
     Exact side: ``beta / den`` is ``b`` and ``exact_pay[bit] / den`` what one rich voter of that
     bit paid; ``den`` grows to stay a common denominator. Fixed-point side: ``fix_pay[bit]`` is
-    the exact payment times ``2**FRAC`` rounded down and ``fix_budget`` memoises class budgets,
+    the exact payment times ``2**FRAC`` rounded down and ``fix_budget`` memoises class budgets
+    (``_budgets``),
     ``b_fix - sum(fix_pay)``, which is within ``err`` of the exact budget times ``2**FRAC``
     (each of the at most ``err - 1`` roundings loses less than one unit).
     """
@@ -186,30 +245,9 @@ class _Run:
         self.err = 1
 
     # --- class budgets ---------------------------------------------------------------------
-    def class_budget(self, key: int) -> int:
-        """The fixed-point budget of class ``key``, or ``DEPLETED``; memoised."""
-        value = self.fix_budget[0]
-        pay = self.fix_pay
-        bits = key
-        while bits:
-            low = bits & -bits
-            value -= pay[low.bit_length() - 1]
-            bits ^= low
-        near_zero = value <= self.err
-        if near_zero and (value < -self.err or self.exact_budget(key) <= 0):
-            value = DEPLETED
-        self.fix_budget[key] = value
-        return value
-
     def exact_budget(self, key: int) -> int:
         """``b`` minus the class's payments, over ``den`` (the budget if positive, else 0)."""
-        value = self.beta
-        pay = self.exact_pay
-        while key:
-            low = key & -key
-            value -= pay[low.bit_length() - 1]
-            key ^= low
-        return value
+        return self.beta - sum(map(self.exact_pay.__getitem__, self.inst.memo.bits(key)))
 
     def exact_money(self, keys: Sequence[int], voters: Sequence[int]) -> int:
         """Exact total budget of the classes ``keys`` (all with money left), over ``den``.
@@ -227,24 +265,33 @@ class _Run:
         spent = sum(pay[low.bit_length() - 1] * count for low, count in per_bit.items())
         return sum(voters) * self.beta - spent
 
-    def _budgets(self, keys: list[int]) -> list[int]:
+    def _budgets(self, keys: Sequence[int]) -> list[int]:
+        """The fixed-point budgets of the classes ``keys`` (``DEPLETED`` for an empty one).
+
+        Memoised per run; a class's budget is the start budget less one payment per bit, one
+        C-level ``sum``. Near zero the exact budget decides whether anything is left.
+        """
         memo = self.fix_budget
-        budget_of = self.class_budget
+        start = memo[0]
+        pay = self.fix_pay.__getitem__
+        bits = self.inst.memo.bits
+        err = self.err
         for key in set(keys).difference(memo):
-            budget_of(key)
+            value = start - sum(map(pay, bits(key)))
+            if value <= err and (value < -err or self.exact_budget(key) <= 0):
+                value = DEPLETED
+            memo[key] = value
         return list(map(memo.__getitem__, keys))
 
     def classes(self, p: int) -> Classes:
         """The classes of ``p``'s supporters with money left, sorted by budget per weight."""
         bought = self.bought
         levels = self.inst.levels[p]
+        histogram = self.inst.memo.histogram
         if len(levels) == 1:
             level = levels[0]
-            counts = Counter(map(bought.__and__, level.masks))
-            for mask, count in level.heavy:
-                counts[mask & bought] += count
-            keys = list(counts)
-            items = sorted(zip(self._budgets(keys), counts.values(), keys, strict=True))
+            keys, counts = histogram(level, bought)
+            items = sorted(zip(self._budgets(keys), counts, keys, strict=True))
             items = items[bisect_right(items, (DEPLETED, _HUGE)) :]
             if not items:
                 return Classes((), (), (), ())
@@ -253,12 +300,9 @@ class _Run:
         common = math.lcm(*(level.weight for level in levels))
         rows = []
         for level in levels:
-            counts = Counter(map(bought.__and__, level.masks))
-            for mask, count in level.heavy:
-                counts[mask & bought] += count
-            keys = list(counts)
+            keys, counts = histogram(level, bought)
             factor = common // level.weight
-            for r, count, key in zip(self._budgets(keys), counts.values(), keys, strict=True):
+            for r, count, key in zip(self._budgets(keys), counts, keys, strict=True):
                 if r != DEPLETED:
                     rows.append((r * factor, r, count, level.weight, key))
         rows.sort()
