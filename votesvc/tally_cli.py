@@ -22,9 +22,20 @@ import click
     "--satisfaction",
     help="Satisfaction measure for .pb rules: cost, cardinality, points, borda or score.",
 )
+@click.option(
+    "--add1-start",
+    "add1_start",
+    type=click.Choice(["share", "integral"]),
+    help="Where Equal Shares' Add1 starts: the exact share or its integral part.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def tally_command(
-    file: Path, rule: str | None, tie_break: str | None, satisfaction: str | None, as_json: bool
+    file: Path,
+    rule: str | None,
+    tie_break: str | None,
+    satisfaction: str | None,
+    add1_start: str | None,
+    as_json: bool,
 ) -> None:
     """Count FILE and print the outcome (a readable table, or JSON with --json)."""
     with click.progressbar(length=1000, label="counting", file=sys.stderr) as bar:
@@ -42,10 +53,15 @@ def tally_command(
                 from votesvc.tally.pb_count import count_pb_file
 
                 result = count_pb_file(
-                    file, rule, tie_break, progress=progress, satisfaction=satisfaction
+                    file,
+                    rule,
+                    tie_break,
+                    progress=progress,
+                    satisfaction=satisfaction,
+                    add1_start=add1_start,
                 )
             elif file.suffix.lower() == ".json":
-                if rule or tie_break or satisfaction:
+                if rule or tie_break or satisfaction or add1_start:
                     raise click.UsageError("an RCV case is counted with the rules it carries")
                 from votesvc.tally.ranked.case import count_case_file
 

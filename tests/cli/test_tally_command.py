@@ -81,3 +81,17 @@ def test_satisfaction_option_reaches_the_rule():
         result = run(pb, "--rule", "greedy", "--satisfaction", measure, "--json")
         assert result.exit_code == 0, result.output
         assert sorted(json.loads(result.stdout)["selected"]) == expected[key]["selected"]
+
+
+@needs_shared
+def test_add1_start_option_reaches_equal_shares():
+    pb = SHARED / "pabulib" / "Netherlands_Assen_2024.pb"
+    expected = json.loads((SHARED / "pabulib" / "expected.json").read_text())[pb.name]["rules"]
+    result = run(pb, "--rule", "equalshares/add1-exhaustive", "--add1-start", "share", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["options"]["add1_start"] == "share"
+    assert sorted(data["selected"]) == expected["mes_cost_add1"]["selected"]
+    refused = run(pb, "--rule", "greedy", "--add1-start", "share")
+    assert refused.exit_code == 1
+    assert "takes no add1_start" in refused.output

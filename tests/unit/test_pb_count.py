@@ -50,11 +50,24 @@ def test_threshold_option_overrides_meta():
         ("greedy", {"satisfaction": "borda"}, None, SatisfactionError),
         ("greedy", {"satisfaction": "joy"}, None, SatisfactionError),
         ("greedy", {}, "coin", TieBreakError),
+        ("greedy", {"add1_start": "share"}, None, CountError),
+        ("equalshares", {"add1_start": "share"}, None, ValueError),
+        ("equalshares/add1", {"add1_start": "round"}, None, ValueError),
     ],
 )
 def test_bad_requests_are_refused(rule, options, tie_break, error):
     with pytest.raises(error):
         count(CONTEST, PROFILE, rule, options, tie_break)
+
+
+@pytest.mark.parametrize("start", ["share", "integral"])
+def test_add1_start_option_reaches_equal_shares(start):
+    profile = Profile((BallotGroup(("a",), 2), BallotGroup(("b", "c"), 1)))
+    outcome = count(CONTEST, profile, "equalshares/add1-exhaustive", {"add1_start": start})
+    assert outcome.options["add1_start"] == start
+    first = next(r for r in outcome.rounds if r.action == "completion")
+    # the first Add1 step is one currency unit above the start: 10/3 + 1, or 3 + 1
+    assert first.details["budget_per_voter"] == ("13/3" if start == "share" else "4")
 
 
 def test_threshold_rule_needs_a_threshold():

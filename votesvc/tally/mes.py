@@ -222,6 +222,8 @@ def equal_shares(
         raise EqualSharesError(
             f"unknown completion {completion!r}; use one of {', '.join(COMPLETIONS)}"
         )
+    if add1_start is not None and completion not in _ADD1:
+        raise EqualSharesError(f"completion {completion!r} has no Add1 step to start")
     start = add1_start or ("share" if completion in _EXHAUSTIVE else "integral")
     if start not in STARTS:
         raise EqualSharesError(f"unknown Add1 start {start!r}; use one of {', '.join(STARTS)}")

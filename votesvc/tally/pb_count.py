@@ -29,6 +29,9 @@ Progress = Callable[[float], None]
 THRESHOLD_KEY = "min_project_score_threshold"
 """The pabulib META key (and ``count`` option) for ``greedy-threshold``."""
 
+ADD1_START_KEY = "add1_start"
+"""The ``count`` option that says where Equal Shares' Add1 starts (``share`` or ``integral``)."""
+
 _NO_SATISFACTION = frozenset({"phragmen", "phragmen-exhaustive"})
 
 
@@ -72,8 +75,9 @@ def count(
 ) -> Outcome:
     """Count ``profile`` for ``contest`` under ``rule``.
 
-    ``options``: ``satisfaction`` (a ``Satisfaction`` name; not for Phragmén) and, for
-    ``greedy-threshold``, ``min_project_score_threshold`` (default: the contest's META value).
+    ``options``: ``satisfaction`` (a ``Satisfaction`` name; not for Phragmén); for
+    ``greedy-threshold``, ``min_project_score_threshold`` (default: the contest's META value);
+    for Equal Shares with an Add1 completion, ``add1_start`` (default: the rule's own).
     ``tie_break``: a ``TieBreak`` or its name (default ``pabutools``). ``progress`` receives the
     fraction done on long counts (Equal Shares with a completion).
     """
@@ -81,6 +85,8 @@ def count(
     if rule not in ALLOCATION_RULES:
         raise CountError(f"unknown rule {rule!r}; use one of {', '.join(ALLOCATION_RULES)}")
     order = tie_break if isinstance(tie_break, TieBreak) else TieBreak.parse(tie_break)
+    if ADD1_START_KEY in options and not rule.startswith("equalshares"):
+        raise CountError(f"{rule} takes no {ADD1_START_KEY}")
     if rule in _NO_SATISFACTION:
         if "satisfaction" in options:
             raise CountError(f"{rule} takes no satisfaction measure")
@@ -107,6 +113,7 @@ def count(
         completion=completion,
         tie_break=order,
         progress=progress,
+        add1_start=options.get(ADD1_START_KEY),
     )
 
 
@@ -135,6 +142,7 @@ def count_pb_file(
     tie_break: str | None = None,
     progress: Progress | None = None,
     satisfaction: str | None = None,
+    add1_start: str | None = None,
 ) -> CountResult:
     """Read a ``.pb`` file and count it under ``rule``, by default the rule its META names."""
     pb = read_pb_file(path)
@@ -144,7 +152,8 @@ def count_pb_file(
             f"{Path(path).name}: META rule {rule!r} is not one we count; "
             f"choose one with --rule: {', '.join(ALLOCATION_RULES)}"
         )
-    options = {"satisfaction": satisfaction} if satisfaction else {}
+    given = {"satisfaction": satisfaction, ADD1_START_KEY: add1_start}
+    options = {key: value for key, value in given.items() if value}
     rule = rule or pb.meta["rule"]
     outcome = count(pb.contest, pb.profile, rule, options, tie_break, progress)
     names = {a.id: a.name for a in pb.contest.agendas}
