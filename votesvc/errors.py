@@ -352,9 +352,14 @@ def _handle_unexpected(error: Exception) -> Response:
     return error_response(500, "internal_error")
 
 
+def request_id(incoming: str) -> str:
+    """The caller's request id when it looks like one (a proxy's), else a new one; anything
+    else could smuggle text into our logs and headers."""
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 def _assign_request_id() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get(REQUEST_ID_HEADER, ""))
 
 
 def _expose_request_id(response: Response) -> Response:

@@ -4,17 +4,20 @@ Public reads serve the frozen bytes of a publication (see
 :mod:`votesvc.services.publication`) with a strong ETag (the file's SHA-256) and
 ``Cache-Control: public, max-age=31536000, immutable``; a matching ``If-None-Match`` answers
 304 with no body. Before publication every public read answers 404 ``results_not_published``.
+Once a worker has served a published file, later requests for its path are answered in front
+of Flask from that worker's memory (:mod:`votesvc.api.immutable`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
+from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import limiter
 from votesvc.models import CountJob, Election
 from votesvc.services import publication, results
@@ -22,8 +25,6 @@ from votesvc.services.common import fetch
 from votesvc.services.errors import NotFound
 from votesvc.services.publication import Served
 from votesvc.services.transaction import unit_of_work
-
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 public = Blueprint(
     "results",
@@ -70,11 +71,11 @@ class PublicationOutSchema(Schema):
 
 
 def _serve(file: Served) -> Response:
-    """The file's bytes, or 304 with no body when the client holds this version already."""
-    headers = {"ETag": f'"{file.sha256}"', "Cache-Control": IMMUTABLE}
-    if file.sha256 in request.if_none_match:
-        return Response(status=304, headers=headers)
-    return Response(file.body, headers={**headers, "Content-Type": file.media_type})
+    """The file's bytes, or 304 with no body when the client holds this version already; the
+    answer is remembered for this path, so the worker serves it without Flask from now on."""
+    answer = ImmutableResponses.of(current_app).remember(request.environ["PATH_INFO"], file)
+    status, headers, body = answer.respond(request.headers.get("If-None-Match"))
+    return Response(body if status == 200 else None, status=status, headers=headers)
 
 
 @public.route("", methods=["GET"])

@@ -4,7 +4,8 @@
 each contest, the anonymised ballot files, the audit log, and ``publication.json``, the
 manifest that ``votesvc verify`` starts from) and stores them byte for byte as
 :class:`~votesvc.models.PublishedFile` rows with their SHA-256, which is also their strong
-ETag. Requests serve those bytes; nothing is counted or rendered per request.
+ETag. Requests serve those bytes; nothing is counted or rendered per request (and the HTTP edge
+keeps what it served in each worker's memory, see :mod:`votesvc.api.immutable`).
 
 Before publication nothing here answers: every public read is ``results_not_published``
 (404), whatever exists behind it, so a draft, a running count or a missing contest all look
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from votesvc import explain, exports
@@ -278,21 +278,8 @@ class Served:
     media_type: str
 
 
-CACHE_BYTES = 64 * 1024 * 1024
-CACHE_FILE_LIMIT = 1024 * 1024
-"""Each worker keeps published files up to 1 MB (the results documents; big ballot files are
-read from the database), 64 MB in all. A published file never changes, so a cached copy
-cannot go stale; nothing is cached before publication, so a new publication shows at once."""
-
-
 def published_file(election_id: int, name: str) -> Served:
     """One published file by name; before publication, ``results_not_published`` (404)."""
-    cache: dict[tuple[int, str], Served] = current_app.extensions.setdefault(
-        "votesvc.published", {}
-    )
-    hit = cache.get((election_id, name))
-    if hit is not None:
-        return hit
     row = db.session.execute(
         select(PublishedFile.body, PublishedFile.sha256, PublishedFile.media_type)
         .join(Publication, Publication.id == PublishedFile.publication_id)
@@ -301,11 +288,7 @@ def published_file(election_id: int, name: str) -> Served:
     if row is None:
         published(election_id)
         raise NotFound("published_file_unknown")
-    served = Served(bytes(row.body), row.sha256, row.media_type)
-    held = sum(len(entry.body) for entry in cache.values())
-    if len(served.body) <= CACHE_FILE_LIMIT and held + len(served.body) <= CACHE_BYTES:
-        cache[(election_id, name)] = served
-    return served
+    return Served(bytes(row.body), row.sha256, row.media_type)
 
 
 def contest_results(election_id: int, contest_id: int) -> Served:
