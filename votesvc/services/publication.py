@@ -42,7 +42,6 @@ MANIFEST = "publication.json"
 AUDIT = "audit.json"
 RESULTS = "results.json"
 JSON_TYPE = "application/json"
-PUBLISHABLE = (Phase.CLOSED.value, Phase.PUBLISHED.value)
 MEDIA_TYPES = {".pb": "text/plain; charset=utf-8", ".csv": "text/csv; charset=utf-8"}
 
 
@@ -168,11 +167,11 @@ def _exists(election_id: int) -> bool:
 def publish(election_id: int) -> Publication:
     """Freeze the latest done count of a closed election; refuse a stale or missing count.
 
-    An election an admin moved to ``published`` by a bare phase change (which the phase
-    endpoint allows) has no publication; publishing its count then fills the gap."""
+    This is the only way into ``published`` (the phase endpoint refuses it), so a published
+    election always has its publication."""
     with unit_of_work():
         election = fetch(Election, election_id)
-        if election.phase not in PUBLISHABLE or _exists(election_id):
+        if election.phase != Phase.CLOSED.value:
             raise Conflict("election_not_closed", phase=election.phase)
         job = latest_job(election_id)
         if job is None or job.status != JobStatus.DONE.value or job.result is None:
@@ -200,8 +199,7 @@ def publish(election_id: int) -> Publication:
         )
         db.session.add(publication)
         db.session.flush()
-        if election.phase == Phase.CLOSED.value:
-            apply_transition(election, Phase.PUBLISHED)
+        apply_transition(election, Phase.PUBLISHED)
         audit.record("results.published", election.id, {"job": job.id, "files": digests})
         files[AUDIT] = dumps(audit.export(election.id))
         digests[AUDIT] = _sha(files[AUDIT])
