@@ -49,6 +49,13 @@ class CountInSchema(Schema):
         load_default=False,
         metadata={"description": "Count before the kiosk grace period has ended."},
     )
+    restart = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Set aside a queued or running count whose process is known to be "
+            "gone, before its heartbeat goes stale; the new count starts at once."
+        },
+    )
 
 
 class JobOutSchema(Schema):
@@ -60,6 +67,12 @@ class JobOutSchema(Schema):
     forced = fields.Boolean()
     created_at = fields.String(metadata={"format": "date-time"})
     finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    owner = fields.String(metadata={"description": "host:pid:thread of the running count."})
+    started_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    heartbeat_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    stale = fields.Boolean(
+        metadata={"description": "Silent too long: taken for dead; a new count may start."}
+    )
     result = fields.Dict(allow_none=True, metadata={"description": "Preliminary results."})
 
 
@@ -121,8 +134,11 @@ def close(election_id: int) -> dict[str, Any]:
 @admin_blp.arguments(CountInSchema)
 @admin_blp.response(202, JobOutSchema)
 def start_count(data: dict[str, Any], election_id: int) -> dict[str, Any]:
-    """Count every contest in the background; poll ``GET .../count`` for progress."""
-    return results.job_view(results.request_count(election_id, force=data["force"]))
+    """Count every contest in the background; poll ``GET .../count`` for progress. A count
+    still queued or running is refused (``count_in_progress``) unless its heartbeat is stale
+    or ``restart`` is set; either way it is then marked failed and audited."""
+    job = results.request_count(election_id, force=data["force"], restart=data["restart"])
+    return results.job_view(job)
 
 
 @admin_blp.route("/count", methods=["GET"])
