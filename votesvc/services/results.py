@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Update, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from votesvc.extensions import db
@@ -117,10 +117,10 @@ def last_sign_of_life(job: CountJob) -> datetime:
     return job.heartbeat_at or job.started_at or job.created_at
 
 
-def is_stale(job: CountJob, now: datetime | None = None) -> bool:
+def is_stale(job: CountJob) -> bool:
     """Whether a queued or running job has been silent too long to be alive."""
     silence = timedelta(seconds=current_app.config["VOTESVC_COUNT_STALE_SECONDS"])
-    return job.status in ACTIVE and (now or _now()) - last_sign_of_life(job) > silence
+    return job.status in ACTIVE and _now() - last_sign_of_life(job) > silence
 
 
 def _set_aside(job: CountJob, reason: str) -> None:
@@ -226,19 +226,20 @@ def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:120]
 
 
+def _while_owned(job_id: int, owner: str) -> Update:
+    """An UPDATE of the job that changes it only while it is running under ``owner``."""
+    return update(CountJob).where(
+        CountJob.id == job_id,
+        CountJob.status == JobStatus.RUNNING.value,
+        CountJob.owner == owner,
+    )
+
+
 def beat(engine: Engine, job_id: int, owner: str, now: datetime | None = None) -> bool:
     """Refresh the heartbeat of a job running under ``owner``; False once it is not (done,
     failed, or set aside), which also ends :class:`Heartbeat`'s loop."""
     with engine.begin() as connection:
-        moved = connection.execute(
-            update(CountJob)
-            .where(
-                CountJob.id == job_id,
-                CountJob.status == JobStatus.RUNNING.value,
-                CountJob.owner == owner,
-            )
-            .values(heartbeat_at=now or _now())
-        )
+        moved = connection.execute(_while_owned(job_id, owner).values(heartbeat_at=now or _now()))
     return moved.rowcount == 1
 
 
@@ -285,15 +286,7 @@ def _finish(job_id: int, owner: str, action: str, **values: Any) -> None:
     """Write the job's end and its audit entry, only while it is still running under
     ``owner``: a job set aside meanwhile may have a newer count after it, and its outcome must
     not pass for the latest."""
-    ended = db.session.execute(
-        update(CountJob)
-        .where(
-            CountJob.id == job_id,
-            CountJob.status == JobStatus.RUNNING.value,
-            CountJob.owner == owner,
-        )
-        .values(finished_at=_now(), **values)
-    )
+    ended = db.session.execute(_while_owned(job_id, owner).values(finished_at=_now(), **values))
     if ended.rowcount != 1:
         db.session.rollback()
         log.warning("count job %s was set aside while it ran; its outcome is dropped", job_id)
