@@ -22,6 +22,7 @@ from results_support import (
     vote,
 )
 
+from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import db
 from votesvc.models_voting import Ballot
 from votesvc.services import publication
@@ -151,6 +152,10 @@ def test_a_served_publication_is_answered_again_without_flask_or_the_database(
     assert head.status_code == 200 and head.data == b"" and head.headers["X-Request-ID"]
     # Other methods still meet Flask and its JSON errors.
     assert_error(client.post(url), 405, "method_not_allowed")
+    # Another spelling of the path is served by Flask but not kept (it would crowd the cache).
+    variant = client.get(f"/api/v1/elections/0{published}/results")
+    assert variant.status_code == 200 and variant.data == first.data
+    assert list(ImmutableResponses.of(app).answers) == [url]
 
 
 def test_contest_results_and_files_match_their_digests(

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
-from votesvc.api.immutable import ImmutableResponses
+from votesvc.api.immutable import Answer, ImmutableResponses
 from votesvc.extensions import limiter
 from votesvc.models import CountJob, Election
 from votesvc.services import publication, results
@@ -84,9 +84,15 @@ class PublicationOutSchema(Schema):
 
 
 def _serve(file: Served) -> Response:
-    """The file's bytes, or 304 with no body when the client holds this version already; the
-    answer is remembered for this path, so the worker serves it without Flask from now on."""
-    answer = ImmutableResponses.of(current_app).remember(request.environ["PATH_INFO"], file)
+    """The file's bytes, or 304 with no body when the client holds this version already.
+
+    The answer is remembered for this path, so the worker serves it without Flask from now
+    on; only for the route's own spelling of the path, though: ``/elections/01/results``
+    reaches the same view, and variants must not fill the worker's cache."""
+    path = request.environ["PATH_INFO"]
+    assert request.endpoint is not None  # a view is running
+    own = url_for(request.endpoint, **(request.view_args or {})) == request.script_root + path
+    answer = ImmutableResponses.of(current_app).remember(path, file) if own else Answer.of(file)
     status, headers, body = answer.respond(request.headers.get("If-None-Match"))
     return Response(body if status == 200 else None, status=status, headers=headers)
 
