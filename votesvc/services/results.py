@@ -141,9 +141,13 @@ def _set_aside(job: CountJob, reason: str) -> None:
 
 def request_count(election_id: int, *, force: bool = False, restart: bool = False) -> CountJob:
     """Queue a count of a closed election (see the module docstring for the guards); a queued
-    or running count is set aside first when it is stale, or when ``restart`` says so."""
+    or running count is set aside first when it is stale, or when ``restart`` says so.
+
+    The election's row is locked first (PostgreSQL), so requests racing for the same election
+    (admins pressing "count" together after a crash) start one count, not one each."""
     with unit_of_work():
         election = fetch(Election, election_id)
+        db.session.refresh(election, with_for_update=True)
         close_if_due(election)
         if election.phase != Phase.CLOSED.value:
             raise Conflict("election_not_closed", phase=election.phase)
