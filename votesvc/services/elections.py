@@ -140,8 +140,8 @@ def transition(election_id: int, target: Phase) -> Election:
     results answer 404 forever."""
     with unit_of_work():
         election = fetch(Election, election_id)
-        apply_transition(election, target)
-        if target is Phase.PUBLISHED:
+        if target is Phase.PUBLISHED and NEXT_PHASE.get(Phase(election.phase)) is target:
             raise Conflict("publish_required", election_id=election.id)
+        apply_transition(election, target)
         audit.record("election.phase", election.id, {"phase": target.value})
     return election
