@@ -20,6 +20,8 @@ DEFAULT_MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 DEFAULT_SYNC_GRACE_MINUTES = 48 * 60
 DEFAULT_CAST_LIMIT = "30 per minute"
 DEFAULT_CODE_LIMIT = "10 per minute"
+DEFAULT_COUNT_HEARTBEAT_SECONDS = 30
+DEFAULT_COUNT_STALE_SECONDS = 300
 
 
 class ConfigError(RuntimeError):
@@ -80,6 +82,21 @@ def _voting_settings(
     }
 
 
+def _results_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Count jobs (see docs/results.md): a running count refreshes its heartbeat every
+    ``VOTESVC_COUNT_HEARTBEAT_SECONDS``; one silent for ``VOTESVC_COUNT_STALE_SECONDS`` is taken
+    for dead (its process crashed or was killed) and no longer blocks a new count. The gap
+    between the two leaves room for a busy database or a paused worker."""
+    return {
+        "VOTESVC_COUNT_HEARTBEAT_SECONDS": _int(
+            environ, "VOTESVC_COUNT_HEARTBEAT_SECONDS", DEFAULT_COUNT_HEARTBEAT_SECONDS
+        ),
+        "VOTESVC_COUNT_STALE_SECONDS": _int(
+            environ, "VOTESVC_COUNT_STALE_SECONDS", DEFAULT_COUNT_STALE_SECONDS
+        ),
+    }
+
+
 def load(
     instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -114,6 +131,7 @@ def load(
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         **_voting_settings(environ, secret, instance_path),
+        **_results_settings(environ),
     }
     settings.update(overrides)
     return settings

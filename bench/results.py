@@ -15,10 +15,15 @@ the local PostgreSQL, dropped and created again):
 - **results endpoint**: ``GET /api/v1/elections/<id>/results`` from ``--clients`` keep-alive
   connections spread over ``--processes`` client processes (a Python client in one process is
   GIL-bound well below the server), under gunicorn gthread workers; then the same with
-  ``If-None-Match`` (304, no body) and the per-contest document.
+  ``If-None-Match`` (304, no body) and the per-contest document;
+- **the same three with wrk**, when ``wrk`` is on the PATH (``apt-get install wrk``): the same
+  connections for ``--wrk-seconds`` each from one C process with 2 threads. The Python client
+  spends about as much CPU per request as the server, so on 2 shared cores its figures say as
+  much about the client as about votesvc; wrk's are closer to what the server can do. Without
+  wrk those rows say it is absent and the Python figures stand alone.
 
 The clients share the 2 cores with the server, so the rates are what the whole machine does;
-the load average is printed beside them.
+the load average (1 minute) is printed beside each run.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from __future__ import annotations
 import http.client
 import os
 import random
+import re
 import resource
 import secrets
 import shutil
+import subprocess
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -237,11 +244,55 @@ def load(
     return summarise(latencies, statuses, wall)
 
 
+WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk_ms(output: str, percentile: str) -> float:
+    """A latency percentile of ``wrk --latency`` (``  99%    8.85ms``) in milliseconds."""
+    found = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    assert found is not None, output
+    return float(found.group(1)) * WRK_UNITS[found.group(2)]
+
+
+def wrk_load(
+    port: int, path: str, seconds: int, connections: int, headers: dict[str, str]
+) -> dict[str, Any] | None:
+    """Rate and latencies of ``wrk`` on ``path``; None when wrk is not installed."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    total = re.search(r"^\s*(\d+) requests in", output, re.MULTILINE)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    assert rate is not None and total is not None, output
+    return {
+        "requests": int(total.group(1)),
+        "rate": float(rate.group(1)),
+        "p50_ms": _wrk_ms(output, "50"),
+        "p99_ms": _wrk_ms(output, "99"),
+        "statuses": {"not 2xx/3xx": int(bad.group(1)) if bad else 0},
+    }
+
+
+def with_load(run: dict[str, Any] | None) -> str:
+    """A run's row with the 1-minute load average at its end; a missing wrk run says so."""
+    if run is None:
+        return "wrk not installed: not measured"
+    return f"{http_row(run)}   load {run['load']:.1f}"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = bench_parser(__doc__, "votesvc_bench_results")
     parser.add_argument("--voters", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--wrk-seconds", type=int, default=10)
     args = parser.parse_args(argv)
     instance = bench_environment(args.database_url)
     print(f"storing {args.voters} voters x 3 contests, then close, count, publish ...")
@@ -257,18 +308,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         etag = probe.getresponse().getheader("ETag")
         probe.close()
         load(port, url, 2000, args.clients, args.processes, {})  # warm every worker's copy
-        runs["fresh"] = load(port, url, args.requests, args.clients, args.processes, {})
-        runs["304"] = load(
-            port, url, args.requests, args.clients, args.processes, {"If-None-Match": etag}
-        )
-        runs["contest"] = load(
-            port,
-            f"{url}/contests/{counted['contest_id']}",
-            args.requests,
-            args.clients,
-            args.processes,
-            {},
-        )
+        contest = f"{url}/contests/{counted['contest_id']}"
+        load(port, contest, 2000, args.clients, args.processes, {})
+        cases = {
+            "fresh": (url, {}),
+            "304": (url, {"If-None-Match": etag}),
+            "contest": (contest, {}),
+        }
+        for name, (path, headers) in cases.items():
+            runs[name] = load(port, path, args.requests, args.clients, args.processes, headers)
+            runs[name]["load"] = os.getloadavg()[0]
+        for name, (path, headers) in cases.items():
+            run = wrk_load(port, path, args.wrk_seconds, args.clients, headers)
+            if run is not None:
+                run["load"] = os.getloadavg()[0]
+            runs[f"wrk {name}"] = run
     finally:
         server.terminate()
         server.wait()
@@ -290,9 +344,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             ("count (3 contests)", f"{counted['count']:8.2f} s"),
             ("publish (files, digests)", f"{counted['publish']:8.2f} s"),
             ("close-count-publish", f"{counted['total']:8.2f} s"),
-            ("GET results (200)", http_row(runs["fresh"])),
-            ("GET results (304)", http_row(runs["304"])),
-            ("GET contest results", http_row(runs["contest"])),
+            ("GET results (200)", with_load(runs["fresh"])),
+            ("GET results (304)", with_load(runs["304"])),
+            ("GET contest results", with_load(runs["contest"])),
+            ("wrk: GET results (200)", with_load(runs["wrk fresh"])),
+            ("wrk: GET results (304)", with_load(runs["wrk 304"])),
+            ("wrk: GET contest results", with_load(runs["wrk contest"])),
         ]
     )
 

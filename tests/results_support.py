@@ -122,6 +122,12 @@ def close_count_publish(client: FlaskClient, election_id: int, headers: dict[str
         client.post(f"/api/v1/admin/elections/{election_id}/close", headers=headers).status_code
         == 200
     )
+    count_and_publish(client, election_id, headers)
+
+
+def count_and_publish(client: FlaskClient, election_id: int, headers: dict[str, str]) -> None:
+    """Count a closed election (forced: no kiosk grace) and publish it: the only way to the
+    ``published`` phase."""
     job = count_and_wait(client, election_id, headers, force=True)
     assert job["status"] == "done", job
     response = client.post(f"/api/v1/admin/elections/{election_id}/publish", headers=headers)

@@ -15,6 +15,7 @@ from sqlalchemy import event
 
 from votesvc import errors
 from votesvc.api import register_blueprints
+from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import VotesvcApi, db, limiter, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -68,4 +69,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)
     errors.init_app(app)
+    ImmutableResponses.install(app)  # published files a worker has served skip Flask after
     return app

@@ -76,6 +76,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "An election cannot move from {current} to {target}.",
         "ko": "선거 단계를 {current}에서 {target}(으)로 바꿀 수 없습니다.",
     },
+    "publish_required": {
+        "en": "Results are published with POST /api/v1/admin/elections/{election_id}/publish, "
+        "not by a phase change.",
+        "ko": "결과 공개는 단계 변경이 아니라 "
+        "POST /api/v1/admin/elections/{election_id}/publish 로 합니다.",
+    },
     "election_not_ready": {
         "en": "The election is not ready for voting.",
         "ko": "선거가 아직 투표를 시작할 준비가 되지 않았습니다.",
@@ -352,9 +358,14 @@ def _handle_unexpected(error: Exception) -> Response:
     return error_response(500, "internal_error")
 
 
+def request_id(incoming: str) -> str:
+    """The caller's request id when it looks like one (a proxy's), else a new one; anything
+    else could smuggle text into our logs and headers."""
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 def _assign_request_id() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get(REQUEST_ID_HEADER, ""))
 
 
 def _expose_request_id(response: Response) -> Response:

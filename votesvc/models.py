@@ -256,7 +256,11 @@ class JobStatus(StrEnum):
 
 class CountJob(db.Model):
     """One count of a closed election, run in the background; ``result`` holds the preliminary
-    results (admins only) once ``done``. A failed job leaves the election closed: count again."""
+    results (admins only) once ``done``. A failed job leaves the election closed: count again.
+
+    A running job names its ``owner`` (host, process, thread) and refreshes ``heartbeat_at``
+    while it lives, so a job whose process died can be told from a slow one and set aside
+    (see :mod:`votesvc.services.results`)."""
 
     __tablename__ = "count_job"
     __table_args__ = (
@@ -277,6 +281,9 @@ class CountJob(db.Model):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner: Mapped[str] = mapped_column(String(120), default="")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Publication(db.Model):

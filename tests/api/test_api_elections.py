@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from api_assertions import assert_error
 from flask.testing import FlaskClient
+from results_support import count_and_publish
 
 ADMIN = "/api/v1/admin"
 NEW = {
@@ -89,9 +90,19 @@ def test_the_phases_go_forward_one_step_at_a_time(
         assert_error(
             _phase(client, admin_headers, election_id, illegal), 409, "illegal_phase_transition", {}
         )
-    for phase in ("voting", "closed", "published"):
+    for phase in ("voting", "closed"):
         response = _phase(client, admin_headers, election_id, phase)
         assert response.status_code == 200 and response.get_json()["phase"] == phase
+    refused = _phase(client, admin_headers, election_id, "published")
+    assert_error(refused, 409, "publish_required", {})
+    assert (
+        f"/api/v1/admin/elections/{election_id}/publish" in refused.get_json()["error"]["message"]
+    )
+    detail = client.get(f"{ADMIN}/elections/{election_id}", headers=admin_headers).get_json()
+    assert detail["phase"] == "closed"
+    count_and_publish(client, election_id, admin_headers)
+    detail = client.get(f"{ADMIN}/elections/{election_id}", headers=admin_headers).get_json()
+    assert detail["phase"] == "published"
     for illegal in ("draft", "voting", "closed", "published"):
         assert_error(
             _phase(client, admin_headers, election_id, illegal), 409, "illegal_phase_transition", {}
@@ -204,7 +215,7 @@ def test_public_sees_voting_and_published_elections_only(
     _phase(client, admin_headers, voting, "closed")
     assert client.get("/api/v1/elections").get_json() == []
     assert_error(client.get(f"/api/v1/elections/{voting}"), 404, "not_found", {})
-    _phase(client, admin_headers, voting, "published")
+    count_and_publish(client, voting, admin_headers)
     assert [e["id"] for e in client.get("/api/v1/elections").get_json()] == [voting]
 
 

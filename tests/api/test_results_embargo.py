@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from results_support import count_and_wait, sync_booth, vote
 
+from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import db
 from votesvc.models import Election
 
@@ -65,8 +66,10 @@ def test_every_results_route_is_embargoed_until_publication(
     # Closed elections are not public at all; the voting-phase view said nothing about counts.
     assert client.get(f"/api/v1/elections/{voted.election_id}").status_code == 404
     assert b"ballots" not in voting_view["election"] and b"support" not in voting_view["election"]
+    assert ImmutableResponses.of(app).answers == {}  # no refusal was kept
     client.post(f"/api/v1/admin/elections/{voted.election_id}/publish", headers=admin_headers)
     assert client.get(routes[0]).status_code == 200
+    assert list(ImmutableResponses.of(app).answers) == [routes[0]]
 
 
 def test_a_draft_election_and_an_unknown_one_look_the_same(

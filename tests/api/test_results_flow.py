@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from api_assertions import assert_error
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, request_started
 from flask.testing import FlaskClient
 from results_support import (
     EXPECTED_BALLOTS,
@@ -21,6 +22,7 @@ from results_support import (
     vote,
 )
 
+from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import db
 from votesvc.models_voting import Ballot
 from votesvc.services import publication
@@ -105,6 +107,55 @@ def test_results_are_immutable_and_revalidate_with_304(client: FlaskClient, publ
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+@contextmanager
+def _work(app: Flask) -> Iterator[list[str]]:
+    """What the app does while the block runs: the SQL statements it sends and a ``flask``
+    entry for each request Flask dispatches."""
+    done: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        done.append(sql)
+
+    def dispatched(_sender: Flask, **_extra: Any) -> None:
+        done.append("flask")
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    request_started.connect(dispatched, app)
+    try:
+        yield done
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        request_started.disconnect(dispatched, app)
+
+
+def test_a_served_publication_is_answered_again_without_flask_or_the_database(
+    app: Flask, client: FlaskClient, published: int
+) -> None:
+    url = f"/api/v1/elections/{published}/results"
+    with _work(app) as done:
+        first = client.get(url)
+    assert first.status_code == 200 and "flask" in done and len(done) > 1
+    with _work(app) as done:
+        again = client.get(url, headers={"X-Request-ID": "proxy-1234abcd"})
+        revalidated = client.get(url, headers={"If-None-Match": f'"x", {first.headers["ETag"]}'})
+        head = client.head(url)
+    assert done == []
+    assert again.data == first.data and again.headers["X-Request-ID"] == "proxy-1234abcd"
+    for name in ("ETag", "Cache-Control", "Content-Type", "Content-Length"):
+        assert again.headers[name] == first.headers[name] == head.headers[name]
+    assert (revalidated.status_code, revalidated.data) == (304, b"")
+    assert revalidated.headers["ETag"] == first.headers["ETag"]
+    assert head.status_code == 200 and head.data == b"" and head.headers["X-Request-ID"]
+    # Other methods still meet Flask and its JSON errors.
+    assert_error(client.post(url), 405, "method_not_allowed")
+    # Another spelling of the path is served by Flask but not kept (it would crowd the cache).
+    variant = client.get(f"/api/v1/elections/0{published}/results")
+    assert variant.status_code == 200 and variant.data == first.data
+    assert list(ImmutableResponses.of(app).answers) == [url]
 
 
 def test_contest_results_and_files_match_their_digests(

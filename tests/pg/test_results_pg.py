@@ -1,11 +1,14 @@
 """Results on PostgreSQL: the whole flow with the count on its own thread and connection, racing
-publications (exactly one wins) and racing audit appends (the chain never forks)."""
+publications and racing count requests (exactly one wins) and racing audit appends (the chain
+never forks)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from results_support import (
@@ -15,9 +18,13 @@ from results_support import (
     sync_booth,
     vote,
 )
+from sqlalchemy import func, select
+from voting_support import open_election
 
 from votesvc.audit_chain import chain_problems
-from votesvc.services import audit
+from votesvc.extensions import db
+from votesvc.models import CountJob
+from votesvc.services import audit, results
 from votesvc.services.errors import Conflict
 from votesvc.services.transaction import unit_of_work
 from votesvc.verify import url_source, verify
@@ -41,6 +48,24 @@ def test_close_count_publish_and_verify_on_postgresql(
     assert report.ok, report.text()
 
 
+def _race(app: Flask, url: str, headers: Headers, body: dict[str, Any] | None = None) -> list[int]:
+    """The statuses of 4 clients POSTing ``url`` at once, each on its own thread and session."""
+    statuses: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def post() -> None:
+        local = app.test_client()
+        barrier.wait()
+        statuses.append(local.post(url, json=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
 def test_racing_publications_publish_once(
     app: Flask, client: FlaskClient, imported_election: Callable[..., int], admin_headers: Headers
 ) -> None:
@@ -48,21 +73,25 @@ def test_racing_publications_publish_once(
     election = voted.election_id
     client.post(f"/api/v1/admin/elections/{election}/close", headers=admin_headers)
     assert count_and_wait(client, election, admin_headers, force=True)["status"] == "done"
-    statuses: list[int] = []
-    barrier = threading.Barrier(4)
+    url = f"/api/v1/admin/elections/{election}/publish"
+    assert _race(app, url, admin_headers) == [201, 409, 409, 409]
 
-    def publish() -> None:
-        local = app.test_client()
-        barrier.wait()
-        response = local.post(f"/api/v1/admin/elections/{election}/publish", headers=admin_headers)
-        statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=publish) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [201, 409, 409, 409]
+def test_racing_count_requests_start_one_count(
+    app: Flask,
+    imported_election: Callable[..., int],
+    admin_headers: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Say several admins press "count" after a crash: one new count, not one each."""
+    election = open_election(imported_election)
+    with app.app_context():
+        results.close_election(election)
+    monkeypatch.setattr(results, "launch", lambda app, job_id: None)  # jobs stay queued
+    url = f"/api/v1/admin/elections/{election}/count"
+    assert _race(app, url, admin_headers, {"force": True}) == [202, 409, 409, 409]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CountJob)) == 1
 
 
 def test_racing_audit_appends_never_fork_the_chain(

@@ -86,7 +86,8 @@ def update_election(data: dict[str, Any], election_id: int) -> Election:
 @blp.arguments(s.PhaseInSchema)
 @blp.response(200, s.ElectionOutSchema)
 def change_phase(data: dict[str, Any], election_id: int) -> Election:
-    """Move the election one phase forward: draft → voting → closed → published."""
+    """Move the election one phase forward: draft → voting → closed. ``published`` is refused
+    with 409 ``publish_required``: ``POST .../publish`` publishes, storing the results."""
     return elections.transition(election_id, Phase(data["phase"]))
 
 

@@ -4,17 +4,20 @@ Public reads serve the frozen bytes of a publication (see
 :mod:`votesvc.services.publication`) with a strong ETag (the file's SHA-256) and
 ``Cache-Control: public, max-age=31536000, immutable``; a matching ``If-None-Match`` answers
 304 with no body. Before publication every public read answers 404 ``results_not_published``.
+Once a worker has served a published file, later requests for its path are answered in front
+of Flask from that worker's memory (:mod:`votesvc.api.immutable`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
+from votesvc.api.immutable import Answer, ImmutableResponses
 from votesvc.extensions import limiter
 from votesvc.models import CountJob, Election
 from votesvc.services import publication, results
@@ -22,8 +25,6 @@ from votesvc.services.common import fetch
 from votesvc.services.errors import NotFound
 from votesvc.services.publication import Served
 from votesvc.services.transaction import unit_of_work
-
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 public = Blueprint(
     "results",
@@ -48,6 +49,13 @@ class CountInSchema(Schema):
         load_default=False,
         metadata={"description": "Count before the kiosk grace period has ended."},
     )
+    restart = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Set aside a queued or running count whose process is known to be "
+            "gone, before its heartbeat goes stale; the new count starts at once."
+        },
+    )
 
 
 class JobOutSchema(Schema):
@@ -59,6 +67,12 @@ class JobOutSchema(Schema):
     forced = fields.Boolean()
     created_at = fields.String(metadata={"format": "date-time"})
     finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    owner = fields.String(metadata={"description": "host:pid:thread of the running count."})
+    started_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    heartbeat_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    stale = fields.Boolean(
+        metadata={"description": "Silent too long: taken for dead; a new count may start."}
+    )
     result = fields.Dict(allow_none=True, metadata={"description": "Preliminary results."})
 
 
@@ -70,11 +84,17 @@ class PublicationOutSchema(Schema):
 
 
 def _serve(file: Served) -> Response:
-    """The file's bytes, or 304 with no body when the client holds this version already."""
-    headers = {"ETag": f'"{file.sha256}"', "Cache-Control": IMMUTABLE}
-    if file.sha256 in request.if_none_match:
-        return Response(status=304, headers=headers)
-    return Response(file.body, headers={**headers, "Content-Type": file.media_type})
+    """The file's bytes, or 304 with no body when the client holds this version already.
+
+    The answer is remembered for this path, so the worker serves it without Flask from now
+    on; only for the route's own spelling of the path, though: ``/elections/01/results``
+    reaches the same view, and variants must not fill the worker's cache."""
+    path = request.environ["PATH_INFO"]
+    assert request.endpoint is not None  # a view is running
+    own = url_for(request.endpoint, **(request.view_args or {})) == request.script_root + path
+    answer = ImmutableResponses.of(current_app).remember(path, file) if own else Answer.of(file)
+    status, headers, body = answer.respond(request.headers.get("If-None-Match"))
+    return Response(body if status == 200 else None, status=status, headers=headers)
 
 
 @public.route("", methods=["GET"])
@@ -120,8 +140,11 @@ def close(election_id: int) -> dict[str, Any]:
 @admin_blp.arguments(CountInSchema)
 @admin_blp.response(202, JobOutSchema)
 def start_count(data: dict[str, Any], election_id: int) -> dict[str, Any]:
-    """Count every contest in the background; poll ``GET .../count`` for progress."""
-    return results.job_view(results.request_count(election_id, force=data["force"]))
+    """Count every contest in the background; poll ``GET .../count`` for progress. A count
+    still queued or running is refused (``count_in_progress``) unless its heartbeat is stale
+    or ``restart`` is set; either way it is then marked failed and audited."""
+    job = results.request_count(election_id, force=data["force"], restart=data["restart"])
+    return results.job_view(job)
 
 
 @admin_blp.route("/count", methods=["GET"])

@@ -134,8 +134,14 @@ def apply_transition(election: Election, target: Phase) -> None:
 
 
 def transition(election_id: int, target: Phase) -> Election:
+    """An admin's phase change. ``published`` promises public results, which only publishing
+    (:func:`votesvc.services.publication.publish`) stores, so the one legal move to it here is
+    refused with ``publish_required``: a bare change would leave a published election whose
+    results answer 404 forever."""
     with unit_of_work():
         election = fetch(Election, election_id)
+        if target is Phase.PUBLISHED and NEXT_PHASE.get(Phase(election.phase)) is target:
+            raise Conflict("publish_required", election_id=election.id)
         apply_transition(election, target)
         audit.record("election.phase", election.id, {"phase": target.value})
     return election

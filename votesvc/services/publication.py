@@ -4,7 +4,8 @@
 each contest, the anonymised ballot files, the audit log, and ``publication.json``, the
 manifest that ``votesvc verify`` starts from) and stores them byte for byte as
 :class:`~votesvc.models.PublishedFile` rows with their SHA-256, which is also their strong
-ETag. Requests serve those bytes; nothing is counted or rendered per request.
+ETag. Requests serve those bytes; nothing is counted or rendered per request (and the HTTP edge
+keeps what it served in each worker's memory, see :mod:`votesvc.api.immutable`).
 
 Before publication nothing here answers: every public read is ``results_not_published``
 (404), whatever exists behind it, so a draft, a running count or a missing contest all look
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from votesvc import explain, exports
@@ -42,7 +42,6 @@ MANIFEST = "publication.json"
 AUDIT = "audit.json"
 RESULTS = "results.json"
 JSON_TYPE = "application/json"
-PUBLISHABLE = (Phase.CLOSED.value, Phase.PUBLISHED.value)
 MEDIA_TYPES = {".pb": "text/plain; charset=utf-8", ".csv": "text/csv; charset=utf-8"}
 
 
@@ -168,11 +167,11 @@ def _exists(election_id: int) -> bool:
 def publish(election_id: int) -> Publication:
     """Freeze the latest done count of a closed election; refuse a stale or missing count.
 
-    An election an admin moved to ``published`` by a bare phase change (which the phase
-    endpoint allows) has no publication; publishing its count then fills the gap."""
+    This is the only way into ``published`` (the phase endpoint refuses it), so a published
+    election always has its publication."""
     with unit_of_work():
         election = fetch(Election, election_id)
-        if election.phase not in PUBLISHABLE or _exists(election_id):
+        if election.phase != Phase.CLOSED.value:
             raise Conflict("election_not_closed", phase=election.phase)
         job = latest_job(election_id)
         if job is None or job.status != JobStatus.DONE.value or job.result is None:
@@ -200,8 +199,7 @@ def publish(election_id: int) -> Publication:
         )
         db.session.add(publication)
         db.session.flush()
-        if election.phase == Phase.CLOSED.value:
-            apply_transition(election, Phase.PUBLISHED)
+        apply_transition(election, Phase.PUBLISHED)
         audit.record("results.published", election.id, {"job": job.id, "files": digests})
         files[AUDIT] = dumps(audit.export(election.id))
         digests[AUDIT] = _sha(files[AUDIT])
@@ -278,21 +276,8 @@ class Served:
     media_type: str
 
 
-CACHE_BYTES = 64 * 1024 * 1024
-CACHE_FILE_LIMIT = 1024 * 1024
-"""Each worker keeps published files up to 1 MB (the results documents; big ballot files are
-read from the database), 64 MB in all. A published file never changes, so a cached copy
-cannot go stale; nothing is cached before publication, so a new publication shows at once."""
-
-
 def published_file(election_id: int, name: str) -> Served:
     """One published file by name; before publication, ``results_not_published`` (404)."""
-    cache: dict[tuple[int, str], Served] = current_app.extensions.setdefault(
-        "votesvc.published", {}
-    )
-    hit = cache.get((election_id, name))
-    if hit is not None:
-        return hit
     row = db.session.execute(
         select(PublishedFile.body, PublishedFile.sha256, PublishedFile.media_type)
         .join(Publication, Publication.id == PublishedFile.publication_id)
@@ -301,11 +286,7 @@ def published_file(election_id: int, name: str) -> Served:
     if row is None:
         published(election_id)
         raise NotFound("published_file_unknown")
-    served = Served(bytes(row.body), row.sha256, row.media_type)
-    held = sum(len(entry.body) for entry in cache.values())
-    if len(served.body) <= CACHE_FILE_LIMIT and held + len(served.body) <= CACHE_BYTES:
-        cache[(election_id, name)] = served
-    return served
+    return Served(bytes(row.body), row.sha256, row.media_type)
 
 
 def contest_results(election_id: int, contest_id: int) -> Served:

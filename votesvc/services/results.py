@@ -14,18 +14,32 @@ at publication (:mod:`votesvc.services.publication` compares ballot totals).
 (``rq worker votesvc`` runs it in a fresh app), else on a thread of this process. Its result
 is the preliminary results, admins only. A failure marks the job failed with its error and
 leaves the election closed; counting again starts a new job. Nothing is published here.
+
+**Dead jobs.** A process can die mid-count (killed worker, crashed machine) and leave its job
+``running`` for ever, which would refuse every later count. So a job is claimed by one owner
+(host, process, thread) with a conditional UPDATE, and a thread of the count refreshes its
+``heartbeat_at`` every ``VOTESVC_COUNT_HEARTBEAT_SECONDS`` while it runs, on its own
+connection (so minutes spent inside the counting core still show it alive). A job silent for
+``VOTESVC_COUNT_STALE_SECONDS`` (a queued one counts from its creation) is taken for dead: the
+next count request sets it aside as failed, with a ``count.abandoned`` audit entry, and starts
+a new job. An admin who knows the process is gone can set it aside at once (``restart``).
+A job set aside while its process was in fact alive cannot come back: its end is written only
+while it is still ``running`` under the same owner, and a queued one is never claimed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import Engine, Update, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from votesvc.extensions import db
 from votesvc.models import CountJob, Election, JobStatus, Phase
@@ -42,6 +56,8 @@ log = logging.getLogger("votesvc.results")
 RQ_QUEUE = "votesvc"
 PROGRESS_STEP = 0.05
 """Progress is written when it moved by at least this much (a commit per step, not per call)."""
+
+ACTIVE = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 
 _threads: dict[int, threading.Thread] = {}
 
@@ -96,16 +112,53 @@ def latest_job(election_id: int) -> CountJob | None:
     ).first()
 
 
-def request_count(election_id: int, *, force: bool = False) -> CountJob:
-    """Queue a count of a closed election (see the module docstring for the guards)."""
+def last_sign_of_life(job: CountJob) -> datetime:
+    """When the job last showed it was alive: its heartbeat, else its creation (queued)."""
+    return job.heartbeat_at or job.started_at or job.created_at
+
+
+def is_stale(job: CountJob) -> bool:
+    """Whether a queued or running job has been silent too long to be alive."""
+    silence = timedelta(seconds=current_app.config["VOTESVC_COUNT_STALE_SECONDS"])
+    return job.status in ACTIVE and _now() - last_sign_of_life(job) > silence
+
+
+def _set_aside(job: CountJob, reason: str) -> None:
+    """Mark a queued or running job failed because it is taken for dead (see the module
+    docstring); recorded in the audit log."""
+    last = last_sign_of_life(job).isoformat()
+    job.status = JobStatus.FAILED.value
+    job.error = (
+        f"abandoned ({reason}): no sign of life since {last} from {job.owner or 'no worker'}"
+    )
+    job.finished_at = _now()
+    audit.record(
+        "count.abandoned",
+        job.election_id,
+        {"job": job.id, "owner": job.owner, "last_sign_of_life": last, "reason": reason},
+    )
+
+
+def request_count(election_id: int, *, force: bool = False, restart: bool = False) -> CountJob:
+    """Queue a count of a closed election (see the module docstring for the guards); a queued
+    or running count is set aside first when it is stale, or when ``restart`` says so.
+
+    The election's row is locked first (PostgreSQL), so requests racing for the same election
+    (admins pressing "count" together after a crash) start one count, not one each."""
     with unit_of_work():
         election = fetch(Election, election_id)
+        db.session.refresh(election, with_for_update=True)
         close_if_due(election)
         if election.phase != Phase.CLOSED.value:
             raise Conflict("election_not_closed", phase=election.phase)
         last = latest_job(election_id)
-        if last is not None and last.status in (JobStatus.QUEUED, JobStatus.RUNNING):
-            raise Conflict("count_in_progress", job=last.id)
+        if last is not None and last.status in ACTIVE:
+            if is_stale(last):
+                _set_aside(last, "stale")
+            elif restart:
+                _set_aside(last, "restart")
+            else:
+                raise Conflict("count_in_progress", job=last.id)
         ready = count_ready_at(election)
         if _now() < ready and not force:
             raise Conflict("count_too_early", ready_at=ready.isoformat())
@@ -172,12 +225,92 @@ def participation(election_id: int) -> dict[str, Any]:
     return {"voters": voters, "tokens": tokens}
 
 
+def _owner() -> str:
+    """Who runs a job: enough for an operator to find the process (host, pid, thread)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:120]
+
+
+def _while_owned(job_id: int, owner: str) -> Update:
+    """An UPDATE of the job that changes it only while it is running under ``owner``."""
+    return update(CountJob).where(
+        CountJob.id == job_id,
+        CountJob.status == JobStatus.RUNNING.value,
+        CountJob.owner == owner,
+    )
+
+
+def beat(engine: Engine, job_id: int, owner: str, now: datetime | None = None) -> bool:
+    """Refresh the heartbeat of a job running under ``owner``; False once it is not (done,
+    failed, or set aside), which also ends :class:`Heartbeat`'s loop."""
+    with engine.begin() as connection:
+        moved = connection.execute(_while_owned(job_id, owner).values(heartbeat_at=now or _now()))
+    return moved.rowcount == 1
+
+
+class Heartbeat:
+    """Beats for a running job from a thread of its own until stopped or the job ends."""
+
+    def __init__(self, engine: Engine, job_id: int, owner: str, every: float) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(engine, job_id, owner, every),
+            name=f"count-{job_id}-heartbeat",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _run(self, engine: Engine, job_id: int, owner: str, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                if not beat(engine, job_id, owner):
+                    return
+            except SQLAlchemyError:  # a missed beat is retried; a long outage makes it stale
+                log.warning("heartbeat of count job %s failed", job_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _claim(job_id: int, owner: str) -> bool:
+    """Move a queued job to running under ``owner``; False when it is not queued any more
+    (set aside while it waited, or claimed by another worker)."""
+    now = _now()
+    claimed = db.session.execute(
+        update(CountJob)
+        .where(CountJob.id == job_id, CountJob.status == JobStatus.QUEUED.value)
+        .values(status=JobStatus.RUNNING.value, owner=owner, started_at=now, heartbeat_at=now)
+    )
+    db.session.commit()
+    return claimed.rowcount == 1
+
+
+def _finish(job_id: int, owner: str, action: str, **values: Any) -> None:
+    """Write the job's end and its audit entry, only while it is still running under
+    ``owner``: a job set aside meanwhile may have a newer count after it, and its outcome must
+    not pass for the latest."""
+    ended = db.session.execute(_while_owned(job_id, owner).values(finished_at=_now(), **values))
+    if ended.rowcount != 1:
+        db.session.rollback()
+        log.warning("count job %s was set aside while it ran; its outcome is dropped", job_id)
+        return
+    job = fetch(CountJob, job_id)
+    payload = {"job": job_id, **({"error": job.error} if job.error else {})}
+    audit.record(action, job.election_id, payload)
+    db.session.commit()
+
+
 def run_job(job_id: int) -> None:
     """Count every contest of the job's election; the job ends done or failed, never between."""
-    job = fetch(CountJob, job_id)
-    job.status = JobStatus.RUNNING.value
-    db.session.commit()
+    owner = _owner()
+    if not _claim(job_id, owner):
+        log.warning("count job %s is not queued any more; not run", job_id)
+        return
+    every = current_app.config["VOTESVC_COUNT_HEARTBEAT_SECONDS"]
+    heartbeat = Heartbeat(db.engine, job_id, owner, every)
     try:
+        job = fetch(CountJob, job_id)
         election = fetch(Election, job.election_id)
         contests = list(election.contests)
         results: dict[str, Any] = {}
@@ -192,20 +325,15 @@ def run_job(job_id: int) -> None:
             results[contest.code] = count_contest(contest, gather(contest.id), job.seed, progress)
             job.progress = (index + 1) / len(contests)
             db.session.commit()
-        job.result = {"contests": results, **participation(election.id)}
-        job.status = JobStatus.DONE.value
-        job.finished_at = _now()
-        audit.record("count.done", election.id, {"job": job.id})
-        db.session.commit()
+        outcome = {"contests": results, **participation(election.id)}
+        _finish(job_id, owner, "count.done", status=JobStatus.DONE.value, result=outcome)
     except Exception as error:  # any failure: record it, keep the election closed
         db.session.rollback()
         log.exception("count job %s failed", job_id)
-        job = fetch(CountJob, job_id)
-        job.status = JobStatus.FAILED.value
-        job.error = f"{type(error).__name__}: {error}"
-        job.finished_at = _now()
-        audit.record("count.failed", job.election_id, {"job": job.id, "error": job.error})
-        db.session.commit()
+        failure = f"{type(error).__name__}: {error}"
+        _finish(job_id, owner, "count.failed", status=JobStatus.FAILED.value, error=failure)
+    finally:
+        heartbeat.stop()
 
 
 def job_view(job: CountJob) -> dict[str, Any]:
@@ -219,5 +347,9 @@ def job_view(job: CountJob) -> dict[str, Any]:
         "forced": job.forced,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "owner": job.owner,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "heartbeat_at": job.heartbeat_at.isoformat() if job.heartbeat_at else None,
+        "stale": is_stale(job),
         "result": job.result if job.status == JobStatus.DONE else None,
     }
