@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -69,6 +69,24 @@ def test_the_count_waits_for_the_kiosk_grace_period_unless_forced(
     assert_error(_admin(client, admin_headers, election_id, "count"), 409, "count_too_early")
     job = count_and_wait(client, election_id, admin_headers, force=True)
     assert (job["status"], job["progress"], job["forced"]) == ("done", 1.0, True)
+
+
+@pytest.mark.parametrize("app_config", [{"VOTESVC_SYNC_GRACE_MINUTES": 0}])
+def test_closing_by_the_phase_endpoint_ends_the_window_now(
+    app: Flask, client: FlaskClient, imported_election: Callable[..., int], admin_headers: Headers
+) -> None:
+    election_id = open_election(imported_election)  # the window runs for days yet
+    response = client.post(
+        f"/api/v1/admin/elections/{election_id}/phase",
+        json={"phase": "closed"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200
+    job = count_and_wait(client, election_id, admin_headers)  # no force: the grace ran from now
+    assert job["status"] == "done"
+    with app.app_context():
+        election = db.session.get(Election, election_id)
+        assert election.ends_at <= datetime.now(UTC)
 
 
 @pytest.mark.parametrize("app_config", [{"VOTESVC_SYNC_GRACE_MINUTES": 0}])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -142,6 +142,26 @@ def transition(election_id: int, target: Phase) -> Election:
         election = fetch(Election, election_id)
         if target is Phase.PUBLISHED and NEXT_PHASE.get(Phase(election.phase)) is target:
             raise Conflict("publish_required", election_id=election.id)
-        apply_transition(election, target)
-        audit.record("election.phase", election.id, {"phase": target.value})
+        if target is Phase.CLOSED:
+            close_now(election)
+        else:
+            apply_transition(election, target)
+            audit.record("election.phase", election.id, {"phase": target.value})
     return election
+
+
+def close_now(election: Election) -> None:
+    """Close voting at this moment, in the caller's transaction.
+
+    An early close also ends the voting window now, so the kiosks' grace period (and with it
+    the earliest count) runs from the close, not from the planned end; the phase endpoint and
+    ``POST .../close`` both come here.
+    """
+    now = datetime.now(UTC)
+    apply_transition(election, Phase.CLOSED)
+    early = election.ends_at > now
+    if early:
+        election.ends_at = max(now, election.starts_at + timedelta(microseconds=1))
+    audit.record(
+        "election.closed", election.id, {"ends_at": election.ends_at.isoformat(), "early": early}
+    )

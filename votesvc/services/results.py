@@ -47,7 +47,7 @@ from votesvc.models_voting import Receipt, Token
 from votesvc.services import audit
 from votesvc.services.common import fetch
 from votesvc.services.counting import count_contest, gather
-from votesvc.services.elections import apply_transition
+from votesvc.services.elections import apply_transition, close_now
 from votesvc.services.errors import Conflict
 from votesvc.services.transaction import unit_of_work
 
@@ -70,16 +70,7 @@ def close_election(election_id: int) -> Election:
     """Close now: the window ends at this moment if it had not yet (admin action)."""
     with unit_of_work():
         election = fetch(Election, election_id)
-        now = _now()
-        apply_transition(election, Phase.CLOSED)
-        early = election.ends_at > now
-        if early:
-            election.ends_at = max(now, election.starts_at + timedelta(microseconds=1))
-        audit.record(
-            "election.closed",
-            election.id,
-            {"ends_at": election.ends_at.isoformat(), "early": early},
-        )
+        close_now(election)
     return election
 
 
