@@ -38,8 +38,15 @@ exhaustive), the step rule walks from ``b0`` through every step up to ``b1`` wit
 so those steps are skipped without computing them. Otherwise nothing is concluded and the driver
 tries a shorter jump, down to single steps (which are just computed). It gallops: after a proven
 jump of ``d`` steps it tries ``2d``, after a failed one ``d / 4``, and after a failed jump of two
-steps it steps plainly for a while (``BACKOFF``). ``span`` gives up when more
-than ``WIDTH`` sets are followed at once. ``tests/unit/test_mes_add1.py`` compares the result with
+steps it steps plainly for a while (``BACKOFF``). ``span`` gives up when more than ``width``
+sets are followed at once, or when following them has taken ``WORK`` runs' worth of rounds: a
+failed proof then costs a few runs, not dozens. ``width`` is 1 (no branching) until a jump is
+proven, then ``WIDTH`` while jumps keep being proven: where the order of purchases changes
+every few steps (Warsaw 2026, Bemowo) branching proofs fail and cost more than the steps they
+would skip, while where it holds for hundreds of steps (Budapest) branches that meet again make
+long jumps possible. All of this decides only how much is computed, never the outcome, and it
+is deterministic (no clocks), so the outcome's record of runs is the same on every machine.
+``tests/unit/test_mes_add1.py`` compares the result with
 plain stepping on random and real elections, and checks that every budget inside a span (not only
 the steps) has one of its outcomes.
 """
@@ -122,7 +129,12 @@ class _Log:
 
 
 WIDTH = 6
-"""Most bought-sets ``span`` follows at once before giving up on a jump."""
+"""Most bought-sets ``span`` follows at once, after a proven jump, before giving up on a jump."""
+
+WORK = 3
+"""A jump's proof may follow at most this many runs' worth of branch-rounds (the rounds of the
+last computed run, per branch): on Warsaw and Bemowo, where the order of purchases changes every
+few steps, wide proofs that fail cost more than the steps they try to skip."""
 
 BACKOFF = 16
 """After a failed jump of two steps the driver steps plainly 1, 2, 4, ... up to this many steps
@@ -157,6 +169,7 @@ def add1(
     jump = 2
     patience = 0
     backoff = 1
+    width = 1
     while True:
         if current is not None:
             if progress is not None and total:
@@ -165,8 +178,12 @@ def add1(
                 return Add1Result(current, tuple(log.records), "exhaustive", None, runs)
         if jump > 1 and patience == 0:
             runs += 2
-            outcomes = span(inst, buyable, budget, budget + jump * step, WIDTH)
-            if outcomes is not None and not any(stops(o) for o in outcomes):
+            outcomes = span(
+                inst, buyable, budget, budget + jump * step, width, WORK * (len(known) + 1)
+            )
+            proven = outcomes is not None and not any(stops(o) for o in outcomes)
+            width = WIDTH if proven else 1
+            if proven:
                 log.add(budget + step, budget + jump * step, jump, 2, len(outcomes))
                 budget += jump * step
                 current = None

@@ -557,10 +557,17 @@ def _candidates(state: _Run, lower: dict[int, float], cap: Fraction | None) -> l
 
 
 def span(
-    inst: Instance, buyable: tuple[int, ...], low: Fraction, high: Fraction, width: int
+    inst: Instance,
+    buyable: tuple[int, ...],
+    low: Fraction,
+    high: Fraction,
+    width: int,
+    work: int | None = None,
 ) -> set[frozenset[int]] | None:
     """Every outcome MES can have with a per-voter budget in ``[low, high]``, or None if the
-    branches to follow get wider than ``width`` (``mes_add1`` explains why this is sound)."""
+    branches to follow get wider than ``width``, or if following them takes more than ``work``
+    branch-rounds (``mes_add1`` explains why this is sound; the caps bound what a failed proof
+    costs)."""
     start = _fresh_bounds(inst, buyable, 0)
     nodes: dict[frozenset[int], Bounds] = {
         frozenset(): (_Run(inst, low), dict(start), _Run(inst, high), dict(start))
@@ -601,5 +608,9 @@ def span(
                 following[key] = (lo_next, lo_bounds, hi_next, hi_bounds)
         if len(following) > width:
             return None
+        if work is not None:
+            work -= len(following)
+            if work < 0:
+                return None
         nodes = following
     return outcomes
