@@ -34,6 +34,7 @@ from votesvc.extensions import db
 from votesvc.models import Contest, Election, Phase, UTCDateTime
 from votesvc.models_voting import Ballot, Receipt, Token
 from votesvc.services import keys
+from votesvc.services.bulk import insert_rows
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
 from votesvc.services.errors import Conflict, Invalid, NotFound
@@ -144,18 +145,14 @@ def ensure_open(election: Election, moment: datetime, *, test: bool) -> None:
         raise Conflict("election_not_open", phase=election.phase)
 
 
-_INSERT_RECEIPTS = Receipt.__table__.insert()
-_INSERT_BALLOTS = Ballot.__table__.insert()
-
-
 def store_ballots(
     election_id: int,
     channel: str,
     casts: Sequence[tuple[str, Sequence[ContestBallot]]],
 ) -> None:
     """Insert receipts (by their hash) and their ballots in the current transaction: two
-    multi-row INSERTs whatever the number of casts (a kiosk sync stores hundreds at once).
-    Coarse times only."""
+    statements whatever the number of casts (a kiosk sync stores hundreds at once; see
+    :func:`votesvc.services.bulk.insert_rows`). Coarse times only."""
     if not casts:
         return
     hour = keys.coarse(keys.now())
@@ -174,9 +171,8 @@ def store_ballots(
             }
             for ballot in contest_ballots
         )
-    connection = db.session.connection()
-    connection.execute(_INSERT_RECEIPTS, receipts)
-    connection.execute(_INSERT_BALLOTS, ballots)
+    insert_rows(Receipt.__table__, receipts)
+    insert_rows(Ballot.__table__, ballots)
 
 
 _SPEND_ONLINE = (

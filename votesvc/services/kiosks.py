@@ -41,14 +41,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, select, text
 
 from votesvc import shortcodes
 from votesvc.extensions import db
-from votesvc.models import Booth, Election, Phase
+from votesvc.models import Booth, Election, Phase, UTCDateTime
 from votesvc.models_voting import Kiosk, QuarantinedBallot, Receipt, Token
 from votesvc.services import audit, keys
-from votesvc.services.bulk import insert_new
+from votesvc.services.bulk import among, insert_new
 from votesvc.services.casting import (
     ContestBallot,
     ContestMap,
@@ -207,14 +207,16 @@ def _settle_against_records(
         row.id_hash: row
         for row in db.session.execute(
             select(Token.id_hash, Token.election_id, Token.channel, Token.status, Token.spend_key)
-            .where(Token.id_hash.in_(hashes))
+            .where(among(Token.id_hash, hashes))
             .order_by(Token.id_hash)
             .with_for_update()
         )
     }
     used_receipts = set(
         db.session.scalars(
-            select(Receipt.code_hash).where(Receipt.code_hash.in_({p.receipt_hash for p in live}))
+            select(Receipt.code_hash).where(
+                among(Receipt.code_hash, {p.receipt_hash for p in live})
+            )
         )
     )
     claimed: dict[str, str] = {}
@@ -271,25 +273,43 @@ def _verdict(record: Any, election: Election, channel: str, presented: Presented
     return None
 
 
-def _spend_all(to_spend: Sequence[Pending], hour: datetime) -> set[str]:
-    """One ``UPDATE ... SET spend_key = CASE id_hash WHEN ... END WHERE id_hash IN (...) AND
-    status = 'unused' RETURNING id_hash`` (portable: SQLite has no ``VALUES`` column aliases):
-    the id hashes this call spent."""
-    if not to_spend:
-        return set()
-    spend_keys = {p.presented.id_hash: p.spend_key for p in to_spend if p.presented}
-    statement = (
-        update(Token)
-        .where(Token.id_hash.in_(spend_keys), Token.status == TokenStatus.UNUSED.value)
-        .values(
-            status=TokenStatus.SPENT.value,
-            spent_at=hour,
-            spend_key=case(spend_keys, value=Token.id_hash),
-        )
-        .returning(Token.id_hash)
-        .execution_options(synchronize_session=False)
+_SPEND_SYNCED = (
+    Token.__table__.update()
+    .where(Token.id_hash == bindparam("token_hash"), Token.status == TokenStatus.UNUSED.value)
+    .values(
+        status=TokenStatus.SPENT.value,
+        spent_at=bindparam("hour", type_=UTCDateTime()),
+        spend_key=bindparam("key"),
     )
-    return set(db.session.scalars(statement))
+)
+"""SQLite: one statement executed with every token's parameters."""
+
+_SPEND_SYNCED_PG = text(
+    "UPDATE token SET status = :spent, spent_at = :hour, spend_key = batch.key "
+    "FROM unnest(CAST(:hashes AS VARCHAR[]), CAST(:keys AS VARCHAR[])) AS batch(id_hash, key) "
+    "WHERE token.id_hash = batch.id_hash AND token.status = :unused"
+).bindparams(
+    bindparam("hour", type_=UTCDateTime()),
+    spent=TokenStatus.SPENT.value,
+    unused=TokenStatus.UNUSED.value,
+)
+"""PostgreSQL: one statement joining the batch's two arrays (hash, spend key), so the server
+plans once instead of executing 500 single-row updates."""
+
+
+def _spend_all(to_spend: Sequence[Pending], hour: datetime) -> int:
+    """Spend the batch's tokens (still ``unused``, under this transaction's row locks), each
+    with its own ``spend_key``; returns how many rows changed."""
+    spends = [(p.presented.id_hash, p.spend_key) for p in to_spend if p.presented]
+    if not spends:
+        return 0
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        hashes, spend_keys = (list(column) for column in zip(*spends, strict=True))
+        parameters = {"hashes": hashes, "keys": spend_keys, "hour": hour}
+        return connection.execute(_SPEND_SYNCED_PG, parameters).rowcount
+    rows = [{"token_hash": id_hash, "key": key, "hour": hour} for id_hash, key in spends]
+    return connection.execute(_SPEND_SYNCED, rows).rowcount
 
 
 def _quarantine(
@@ -334,7 +354,7 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
             _check_one(election, contests, verifier, item, pending, now)
             pendings.append(pending)
         to_spend = _settle_against_records(election, channel, pendings)
-        if len(_spend_all(to_spend, hour)) != len(to_spend):
+        if _spend_all(to_spend, hour) != len(to_spend):
             raise Conflict("conflict")  # cannot happen under the row locks; never store half
         store_ballots(election.id, channel, [(p.receipt_hash, p.ballots) for p in to_spend])
         for pending in to_spend:
