@@ -3,7 +3,7 @@
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/casting.py [--casts 4000] [--clients 16] [--sync-ballots 10000]
 
-One run, one fresh database (``--database-url``, default a ``votesvc_bench`` database on the
+One run, one fresh database (``--database-url``, default a ``votesvc_bench_casting`` database on the
 local PostgreSQL, dropped and created again), three servers' worth of figures:
 
 - **full path**: ``POST /api/v1/elections/<id>/ballots`` over HTTP (marshmallow, signature,
@@ -324,7 +324,7 @@ def bench_environment(database_url: str, **settings: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = bench_parser(__doc__, "votesvc_bench")
+    parser = bench_parser(__doc__, "votesvc_bench_casting")
     parser.add_argument("--casts", type=int, default=4000)
     parser.add_argument("--sync-ballots", type=int, default=10_000)
     args = parser.parse_args(argv)
