@@ -132,6 +132,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This voting code was cancelled.",
         "ko": "취소된 투표 코드입니다.",
     },
+    "token_contest_not_allowed": {
+        "en": "This voting code does not allow a vote in every contest of the ballot; see the"
+        " details.",
+        "ko": "이 투표 코드로는 투표할 수 없는 부문이 있습니다. 자세한 내용을 확인해 주세요.",
+    },
     "token_test_mismatch": {
         "en": "This voting code's test mark does not match our records.",
         "ko": "투표 코드의 시험용 표시가 기록과 다릅니다.",

@@ -105,6 +105,28 @@ def test_batch_input_is_checked(
     )
 
 
+def test_a_batch_restricted_to_some_contests(
+    client: FlaskClient, admin_headers: Headers, election_id: int
+) -> None:
+    created = _new_batch(client, admin_headers, election_id, size=2, contests=["north", "city"])
+    assert created.status_code == 201, created.get_json()
+    batch = created.get_json()
+    assert batch["contests"] == ["city", "north"]  # ballot order
+    listed = client.get(_url(election_id, "token-batches"), headers=admin_headers).get_json()
+    assert [b["contests"] for b in listed] == [["city", "north"]]
+    plain = _new_batch(client, admin_headers, election_id, size=1).get_json()
+    assert plain["contests"] is None
+
+    unknown = _new_batch(client, admin_headers, election_id, size=1, contests=["city", "south"])
+    assert assert_error(unknown, 422, "validation_failed") == {
+        "contests": ["Not contests of this election: south."]
+    }
+    empty = _new_batch(client, admin_headers, election_id, size=1, contests=[])
+    assert set(assert_error(empty, 422, "validation_failed")) == {"contests"}
+    listed = client.get(_url(election_id, "token-batches"), headers=admin_headers).get_json()
+    assert len(listed) == 2  # the refused batches issued nothing
+
+
 def test_no_tokens_for_a_closed_election(
     app: Flask, client: FlaskClient, admin_headers: Headers, election_id: int
 ) -> None:

@@ -40,6 +40,7 @@ def _batch_out(batch: TokenBatch) -> dict[str, Any]:
         "created_at": batch.created_at,
         "sealed_at": batch.sealed_at,
         "printable": batch.seed is not None,
+        "contests": tokens.batch_contests(batch),
         "counts": tokens.batch_counts(batch),
     }
 

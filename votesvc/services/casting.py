@@ -28,18 +28,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from votesvc.extensions import db
 from votesvc.models import Contest, Election, Phase, UTCDateTime
-from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.models_voting import Ballot, Receipt, Token, TokenBatch, TokenBatchContest
 from votesvc.services import keys
 from votesvc.services.bulk import insert_rows
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
-from votesvc.services.errors import Conflict, Invalid, NotFound
+from votesvc.services.errors import Conflict, Forbidden, Invalid, NotFound
 from votesvc.services.publication import receipt_counted
-from votesvc.services.tokens import admit_presented, read_token
+from votesvc.services.tokens import admit_presented, allowed_contests, read_token
 from votesvc.services.transaction import unit_of_work
 from votesvc.tally import model as core
 from votesvc.tally.validation import validate_ballot
@@ -190,6 +190,19 @@ _SPEND_ONLINE = (
             Election.ends_at > bindparam("now", type_=UTCDateTime()),
         )
         .exists(),
+        ~select(TokenBatch.id)
+        .where(
+            TokenBatch.id == Token.batch_id,
+            TokenBatch.restricted,
+            select(func.count())
+            .where(
+                TokenBatchContest.batch_id == TokenBatch.id,
+                TokenBatchContest.contest_id.in_(bindparam("voted", expanding=True)),
+            )
+            .scalar_subquery()
+            < bindparam("voted_count"),
+        )
+        .exists(),
     )
     .values(status=TokenStatus.SPENT.value, spent_at=bindparam("spend_hour", type_=UTCDateTime()))
 )
@@ -198,10 +211,14 @@ The hot statements run on the session's connection (same transaction), which ski
 bulk-update bookkeeping that a plain table statement does not need."""
 
 
-def spend_online(id_hash: str, election_id: int, now: datetime) -> bool:
+def spend_online(
+    id_hash: str, election_id: int, now: datetime, ballots: Sequence[ContestBallot]
+) -> bool:
     """The one conditional UPDATE, True when this call spent the token: an unused online token
-    of this election, while the election is voting and inside its window (one statement, so
-    the usual case reads nothing before it)."""
+    of this election whose batch (if restricted) allows every contest voted, while the
+    election is voting and inside its window (one statement, so the usual case reads nothing
+    before it)."""
+    voted = sorted({ballot.contest_id for ballot in ballots})
     result = db.session.connection().execute(
         _SPEND_ONLINE,
         {
@@ -209,9 +226,27 @@ def spend_online(id_hash: str, election_id: int, now: datetime) -> bool:
             "election": election_id,
             "now": now,
             "spend_hour": keys.coarse(now),
+            "voted": voted,
+            "voted_count": len(voted),
         },
     )
     return result.rowcount == 1
+
+
+def not_allowed(
+    allowed: frozenset[int] | None, ballots: Sequence[ContestBallot]
+) -> Forbidden | None:
+    """``token_contest_not_allowed`` naming each voted contest outside a restricted batch's
+    ``allowed`` contest ids; ``None`` when the batch allows every contest voted."""
+    if allowed is None:
+        return None
+    outside = [ballot.code for ballot in ballots if ballot.contest_id not in allowed]
+    if not outside:
+        return None
+    problem = ["This voting code does not allow a vote in this contest."]
+    return Forbidden(
+        "token_contest_not_allowed", fields={"selections": {code: problem for code in outside}}
+    )
 
 
 def cast(
@@ -231,13 +266,17 @@ def cast(
     if not presented.claimed_test:
         receipt = keys.new_receipt_code()
         with unit_of_work():
-            spent = spend_online(presented.id_hash, election_id, now)
+            spent = spend_online(presented.id_hash, election_id, now, ballots)
             if spent:
                 store_ballots(election_id, ONLINE, [(keys.receipt_hash(receipt), ballots)])
         if spent:
             return CastResult(receipt, False, codes)
     election = fetch(Election, election_id)
     status = admit_presented(presented, election, ONLINE)
+    batch_id = db.session.scalar(select(Token.batch_id).where(Token.id_hash == presented.id_hash))
+    refusal = not_allowed(allowed_contests([batch_id]).get(batch_id), ballots)
+    if refusal is not None:
+        raise refusal
     ensure_open(election, now, test=status is TokenStatus.TEST)
     if status is TokenStatus.TEST:
         return CastResult(None, True, codes)

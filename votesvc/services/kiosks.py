@@ -54,13 +54,16 @@ from votesvc.services.casting import (
     ContestMap,
     check_selections,
     contests_of,
+    not_allowed,
     store_ballots,
 )
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Unauthorized
 from votesvc.services.tokens import (
     Presented,
+    allowed_contests,
     booth_of,
+    contests_allowed_at,
     election_name,
     ensure_issuing,
     read_token,
@@ -106,6 +109,7 @@ def provision_kiosk(election_id: int, booth_id: int, label: str = "") -> dict[st
             "election": election_name(election.id),
             "channel": channel,
             "channel_keys": [_b64(key) for key in keys.issuer().channel_keys(channel)],
+            "contests": contests_allowed_at(election, booth),
         }
 
 
@@ -140,6 +144,11 @@ class Pending:
     def refuse(self, reason: str, detail: str = "") -> None:
         self.outcome = {"status": "refused", "reason": reason, "detail": detail}
 
+    def refuse_for(self, error: DomainError) -> None:
+        """Refused with a domain error's code, its field details as the JSON ``detail``."""
+        detail = json.dumps(error.fields, ensure_ascii=False) if error.fields else ""
+        self.refuse(error.code, detail)
+
     def accept(self, status: str = "accepted") -> None:
         self.outcome = {"status": status, "receipt": self.ballot_id}
 
@@ -171,8 +180,7 @@ def _check_one(
         pending.presented = read_token(item["token"], election.id, verifier.channel, verifier)
         pending.ballots = check_selections(contests, item["selections"])
     except DomainError as error:
-        detail = json.dumps(error.fields, ensure_ascii=False) if error.fields else ""
-        pending.refuse(error.code, detail)
+        pending.refuse_for(error)
         return
     pending.late = _time_refusal(election, pending.cast_at, now)
 
@@ -206,7 +214,14 @@ def _settle_against_records(
     records = {
         row.id_hash: row
         for row in db.session.execute(
-            select(Token.id_hash, Token.election_id, Token.channel, Token.status, Token.spend_key)
+            select(
+                Token.id_hash,
+                Token.election_id,
+                Token.channel,
+                Token.status,
+                Token.spend_key,
+                Token.batch_id,
+            )
             .where(among(Token.id_hash, hashes))
             .order_by(Token.id_hash)
             .with_for_update()
@@ -219,18 +234,21 @@ def _settle_against_records(
             )
         )
     )
+    restrictions = allowed_contests(record.batch_id for record in records.values())
     claimed: dict[str, str] = {}
     to_spend = []
     for pending in live:
         assert pending.presented is not None
         record = records.get(pending.presented.id_hash)
         verdict = _verdict(record, election, channel, pending.presented)
-        if verdict == TEST:
-            pending.accept("test")
-        elif verdict == SPENT:
+        if verdict == SPENT:
             _retry_or_spent(pending, record.spend_key)
-        elif verdict:
+        elif verdict not in (None, TEST):
             pending.refuse(verdict)
+        elif refusal := not_allowed(restrictions.get(record.batch_id), pending.ballots):
+            pending.refuse_for(refusal)
+        elif verdict == TEST:
+            pending.accept("test")
         elif pending.late:
             pending.refuse(pending.late)
         elif pending.presented.id_hash in claimed:

@@ -18,8 +18,8 @@ from sqlalchemy import func, select, update
 
 from votesvc import shortcodes
 from votesvc.extensions import db
-from votesvc.models import Booth, Election, Phase
-from votesvc.models_voting import Token, TokenBatch
+from votesvc.models import Booth, Contest, Election, Phase
+from votesvc.models_voting import Token, TokenBatch, TokenBatchContest
 from votesvc.services import audit, keys
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -178,6 +178,8 @@ def insert_batch_tokens(batch: TokenBatch, ids: Iterable[bytes]) -> None:
 
 
 def new_batch(election: Election, booth: Booth | None, data: Mapping[str, Any]) -> TokenBatch:
+    """A batch row; ``data["contests"]`` (contest codes, optional) restricts its tokens to
+    those contests (see :class:`votesvc.models_voting.TokenBatchContest`)."""
     batch = TokenBatch(
         election_id=election.id,
         booth_id=None if booth is None else booth.id,
@@ -188,7 +190,68 @@ def new_batch(election: Election, booth: Booth | None, data: Mapping[str, Any]) 
     )
     db.session.add(batch)
     db.session.flush()
+    if data.get("contests"):
+        _restrict(batch, election, data["contests"])
     return batch
+
+
+def _restrict(batch: TokenBatch, election: Election, codes: Iterable[str]) -> None:
+    by_code = {contest.code: contest.id for contest in election.contests}
+    unknown = sorted(set(codes) - set(by_code))
+    if unknown:
+        message = f"Not contests of this election: {', '.join(unknown)}."
+        raise Invalid("validation_failed", fields={"contests": [message]})
+    batch.restricted = True
+    db.session.add_all(
+        TokenBatchContest(batch_id=batch.id, contest_id=by_code[code]) for code in set(codes)
+    )
+
+
+def batch_contests(batch: TokenBatch) -> list[str] | None:
+    """The contest codes a restricted batch allows, in ballot order; ``None``: every contest."""
+    if not batch.restricted:
+        return None
+    return list(
+        db.session.scalars(
+            select(Contest.code)
+            .join(TokenBatchContest, TokenBatchContest.contest_id == Contest.id)
+            .where(TokenBatchContest.batch_id == batch.id)
+            .order_by(Contest.position)
+        )
+    )
+
+
+def allowed_contests(batch_ids: Iterable[int | None]) -> dict[int, frozenset[int]]:
+    """The contest ids each restricted batch among ``batch_ids`` allows (one query); batches
+    that allow every contest are absent."""
+    wanted = {batch_id for batch_id in batch_ids if batch_id is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(TokenBatch.id, TokenBatchContest.contest_id)
+        .outerjoin(TokenBatchContest, TokenBatchContest.batch_id == TokenBatch.id)
+        .where(TokenBatch.id.in_(wanted), TokenBatch.restricted)
+    )
+    found: dict[int, set[int]] = {}
+    for batch_id, contest_id in rows:
+        found.setdefault(batch_id, set()).update([contest_id] if contest_id is not None else [])
+    return {batch_id: frozenset(ids) for batch_id, ids in found.items()}
+
+
+def contests_allowed_at(election: Election, booth: Booth) -> list[str]:
+    """The contests a booth's tokens may vote in, for its kiosks to present: every contest
+    unless each of the booth's batches is restricted, then those the batches allow together
+    (the token says nothing of its batch, so a kiosk cannot tell batches apart offline; the
+    server still checks each ballot against its own batch at sync)."""
+    batch_ids = list(
+        db.session.scalars(select(TokenBatch.id).where(TokenBatch.booth_id == booth.id))
+    )
+    restrictions = allowed_contests(batch_ids)
+    codes = [contest.code for contest in election.contests]
+    if not batch_ids or len(restrictions) < len(batch_ids):
+        return codes
+    allowed = frozenset().union(*restrictions.values())
+    return [contest.code for contest in election.contests if contest.id in allowed]
 
 
 def issue_batch(election_id: int, data: Mapping[str, Any]) -> TokenBatch:
@@ -199,7 +262,11 @@ def issue_batch(election_id: int, data: Mapping[str, Any]) -> TokenBatch:
         batch = new_batch(election, booth_of(election, data.get("booth_id")), data)
         batch.seed = secrets.token_hex(32)
         insert_batch_tokens(batch, _derived_ids(batch.seed, batch.size))
-        audit.record("tokens.issued", election.id, {"batch": batch.id, "size": batch.size})
+        audit.record(
+            "tokens.issued",
+            election.id,
+            {"batch": batch.id, "size": batch.size, "contests": data.get("contests")},
+        )
     return batch
 
 
