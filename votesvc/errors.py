@@ -197,6 +197,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This batch is sealed: its tokens can no longer be printed.",
         "ko": "봉인된 묶음이라 투표 코드를 다시 인쇄할 수 없습니다.",
     },
+    "batch_too_large_to_print": {
+        "en": "Batch {batch} has {size} tokens; sheets of at most {most} are made over HTTP."
+        " Print it with the command line: votesvc print-tokens {batch} OUT.pdf",
+        "ko": "묶음 {batch}에는 투표 코드가 {size}개 있습니다. 웹으로는 {most}개까지만 인쇄물을"
+        " 만듭니다. 명령줄에서 인쇄하세요: votesvc print-tokens {batch} OUT.pdf",
+    },
     "kiosk_unauthorized": {
         "en": "A kiosk credential is required (Authorization: Bearer <credential>).",
         "ko": "투표기 인증 정보가 필요합니다 (Authorization: Bearer <credential>).",

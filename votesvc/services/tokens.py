@@ -44,6 +44,8 @@ from votesvc.tokens import (
 ISSUING_PHASES = (Phase.DRAFT.value, Phase.VOTING.value)
 VOIDABLE = (TokenStatus.UNUSED.value, TokenStatus.TEST.value)
 MAX_BATCH = 100_000
+HTTP_SHEETS_MAX = 200
+"""The largest batch whose sheets are rendered in a request (≈ 2 s of CPU)."""
 
 
 def election_name(election_id: int) -> str:
@@ -292,9 +294,18 @@ def batch_tokens(batch: TokenBatch) -> list[IssuedToken]:
     return issued
 
 
-def batch_sheets(batch: TokenBatch) -> bytes:
-    """The printable PDF of an unsealed batch: about 10 ms a token (QR encoding), so large
-    batches are printed from the CLI (``votesvc print-tokens``) rather than over HTTP."""
+def batch_sheets(batch: TokenBatch, *, most: int | None = None) -> bytes:
+    """The printable PDF of an unsealed batch; refused (``batch_too_large_to_print``) above
+    ``most`` tokens.
+
+    Rendering costs about 10 ms a token (segno's QR encoding), all of it inside the call:
+    the HTTP endpoint passes :data:`HTTP_SHEETS_MAX` so a request stays within a couple of
+    seconds and a proxy's timeout, and the refusal names the CLI (``votesvc print-tokens``),
+    which prints any size. Not a background job like counts: a sheet is a stack of live
+    bearer credentials, and a job would have to store the PDF until it was fetched.
+    """
+    if most is not None and batch.size > most:
+        raise Conflict("batch_too_large_to_print", size=batch.size, most=most, batch=batch.id)
     election = fetch(Election, batch.election_id)
     booth = fetch(Booth, batch.booth_id) if batch.booth_id is not None else None
     place = "온라인 / Online" if booth is None else (booth.name_ko or booth.name_en)
