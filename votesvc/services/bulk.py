@@ -37,18 +37,24 @@ def among(column: InstrumentedAttribute[str], values: Collection[str]) -> Column
     return column.in_(values)
 
 
+UNNEST_FROM = 16
+"""Row count from which :func:`insert_rows` sends arrays rather than rows."""
+
+
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) in the current transaction, in one statement.
 
-    On PostgreSQL ``INSERT ... SELECT * FROM unnest(:column_1, :column_2, ...)``: one array
-    per column, so the driver sends seven arrays for 500 ballots instead of rendering 3 500
-    placeholders or pipelining 500 statements. Elsewhere (SQLite) an executemany.
+    On PostgreSQL, from :data:`UNNEST_FROM` rows on, ``INSERT ... SELECT * FROM
+    unnest(:column_1, :column_2, ...)``: one array per column, so the driver sends seven
+    arrays for 500 ballots instead of rendering 3 500 placeholders or pipelining 500
+    statements. A handful of rows (an online cast) and SQLite take the plain INSERT, which
+    costs less than dumping arrays.
     """
     if not rows:
         return
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), rows)
+    if connection.dialect.name != "postgresql" or len(rows) < UNNEST_FROM:
+        connection.execute(table.insert(), rows[0] if len(rows) == 1 else rows)
         return
     columns = tuple(rows[0])
     arrays = {column: [row[column] for row in rows] for column in columns}
