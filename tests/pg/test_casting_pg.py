@@ -155,3 +155,14 @@ def test_set_wise_sync_and_contest_restriction_on_postgresql(
     north = {"north": {"choices": ["N1"], "points": [6]}}
     cast = app.test_client().post(cast_url, json={"token": online.signed, "selections": north})
     assert cast.status_code == 201, cast.get_json()
+    receipt = cast.get_json()["receipt"]
+    check = app.test_client().get(f"/api/v1/elections/{election_id}/receipts/{receipt}")
+    assert check.get_json()["contests"] == ["north"]
+    with app.app_context():
+        stored = db.session.execute(
+            sa.select(Ballot.channel, Ballot.content, Ballot.cast_at).where(
+                Ballot.channel == "online"
+            )
+        ).one()
+    assert stored.channel == "online" and stored.content == '{"choices":["N1"],"points":[6]}'
+    assert (stored.cast_at.minute, stored.cast_at.second, stored.cast_at.microsecond) == (0, 0, 0)
