@@ -25,7 +25,7 @@ receipt; they are never spent and nothing is stored, so a test sheet can be used
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,9 +33,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     Integer,
     String,
     Text,
+    Update,
+    any_,
     bindparam,
     cast,
     func,
@@ -190,43 +193,56 @@ def store_ballots(
     insert_rows(Ballot.__table__, ballots)
 
 
-_SPEND_ONLINE = (
-    Token.__table__.update()
-    .where(
-        Token.id_hash == bindparam("token_hash"),
-        Token.status == TokenStatus.UNUSED.value,
-        Token.election_id == bindparam("election"),
-        Token.channel == ONLINE,
-        select(Election.id)
+def _spend_online(voted_among: Callable[[Any], ColumnElement[bool]]) -> Update:
+    """The conditional spend; ``voted_among(column)`` says that ``column`` is one of the voted
+    contest ids (an ``IN`` list on SQLite, ``= ANY(array)`` on PostgreSQL, which needs no
+    rendering of the list on each execution)."""
+    return (
+        Token.__table__.update()
         .where(
-            Election.id == bindparam("election"),
-            Election.phase == Phase.VOTING.value,
-            Election.starts_at <= bindparam("now", type_=UTCDateTime()),
-            Election.ends_at > bindparam("now", type_=UTCDateTime()),
-        )
-        .exists(),
-        ~select(TokenBatch.id)
-        .where(
-            TokenBatch.id == Token.batch_id,
-            TokenBatch.restricted,
-            select(func.count())
+            Token.id_hash == bindparam("token_hash"),
+            Token.status == TokenStatus.UNUSED.value,
+            Token.election_id == bindparam("election"),
+            Token.channel == ONLINE,
+            select(Election.id)
             .where(
-                TokenBatchContest.batch_id == TokenBatch.id,
-                TokenBatchContest.contest_id.in_(bindparam("voted", expanding=True)),
+                Election.id == bindparam("election"),
+                Election.phase == Phase.VOTING.value,
+                Election.starts_at <= bindparam("now", type_=UTCDateTime()),
+                Election.ends_at > bindparam("now", type_=UTCDateTime()),
             )
-            .scalar_subquery()
-            < bindparam("voted_count"),
+            .exists(),
+            ~select(TokenBatch.id)
+            .where(
+                TokenBatch.id == Token.batch_id,
+                TokenBatch.restricted,
+                select(func.count())
+                .where(
+                    TokenBatchContest.batch_id == TokenBatch.id,
+                    voted_among(TokenBatchContest.contest_id),
+                )
+                .scalar_subquery()
+                < bindparam("voted_count"),
+            )
+            .exists(),
         )
-        .exists(),
+        .values(
+            status=TokenStatus.SPENT.value, spent_at=bindparam("spend_hour", type_=UTCDateTime())
+        )
     )
-    .values(status=TokenStatus.SPENT.value, spent_at=bindparam("spend_hour", type_=UTCDateTime()))
-)
+
+
+_SPEND_ONLINE = _spend_online(lambda column: column.in_(bindparam("voted", expanding=True)))
 """Built once: a Core statement with bound parameters costs the request nothing to construct.
 The hot statements run on the session's connection (same transaction), which skips the ORM's
 bulk-update bookkeeping that a plain table statement does not need."""
 
 
-_SPENT = _SPEND_ONLINE.returning(Token.id).cte("spent")
+_SPENT = (
+    _spend_online(lambda column: column == any_(cast(bindparam("voted"), ARRAY(Integer()))))
+    .returning(Token.id)
+    .cte("spent")
+)
 _RECEIPT = (
     insert(Receipt)
     .from_select(
@@ -269,7 +285,8 @@ _CAST_ONLINE_PG = (
 """PostgreSQL: the spend, the receipt and the ballots as one statement (data-modifying CTEs):
 the receipt is inserted only from the row the UPDATE returned, the ballots only from that
 receipt, so nothing is stored unless this statement spent the token. Two statements and two
-round trips fewer than the SQLite path; the spend's conditions are the same object."""
+round trips fewer than the SQLite path; the spend's conditions come from
+the same builder (:func:`_spend_online`)."""
 
 
 def spend_and_store(
