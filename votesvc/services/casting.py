@@ -176,21 +176,18 @@ def store_ballots(
     hour = keys.coarse(keys.now())
     receipts, ballots = [], []
     for code_hash, contest_ballots in casts:
-        receipts.append({"code_hash": code_hash, "election_id": election_id, "recorded_at": hour})
+        receipts.append({"code_hash": code_hash})
         ballots.extend(
             {
                 "id": keys.new_ballot_id(),
-                "election_id": election_id,
                 "contest_id": ballot.contest_id,
-                "channel": channel,
                 "content": ballot.content,
-                "cast_at": hour,
                 "receipt_hash": code_hash,
             }
             for ballot in contest_ballots
         )
-    insert_rows(Receipt.__table__, receipts)
-    insert_rows(Ballot.__table__, ballots)
+    insert_rows(Receipt.__table__, receipts, election_id=election_id, recorded_at=hour)
+    insert_rows(Ballot.__table__, ballots, election_id=election_id, channel=channel, cast_at=hour)
 
 
 def _spend_online(voted_among: Callable[[Any], ColumnElement[bool]]) -> Update:

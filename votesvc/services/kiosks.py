@@ -48,7 +48,7 @@ from votesvc.extensions import db
 from votesvc.models import Booth, Election, Phase, UTCDateTime
 from votesvc.models_voting import Kiosk, QuarantinedBallot, Receipt, Token
 from votesvc.services import audit, keys
-from votesvc.services.bulk import among, insert_new
+from votesvc.services.bulk import among, insert_new, json_rows
 from votesvc.services.casting import (
     ContestBallot,
     ContestMap,
@@ -304,29 +304,29 @@ _SPEND_SYNCED = (
 
 _SPEND_SYNCED_PG = text(
     "UPDATE token SET status = :spent, spent_at = :hour, spend_key = batch.key "
-    "FROM unnest(CAST(:hashes AS VARCHAR[]), CAST(:keys AS VARCHAR[])) AS batch(id_hash, key) "
+    "FROM json_to_recordset(CAST(:batch AS json)) AS batch(id_hash VARCHAR, key VARCHAR) "
     "WHERE token.id_hash = batch.id_hash AND token.status = :unused"
 ).bindparams(
     bindparam("hour", type_=UTCDateTime()),
     spent=TokenStatus.SPENT.value,
     unused=TokenStatus.UNUSED.value,
 )
-"""PostgreSQL: one statement joining the batch's two arrays (hash, spend key), so the server
-plans once instead of executing 500 single-row updates."""
+"""PostgreSQL: one statement joining the batch's (hash, spend key) records, sent as one JSON
+parameter (:func:`votesvc.services.bulk.json_rows`), so the server plans once instead of
+executing 500 single-row updates."""
 
 
 def _spend_all(to_spend: Sequence[Pending], hour: datetime) -> int:
     """Spend the batch's tokens (still ``unused``, under this transaction's row locks), each
     with its own ``spend_key``; returns how many rows changed."""
-    spends = [(p.presented.id_hash, p.spend_key) for p in to_spend if p.presented]
+    spends = [{"id_hash": p.presented.id_hash, "key": p.spend_key} for p in to_spend if p.presented]
     if not spends:
         return 0
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        hashes, spend_keys = (list(column) for column in zip(*spends, strict=True))
-        parameters = {"hashes": hashes, "keys": spend_keys, "hour": hour}
+        parameters = {"batch": json_rows(spends), "hour": hour}
         return connection.execute(_SPEND_SYNCED_PG, parameters).rowcount
-    rows = [{"token_hash": id_hash, "key": key, "hour": hour} for id_hash, key in spends]
+    rows = [{"token_hash": s["id_hash"], "key": s["key"], "hour": hour} for s in spends]
     return connection.execute(_SPEND_SYNCED, rows).rowcount
 
 
