@@ -33,6 +33,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import (
     ARRAY,
+    JSON,
     ColumnElement,
     Integer,
     String,
@@ -41,6 +42,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    column,
     func,
     insert,
     literal,
@@ -52,7 +54,7 @@ from votesvc.extensions import db
 from votesvc.models import Contest, Election, Phase, UTCDateTime
 from votesvc.models_voting import Ballot, Receipt, Token, TokenBatch, TokenBatchContest
 from votesvc.services import keys
-from votesvc.services.bulk import insert_rows
+from votesvc.services.bulk import insert_rows, json_rows
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
 from votesvc.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -254,13 +256,11 @@ _RECEIPT = (
     .cte("receipt")
 )
 _CAST_BALLOTS = (
-    func.unnest(
-        cast(bindparam("ballot_ids"), ARRAY(String())),
-        cast(bindparam("contest_ids"), ARRAY(Integer())),
-        cast(bindparam("contents"), ARRAY(Text())),
+    func.json_to_recordset(cast(bindparam("ballots"), JSON()))
+    .table_valued(
+        column("id", String()), column("contest_id", Integer()), column("content", Text())
     )
-    .table_valued("id", "contest_id", "content")
-    .render_derived(name="cast_ballots")
+    .render_derived(name="cast_ballots", with_types=True)
 )
 _CAST_ONLINE_PG = (
     insert(Ballot)
@@ -309,9 +309,10 @@ def spend_and_store(
     }
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        parameters["ballot_ids"] = [keys.new_ballot_id() for _ in ballots]
-        parameters["contest_ids"] = [ballot.contest_id for ballot in ballots]
-        parameters["contents"] = [ballot.content for ballot in ballots]
+        parameters["ballots"] = json_rows(
+            {"id": keys.new_ballot_id(), "contest_id": b.contest_id, "content": b.content}
+            for b in ballots
+        )
         return connection.execute(_CAST_ONLINE_PG, parameters).rowcount > 0
     if connection.execute(_SPEND_ONLINE, parameters).rowcount != 1:
         return False
