@@ -22,12 +22,15 @@ someone holding the database and every server key cannot tell which ballots a to
 the token table does not break the secrecy of ballot content. Only the receipt's holder can
 make the link, and the receipt check shows contests, never content.
 
-**Fast.** A batch is read with one ``SELECT ... FOR UPDATE`` of its tokens (in id order, so
-two syncs sharing tokens queue instead of deadlocking) and one SELECT of its receipts, spent
-with one ``UPDATE token ... WHERE id_hash IN (...) AND status = 'unused' RETURNING`` and stored
-with multi-row INSERTs: a handful of statements for 500 ballots. A concurrent sync of the same
-batch (a kiosk retrying after a dropped connection) waits on the row locks, then reads the
-committed ``spend_key`` values and answers ``already_accepted``: each ballot is stored once.
+**Fast.** Signatures, receipts and selections are checked in a loop before any statement;
+then a batch is read with one ``SELECT ... FOR UPDATE`` of its tokens (in id order, so two
+syncs sharing tokens queue instead of deadlocking), one SELECT of their batches' contest
+restrictions and one of its receipts, spent with one UPDATE (each token its own ``spend_key``)
+and stored with one INSERT per table: a handful of statements for 500 ballots. On PostgreSQL
+the keys and rows go as one JSON parameter each (:mod:`votesvc.services.bulk`). A concurrent
+sync of the same batch (a kiosk retrying after a dropped connection) waits on the row locks,
+then reads the committed ``spend_key`` values and answers ``already_accepted``: each ballot is
+stored once.
 """
 
 from __future__ import annotations
