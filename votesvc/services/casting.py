@@ -94,7 +94,11 @@ def canonical_content(contest: core.Contest, choices: Sequence[str], points: Seq
     content: dict[str, Any] = {"choices": [choice for choice, _ in pairs]}
     if points:
         content["points"] = [value for _, value in pairs]
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_JSON.encode(content)
+
+
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""Built once: ``json.dumps`` with options builds an encoder per call (every ballot)."""
 
 
 ContestMap = dict[str, tuple[int, core.Contest]]

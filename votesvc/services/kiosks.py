@@ -168,8 +168,10 @@ def _check_one(
     item: Mapping[str, Any],
     pending: Pending,
     now: datetime,
+    grace: timedelta,
 ) -> None:
-    """Everything that needs no database: receipt id, signature, the ballot's rules, times."""
+    """Everything that needs no database: receipt id, signature, the ballot's rules, times
+    (``grace``: how long after the close a ballot cast before it may still be synced)."""
     try:
         bits = keys.receipt_bits(pending.ballot_id)
     except shortcodes.ShortCodeError as error:
@@ -185,16 +187,17 @@ def _check_one(
     except DomainError as error:
         pending.refuse_for(error)
         return
-    pending.late = _time_refusal(election, pending.cast_at, now)
+    pending.late = _time_refusal(election, pending.cast_at, now, grace)
 
 
-def _time_refusal(election: Election, cast_at: datetime, now: datetime) -> str | None:
+def _time_refusal(
+    election: Election, cast_at: datetime, now: datetime, grace: timedelta
+) -> str | None:
     """Why a counted ballot cast at ``cast_at`` and synced ``now`` cannot count, if it cannot.
 
     Applied after the token's record: a test token ignores it, and a retry of a ballot already
     accepted stays ``already_accepted`` even once the grace period is over.
     """
-    grace = timedelta(minutes=current_app.config["VOTESVC_SYNC_GRACE_MINUTES"])
     if election.phase not in SYNC_PHASES:
         return "election_not_open"
     if cast_at < election.starts_at:
@@ -365,6 +368,7 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
         contests = contests_of(election)
         now = keys.now()
         hour = keys.coarse(now)
+        grace = timedelta(minutes=current_app.config["VOTESVC_SYNC_GRACE_MINUTES"])
         pendings = []
         for item in items:
             pending = Pending(
@@ -372,7 +376,7 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
                 selections=item["selections"],
                 cast_at=item["cast_at"],
             )
-            _check_one(election, contests, verifier, item, pending, now)
+            _check_one(election, contests, verifier, item, pending, now, grace)
             pendings.append(pending)
         to_spend = _settle_against_records(election, channel, pendings)
         if _spend_all(to_spend, hour) != len(to_spend):
