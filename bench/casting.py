@@ -3,7 +3,7 @@
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/casting.py [--casts 4000] [--clients 16] [--sync-ballots 10000]
 
-One run, one fresh database (``--database-url``, default a ``votesvc_bench`` database on the
+One run, one fresh database (``--database-url``, default a ``votesvc_bench_casting`` database on the
 local PostgreSQL, dropped and created again), three servers' worth of figures:
 
 - **full path**: ``POST /api/v1/elections/<id>/ballots`` over HTTP (marshmallow, signature,
@@ -11,7 +11,8 @@ local PostgreSQL, dropped and created again), three servers' worth of figures:
   transaction, the JSON answer, the rate limiter counting in memory) from ``--clients``
   concurrent keep-alive clients, under gunicorn gthread workers (``--workers`` × ``--threads``);
 - **bare endpoint**: ``bench/casting_bare.py``, Flask + SQLAlchemy doing only the UPDATE and the
-  INSERT in one transaction, same gunicorn settings, same clients;
+  INSERT in one transaction, same gunicorn settings, same engine options, same clients; the two
+  take turns (``--rounds``) so that the machine's load falls on both alike;
 - **direct SQL**: pgbench running the same two statements in a transaction, 1 and 8 clients;
 - **kiosk sync**: ``POST .../booths/<id>/sync`` in batches of 500 signed offline ballots, one
   client at a time (a booth's kiosk syncs alone).
@@ -233,6 +234,32 @@ def load(
     return summarise(latencies, statuses, time.perf_counter() - started)
 
 
+def alternating(
+    targets: Sequence[tuple[int, str, Sequence[str]]],
+    rounds: int,
+    clients: int,
+    headers: dict[str, str],
+) -> list[dict[str, Any]]:
+    """Each (port, path, bodies) target's bodies POSTed in ``rounds`` chunks, the targets
+    taking turns (full, bare, full, bare, ...): the machine is shared, and a change in its load
+    during the run then falls on every target alike. One summary per target, its rate over the
+    time of its own chunks only."""
+    latencies: list[list[float]] = [[] for _ in targets]
+    statuses: list[dict[int, int]] = [{} for _ in targets]
+    walls = [0.0] * len(targets)
+    for turn in range(rounds):
+        for index, (port, path, bodies) in enumerate(targets):
+            share = len(bodies) // rounds
+            chunk = bodies[turn * share : (turn + 1) * share if turn < rounds - 1 else None]
+            started = time.perf_counter()
+            times, codes = keep_alive_clients(port, "POST", path, chunk, clients, headers)
+            walls[index] += time.perf_counter() - started
+            latencies[index].extend(times)
+            for code, count in codes.items():
+                statuses[index][code] = statuses[index].get(code, 0) + count
+    return [summarise(latencies[i], statuses[i], walls[i]) for i in range(len(targets))]
+
+
 def pgbench(url: str, election_id: int, contest_id: int, receipt: str, clients: int) -> float:
     target = make_url(url)
     script = (
@@ -324,9 +351,12 @@ def bench_environment(database_url: str, **settings: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = bench_parser(__doc__, "votesvc_bench")
+    parser = bench_parser(__doc__, "votesvc_bench_casting")
     parser.add_argument("--casts", type=int, default=4000)
     parser.add_argument("--sync-ballots", type=int, default=10_000)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="turns the full path and the bare endpoint take"
+    )
     args = parser.parse_args(argv)
     instance = bench_environment(args.database_url, VOTESVC_CAST_LIMIT="100000000/minute")
     print(f"preparing: {args.casts} + {args.casts} online tokens, {args.sync_ballots} booth tokens")
@@ -352,15 +382,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             full_port, f"/api/v1/elections/{election}/ballots", full_bodies[:warm], 4, json_headers
         )
         load(bare_port, f"/bare/{election}/{contest}", bare_bodies[:warm], 4, json_headers)
-        runs["full"] = load(
-            full_port,
-            f"/api/v1/elections/{election}/ballots",
-            full_bodies[warm:],
+        runs["full"], runs["bare"] = alternating(
+            [
+                (full_port, f"/api/v1/elections/{election}/ballots", full_bodies[warm:]),
+                (bare_port, f"/bare/{election}/{contest}", bare_bodies[warm:]),
+            ],
+            args.rounds,
             args.clients,
             json_headers,
-        )
-        runs["bare"] = load(
-            bare_port, f"/bare/{election}/{contest}", bare_bodies[warm:], args.clients, json_headers
         )
         runs["sync"] = kiosk_sync(full_port, data, 500)
     finally:

@@ -1,6 +1,7 @@
 """The bare endpoint ``bench/casting.py`` compares the full casting path with: Flask and
 SQLAlchemy doing only the two statements (spend a token by its id hash, insert one ballot) in
-one transaction, with no validation, signature, receipt or error envelope.
+one transaction, with no validation, signature, receipt or error envelope, on the same
+engine options as the service (``config.engine_options``).
 
     VOTESVC_DATABASE_URL=... gunicorn -k gthread -w 2 --threads 8 'bench.casting_bare:app'
 """
@@ -15,8 +16,14 @@ from flask import Flask, abort, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import text
 
+from votesvc.app import settings_module
+
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["VOTESVC_DATABASE_URL"]
+# The service's own engine options (pre-ping, pool size), so that the comparison is fair.
+app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings_module().engine_options(
+    os.environ, os.environ["VOTESVC_DATABASE_URL"]
+)
 db = SQLAlchemy(app)
 
 SPEND = text(

@@ -80,11 +80,13 @@ def issue(
     *,
     booth: int | None = None,
     test: bool = False,
+    contests: list[str] | None = None,
 ) -> list[IssuedToken]:
-    """Issue a batch through the service and return its tokens, signed."""
+    """Issue a batch through the service and return its tokens, signed; ``contests``
+    restricts the batch to those contest codes."""
+    data = {"size": size, "booth_id": booth, "test": test, "contests": contests}
     with app.app_context():
-        batch = tokens.issue_batch(election_id, {"size": size, "booth_id": booth, "test": test})
-        return tokens.batch_tokens(batch)
+        return tokens.batch_tokens(tokens.issue_batch(election_id, data))
 
 
 def provision(app: Flask, election_id: int, booth: int) -> dict[str, Any]:

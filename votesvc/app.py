@@ -10,7 +10,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface
 from sqlalchemy import event
 
 from votesvc import errors
@@ -43,6 +44,19 @@ def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+class NoCookieSession(SessionInterface):
+    """No cookie session: the API is stateless (bearer credentials, no cookies), and Flask
+    would otherwise build a signing serializer for a session on every request because a
+    secret key is set. A page with an HTML form (CSRF) would need Flask's own interface back.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None  # Flask then uses its empty, unsaved NullSession
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        return None
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings (tests pass ``INSTANCE_PATH`` and a
     database URL). ``VOTESVC_INSTANCE_PATH`` moves the instance folder."""
@@ -57,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = settings_module().load(Path(app.instance_path), os.environ, overrides)
     app.config.update(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Korean stays readable
+    app.session_interface = NoCookieSession()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

@@ -138,6 +138,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This voting code was cancelled.",
         "ko": "취소된 투표 코드입니다.",
     },
+    "token_contest_not_allowed": {
+        "en": "This voting code does not allow a vote in every contest of the ballot; see the"
+        " details.",
+        "ko": "이 투표 코드로는 투표할 수 없는 부문이 있습니다. 자세한 내용을 확인해 주세요.",
+    },
     "token_test_mismatch": {
         "en": "This voting code's test mark does not match our records.",
         "ko": "투표 코드의 시험용 표시가 기록과 다릅니다.",
@@ -197,6 +202,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "batch_sealed": {
         "en": "This batch is sealed: its tokens can no longer be printed.",
         "ko": "봉인된 묶음이라 투표 코드를 다시 인쇄할 수 없습니다.",
+    },
+    "batch_too_large_to_print": {
+        "en": "Batch {batch} has {size} tokens; sheets of at most {most} are made over HTTP."
+        " Print it with the command line: votesvc print-tokens {batch} OUT.pdf",
+        "ko": "묶음 {batch}에는 투표 코드가 {size}개 있습니다. 웹으로는 {most}개까지만 인쇄물을"
+        " 만듭니다. 명령줄에서 인쇄하세요: votesvc print-tokens {batch} OUT.pdf",
     },
     "kiosk_unauthorized": {
         "en": "A kiosk credential is required (Authorization: Bearer <credential>).",

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,9 +63,28 @@ class TokenBatch(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     test: Mapped[bool] = mapped_column(Boolean, default=False)
     label: Mapped[str] = mapped_column(String(200), default="")
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Its tokens vote only in the contests listed in :class:`TokenBatchContest`."""
     seed: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TokenBatchContest(db.Model):
+    """A contest that a restricted batch's tokens may vote in (a district booth: the city-wide
+    contest and its own district's). Only batches marked ``restricted`` are restricted, so a
+    contest deleted while the election is still a draft leaves its batches allowing fewer
+    contests, never every contest.
+    """
+
+    __tablename__ = "token_batch_contest"
+
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("token_batch.id", ondelete="CASCADE"), primary_key=True
+    )
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contest.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Token(db.Model):

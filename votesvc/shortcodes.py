@@ -143,8 +143,11 @@ def normalise(text: str) -> str:
     Hangul is read after NFC (which composes decomposed syllables) and before NFKC, because
     NFKC would turn the compatibility jamo a phone keyboard sends into conjoining jamo.
     """
-    keys = "".join(_keys_of(ch) for ch in unicodedata.normalize("NFC", text))
-    plain = unicodedata.normalize("NFKC", keys).upper()
+    if text.isascii():  # no Hangul, nothing either normal form changes: skip both
+        plain = text.upper()
+    else:
+        keys = "".join(_keys_of(ch) for ch in unicodedata.normalize("NFC", text))
+        plain = unicodedata.normalize("NFKC", keys).upper()
     return "".join(ch for ch in plain if ch not in _SEPARATORS).translate(_CONFUSABLE)
 
 

@@ -7,7 +7,7 @@ publishing does), so elections that reached it that way, without a publication, 
 ``closed``, where they can be counted and published.
 
 Revision ID: 5b2f0c7d9e41
-Revises: 77a8f754e5fe
+Revises: 8623a38a8d54
 Create Date: 2026-11-29 18:20:00.000000
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5b2f0c7d9e41"
-down_revision = "77a8f754e5fe"
+down_revision = "8623a38a8d54"
 branch_labels = None
 depends_on = None
 

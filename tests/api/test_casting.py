@@ -77,6 +77,33 @@ def test_a_typed_short_code_casts_like_the_qr_code(
     assert len(_stored(app)) == 1
 
 
+def test_a_restricted_token_votes_only_in_its_contests(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    token = issue(app, election_id, 1, contests=["city"])[0]
+    refused = _cast(client, election_id, token.signed)
+    fields = assert_error(refused, 403, "token_contest_not_allowed")
+    assert fields == {
+        "selections": {"north": ["This voting code does not allow a vote in this contest."]}
+    }
+    assert _stored(app) == [] and _status(app, election_id) == ["unused"]
+
+    typed = _cast(client, election_id, token.short_code, {"north": GOOD["north"]})
+    assert_error(typed, 403, "token_contest_not_allowed")
+    allowed = _cast(client, election_id, token.signed, {"city": GOOD["city"]})
+    assert allowed.status_code == 201 and allowed.get_json()["contests"] == ["city"]
+    assert _status(app, election_id) == ["spent"]
+
+
+def test_a_restricted_test_token_is_checked_against_its_contests(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    token = issue(app, election_id, 1, test=True, contests=["north"])[0]
+    assert_error(_cast(client, election_id, token.signed), 403, "token_contest_not_allowed")
+    dry_run = _cast(client, election_id, token.signed, {"north": GOOD["north"]})
+    assert dry_run.status_code == 200 and dry_run.get_json()["test"] is True
+
+
 def test_a_replay_is_refused_and_changes_nothing(
     app: Flask,
     client: FlaskClient,

@@ -39,6 +39,10 @@ def _new_batch(client: FlaskClient, headers: Headers, election_id: int, **body: 
     return client.post(_url(election_id, "token-batches"), json=body, headers=headers)
 
 
+def _sheets(client: FlaskClient, headers: Headers, election_id: int, batch_id: int) -> Any:
+    return client.get(_url(election_id, f"token-batches/{batch_id}/sheets.pdf"), headers=headers)
+
+
 def test_a_printed_batch_casts_from_its_decoded_qr_codes_until_voided(
     app: Flask, client: FlaskClient, admin_headers: Headers, election_id: int
 ) -> None:
@@ -50,9 +54,7 @@ def test_a_printed_batch_casts_from_its_decoded_qr_codes_until_voided(
     assert batch["channel"] == "online" and batch["printable"] is True
     assert batch["counts"] == {"unused": 3, "spent": 0, "void": 0, "test": 0}
 
-    sheet = client.get(
-        _url(election_id, f"token-batches/{batch['id']}/sheets.pdf"), headers=admin_headers
-    )
+    sheet = _sheets(client, admin_headers, election_id, batch["id"])
     assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
     assert sheet.headers["Cache-Control"] == "no-store"
     page = pdfium.PdfDocument(sheet.data)[0]
@@ -79,10 +81,18 @@ def test_a_sealed_batch_can_no_longer_be_printed(
     )
     assert sealed.status_code == 200
     assert sealed.get_json()["printable"] is False and sealed.get_json()["sealed_at"]
-    sheet = client.get(
-        _url(election_id, f"token-batches/{batch['id']}/sheets.pdf"), headers=admin_headers
-    )
+    sheet = _sheets(client, admin_headers, election_id, batch["id"])
     assert_error(sheet, 409, "batch_sealed")
+
+
+def test_a_batch_too_large_to_render_in_a_request_points_to_the_command_line(
+    client: FlaskClient, admin_headers: Headers, election_id: int
+) -> None:
+    batch = _new_batch(client, admin_headers, election_id, size=201).get_json()
+    sheet = _sheets(client, admin_headers, election_id, batch["id"])
+    assert_error(sheet, 409, "batch_too_large_to_print")
+    assert f"votesvc print-tokens {batch['id']} OUT.pdf" in sheet.get_json()["error"]["message"]
+    assert "201" in sheet.get_json()["error"]["message"]
 
 
 def test_batch_input_is_checked(
@@ -103,6 +113,28 @@ def test_batch_input_is_checked(
     assert_error(
         client.get(_url(other, "token-batches/999"), headers=admin_headers), 404, "not_found"
     )
+
+
+def test_a_batch_restricted_to_some_contests(
+    client: FlaskClient, admin_headers: Headers, election_id: int
+) -> None:
+    created = _new_batch(client, admin_headers, election_id, size=2, contests=["north", "city"])
+    assert created.status_code == 201, created.get_json()
+    batch = created.get_json()
+    assert batch["contests"] == ["city", "north"]  # ballot order
+    listed = client.get(_url(election_id, "token-batches"), headers=admin_headers).get_json()
+    assert [b["contests"] for b in listed] == [["city", "north"]]
+    plain = _new_batch(client, admin_headers, election_id, size=1).get_json()
+    assert plain["contests"] is None
+
+    unknown = _new_batch(client, admin_headers, election_id, size=1, contests=["city", "south"])
+    assert assert_error(unknown, 422, "validation_failed") == {
+        "contests": ["Not contests of this election: south."]
+    }
+    empty = _new_batch(client, admin_headers, election_id, size=1, contests=[])
+    assert set(assert_error(empty, 422, "validation_failed")) == {"contests"}
+    listed = client.get(_url(election_id, "token-batches"), headers=admin_headers).get_json()
+    assert len(listed) == 2  # the refused batches issued nothing
 
 
 def test_no_tokens_for_a_closed_election(

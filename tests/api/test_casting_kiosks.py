@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -208,6 +209,42 @@ def test_every_refusal_is_answered_and_quarantined_once(
     assert len(rows) == 9 and {row["booth_id"] for row in rows} == {booth}
     assert rows[4]["reason"] == "ballot_invalid" and '"A2"' in rows[4]["content"]
     assert all(row["cast_at"].endswith(":00:00+00:00") for row in rows)
+
+
+def test_a_restricted_booth_batch_is_checked_at_sync_and_told_to_kiosks(
+    app: Flask, client: FlaskClient, election_id: int, booth: int
+) -> None:
+    assert provision(app, election_id, booth)["contests"] == ["city", "north"]  # no batch yet
+    district = issue(app, election_id, 3, booth=booth, contests=["city"])
+    kiosk = provision(app, election_id, booth)
+    assert kiosk["contests"] == ["city"]
+
+    city_only = {"city": {"choices": ["A1"]}}
+    ballots = [
+        offline(district[0]),
+        offline(district[1], selections=city_only),
+        offline(district[2], selections={"north": {"choices": ["N1"], "points": [6]}}),
+    ]
+    response = _sync(client, election_id, booth, kiosk, ballots)
+    assert _results(response) == [
+        ("refused", "token_contest_not_allowed"),
+        ("accepted", None),
+        ("refused", "token_contest_not_allowed"),
+    ]
+    refused = response.get_json()["results"][0]
+    assert json.loads(refused["detail"]) == {
+        "selections": {"north": ["This voting code does not allow a vote in this contest."]}
+    }
+    assert _ballots(app) == [booth_channel(booth)]
+    assert _quarantine(app) == ["token_contest_not_allowed"] * 2
+    assert _results(_sync(client, election_id, booth, kiosk, ballots[1:2])) == [
+        ("already_accepted", None)
+    ]
+
+    issue(app, election_id, 1, booth=booth, contests=["north"])
+    assert provision(app, election_id, booth)["contests"] == ["city", "north"]
+    issue(app, election_id, 1, booth=booth)
+    assert provision(app, election_id, booth)["contests"] == ["city", "north"]
 
 
 def test_test_tokens_are_checked_and_never_stored(

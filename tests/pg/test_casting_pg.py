@@ -114,3 +114,55 @@ def test_a_kiosk_sync_retried_or_duplicated_in_flight_stores_each_ballot_once(
     assert sync(0) == ["already_accepted"] * 300  # and again after the "dropped" answer
     assert _count(app, Ballot) == 300 * 2 and _count(app, Receipt) == 300
     assert _count(app, QuarantinedBallot) == 0
+
+
+def test_set_wise_sync_and_contest_restriction_on_postgresql(
+    app: Flask, imported_election: Callable[..., int]
+) -> None:
+    """The PostgreSQL statements (array lookups, the UPDATE joined to unnest, unnest INSERTs,
+    the restriction inside the online spend) answer like SQLite's."""
+    election_id = open_election(imported_election)
+    booth = booth_id(app, election_id)
+    district = issue(app, election_id, 2, booth=booth, contests=["city"])
+    plain = issue(app, election_id, 2, booth=booth)
+    kiosk = provision(app, election_id, booth)
+    ballots = [
+        offline(district[0]),
+        offline(district[1], selections=CITY),
+        offline(plain[0]),
+        offline(plain[0]),  # another ballot with the same token
+        offline(plain[1], selections={"city": {"choices": ["nope"]}}),
+    ]
+    url = f"/api/v1/elections/{election_id}/booths/{booth}/sync"
+    headers = {"Authorization": f"Bearer {kiosk['credential']}"}
+    response = app.test_client().post(url, json={"ballots": ballots}, headers=headers)
+    assert [(r["status"], r.get("reason")) for r in response.get_json()["results"]] == [
+        ("refused", "token_contest_not_allowed"),
+        ("accepted", None),
+        ("accepted", None),
+        ("refused", "token_already_used"),
+        ("refused", "ballot_invalid"),
+    ]
+    again = app.test_client().post(url, json={"ballots": ballots[1:3]}, headers=headers)
+    assert [r["status"] for r in again.get_json()["results"]] == ["already_accepted"] * 2
+    assert _count(app, Receipt) == 2 and _count(app, QuarantinedBallot) == 3
+
+    online = issue(app, election_id, 1, contests=["north"])[0]
+    cast_url = f"/api/v1/elections/{election_id}/ballots"
+    refused = app.test_client().post(cast_url, json={"token": online.signed, "selections": CITY})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "token_contest_not_allowed"
+    north = {"north": {"choices": ["N1"], "points": [6]}}
+    cast = app.test_client().post(cast_url, json={"token": online.signed, "selections": north})
+    assert cast.status_code == 201, cast.get_json()
+    receipt = cast.get_json()["receipt"]
+    check = app.test_client().get(f"/api/v1/elections/{election_id}/receipts/{receipt}")
+    assert check.get_json()["contests"] == ["north"]
+    with app.app_context():
+        stored = db.session.execute(
+            sa.select(Ballot.channel, Ballot.content, Ballot.cast_at).where(
+                Ballot.channel == "online"
+            )
+        ).one()
+    assert stored.channel == "online" and stored.content == '{"choices":["N1"],"points":[6]}'
+    assert (stored.cast_at.minute, stored.cast_at.second, stored.cast_at.microsecond) == (0, 0, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import string
 import subprocess
 import sys
 
@@ -153,6 +154,21 @@ def test_every_single_character_change_is_refused(issuer):
         ):
             with pytest.raises((BadTokenSignature, MalformedToken, WrongChannel, WrongElection)):
                 verify(changed)
+
+
+def test_a_signature_spelt_another_way_is_refused(issuer):
+    """The last base64 character of a 32-byte signature has two unused bits: the three other
+    spellings decode to the same bytes but are not the token that was issued."""
+    signed = issuer.issue(ELECTION, BOOTH_A).signed
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    last = alphabet.index(signed[-1])
+    kiosk = KioskVerifier(BOOTH_A, issuer.channel_keys(BOOTH_A))
+    for unused_bits in (1, 2, 3):
+        respelt = signed[:-1] + alphabet[last ^ unused_bits]
+        with pytest.raises(BadTokenSignature):
+            issuer.verify(respelt, expected_election=ELECTION, expected_channel=BOOTH_A)
+        with pytest.raises(BadTokenSignature):
+            kiosk.verify(respelt, expected_election=ELECTION)
 
 
 def test_every_truncation_is_refused(issuer):

@@ -36,6 +36,18 @@ def test_every_problem_is_reported_at_once():
     assert problems[3].message == "Total cost 900 exceeds the limit 800."
 
 
+def test_costs_with_fractions_add_up_exactly():
+    agendas = (Agenda("w", Fraction(2)), Agenda("h", Fraction(1, 2)), Agenda("t", Fraction(1, 3)))
+
+    def capped(most: Fraction) -> Contest:
+        return Contest(agendas, Fraction(10), BallotType.APPROVAL, BallotRules(max_cost=most))
+
+    assert validate_ballot(capped(Fraction(17, 6)), ["w", "h", "t"]) == []  # exactly 17/6
+    problems = validate_ballot(capped(Fraction(5, 2)), ["w", "h", "t"])
+    assert codes(problems) == ["over_cost_limit"]
+    assert problems[0].message == "Total cost 2.83 exceeds the limit 2.50."
+
+
 def test_too_few_choices_and_cost_minimum():
     problems = validate_ballot(contest(min_length=2, min_cost=Fraction(500)), ["a"])
     assert codes(problems) == ["too_few_choices", "under_cost_minimum"]

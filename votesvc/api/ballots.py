@@ -23,6 +23,10 @@ blp = Blueprint(
 )
 
 
+CAST_IN = s.CastInSchema()
+"""One instance for every cast: given a class, webargs builds a schema on each request."""
+
+
 def _cast_limit() -> str:
     return current_app.config["VOTESVC_CAST_LIMIT"]
 
@@ -33,7 +37,7 @@ def _code_limit() -> str:
 
 @blp.route("/ballots", methods=["POST"])
 @limiter.limit(_cast_limit)
-@blp.arguments(s.CastInSchema)
+@blp.arguments(CAST_IN)
 @blp.response(201, s.CastOutSchema)
 @blp.alt_response(200, schema=s.CastOutSchema, description="A test token's dry run.")
 def cast_ballot(data: dict[str, Any], election_id: int) -> tuple[dict[str, Any], int]:

@@ -23,6 +23,8 @@ blp = Blueprint(
     description="Booth kiosks: sync ballots cast offline (kiosk credential).",
 )
 KIOSK_AUTH = [{"kioskAuth": []}]
+SYNC_IN = s.SyncInSchema()
+"""One instance for every sync: given a class, webargs builds a schema on each request."""
 
 
 @blp.before_request
@@ -38,7 +40,7 @@ def _authenticate_kiosk() -> None:
 
 @blp.route("/sync", methods=["POST"])
 @blp.doc(security=KIOSK_AUTH)
-@blp.arguments(s.SyncInSchema)
+@blp.arguments(SYNC_IN)
 @blp.response(200, s.SyncOutSchema)
 def sync(data: dict[str, Any], election_id: int, booth_id: int) -> dict[str, Any]:
     """Settle ballots cast offline: each is accepted (receipt), already accepted (a retry),

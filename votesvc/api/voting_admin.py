@@ -40,6 +40,7 @@ def _batch_out(batch: TokenBatch) -> dict[str, Any]:
         "created_at": batch.created_at,
         "sealed_at": batch.sealed_at,
         "printable": batch.seed is not None,
+        "contests": tokens.batch_contests(batch),
         "counts": tokens.batch_counts(batch),
     }
 
@@ -79,10 +80,11 @@ def get_batch(election_id: int, batch_id: int) -> dict[str, Any]:
     }
 )
 def batch_sheets(election_id: int, batch_id: int) -> Response:
-    """The batch's printable sheets (8 tokens a page). About 10 ms a token: print batches of
-    thousands with ``votesvc print-tokens`` instead of over HTTP."""
+    """The batch's printable sheets (8 tokens a page), for batches of up to 200 tokens
+    (about 10 ms a token, rendered in the request). A larger batch is refused with 409
+    ``batch_too_large_to_print``: print it with ``votesvc print-tokens BATCH OUT.pdf``."""
     batch = tokens.get_batch(election_id, batch_id)
-    pdf = tokens.batch_sheets(batch)
+    pdf = tokens.batch_sheets(batch, most=tokens.HTTP_SHEETS_MAX)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}.pdf"'
     response.headers["Cache-Control"] = "no-store"

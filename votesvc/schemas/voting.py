@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text
 
 MAX_CHOICES = 1000
+MAX_BATCH_CONTESTS = 200
 MAX_SYNC_BALLOTS = 1000
 """A kiosk syncs in batches of up to this many ballots (500 is the recommended size)."""
 
@@ -22,6 +23,15 @@ class BatchInSchema(Schema):
         metadata={"description": "Test tokens exercise a booth before it opens; never counted."}
     )
     label = Text(max_length=200)
+    contests = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(min=1, max=MAX_BATCH_CONTESTS),
+        metadata={
+            "description": "Contest codes the batch's tokens may vote in (e.g. a district booth:"
+            " the city-wide contest and its own district's); leave out for every contest."
+            " A ballot for another contest is refused with token_contest_not_allowed."
+        },
+    )
 
 
 class StatusCountsSchema(Schema):
@@ -42,6 +52,11 @@ class BatchOutSchema(Schema):
     created_at = fields.DateTime()
     sealed_at = fields.DateTime(allow_none=True)
     printable = fields.Boolean()
+    contests = fields.List(
+        fields.String(),
+        allow_none=True,
+        metadata={"description": "The contests the tokens may vote in; null: every contest."},
+    )
     counts = fields.Nested(StatusCountsSchema)
 
 
@@ -96,6 +111,14 @@ class KioskOutSchema(Schema):
         metadata={
             "description": "The booth channel's HMAC-SHA256 keys, newest first, URL-safe base64"
             " without padding, for votesvc.tokens.KioskVerifier."
+        },
+    )
+    contests = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The contests to present: those the booth's token batches allow"
+            " (every contest unless all its batches are restricted). The server still checks"
+            " each ballot against its own token's batch at sync."
         },
     )
 

@@ -1,11 +1,25 @@
-"""Multi-row inserts that skip rows whose unique key is already stored (retries, re-imports)."""
+"""Set-wise statements: multi-row inserts that skip rows already stored (retries, re-imports),
+and membership in a large set of keys."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Table,
+    TextClause,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute
 
 from votesvc.extensions import db
 
@@ -19,3 +33,73 @@ def insert_new(model: type[Any], rows: Sequence[dict[str, Any]], unique: Sequenc
     statement = dialect.insert(model).on_conflict_do_nothing(index_elements=list(unique))
     primary_key = model.__table__.primary_key.columns
     return len(db.session.execute(statement.returning(*primary_key), rows).all())
+
+
+def among(column: InstrumentedAttribute[str], values: Collection[str]) -> ColumnElement[bool]:
+    """``column IN values`` for hundreds of string keys (a kiosk batch's token hashes).
+
+    On PostgreSQL the keys travel as one JSON array (see :func:`json_rows`): an ``IN`` list of
+    500 bound values costs the driver more to render than the indexed lookup costs the server.
+    Elsewhere (SQLite) the plain ``IN`` list.
+    """
+    if db.engine.dialect.name == "postgresql":
+        keys = func.json_array_elements_text(cast(bindparam("among", json_rows(values)), JSON))
+        return column.in_(select(keys.column_valued()))
+    return column.in_(values)
+
+
+def json_rows(rows: Iterable[Any]) -> str:
+    """Many values as one JSON text parameter for PostgreSQL (``json_to_recordset``,
+    ``json_array_elements_text``): the standard library's C encoder writes 500 rows in a
+    fraction of what the driver takes to dump them as arrays or as 3 500 placeholders."""
+    return json.dumps(list(rows), separators=(",", ":"), ensure_ascii=False)
+
+
+RECORDSET_FROM = 16
+"""Row count from which :func:`insert_rows` sends the rows as one JSON parameter."""
+
+
+def insert_rows(table: Table, rows: Sequence[dict[str, Any]], **shared: Any) -> None:
+    """Insert ``rows`` (dicts with the same keys) in the current transaction, in one statement;
+    ``shared`` are columns with the same value in every row (sent once, not per row).
+
+    On PostgreSQL, from :data:`RECORDSET_FROM` rows on, ``INSERT ... SELECT :shared..., r.* FROM
+    json_to_recordset(:rows) AS r(column type, ...)``. A handful of rows (an online cast) and
+    SQLite take the plain INSERT.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql" or len(rows) < RECORDSET_FROM:
+        full = [{**shared, **row} for row in rows]
+        connection.execute(table.insert(), full[0] if len(full) == 1 else full)
+        return
+    statement = _recordset_insert(table, tuple(shared), tuple(rows[0]))
+    connection.execute(statement, {**shared, "rows": json_rows(rows)})
+
+
+_RECORDSET_INSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], TextClause] = {}
+
+
+def _recordset_insert(
+    table: Table, shared: tuple[str, ...], varying: tuple[str, ...]
+) -> TextClause:
+    """The recordset INSERT for these columns, built once per shape; every value is cast to its
+    column's type (the JSON record's and the shared parameters' alike)."""
+    key = (table.name, shared, varying)
+    statement = _RECORDSET_INSERTS.get(key)
+    if statement is None:
+        dialect = postgresql.dialect()
+
+        def type_of(column: str) -> str:
+            return str(table.c[column].type.compile(dialect=dialect))
+
+        values = [f"CAST(:{c} AS {type_of(c)})" for c in shared] + [f"r.{c}" for c in varying]
+        record = ", ".join(f"{c} {type_of(c)}" for c in varying)
+        statement = text(
+            f"INSERT INTO {table.name} ({', '.join(shared + varying)}) "
+            f"SELECT {', '.join(values)} "
+            f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record})"
+        ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in shared))
+        _RECORDSET_INSERTS[key] = statement
+    return statement

@@ -2,8 +2,11 @@
 
 **One spend, one transaction.** The token is spent by ``UPDATE token SET status = 'spent'
 WHERE id_hash = ? AND status = 'unused' AND ...`` (the same statement checks that the token is
-this election's, online, and that the election is voting inside its window); the receipt and
-the ballots are inserted in the same transaction. On PostgreSQL concurrent spends queue on the
+this election's, online, that its batch, if restricted to some contests, allows every contest
+voted, and that the election is voting inside its window); the receipt and the ballots are
+inserted in the same transaction. On PostgreSQL the three are one statement (the UPDATE and
+the receipt's INSERT as data-modifying CTEs of the ballots' INSERT, see
+:func:`spend_and_store`). On PostgreSQL concurrent spends queue on the
 row lock and the losers re-read the row at READ COMMITTED, so exactly one wins
 (``tests/pg/test_casting_pg.py`` races 50 threads). The selections are validated before, in
 memory, so the usual cast reads nothing from the database; only when the UPDATE changes no row
@@ -22,23 +25,41 @@ receipt; they are never spent and nothing is stored, so a test sheet can be used
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    Integer,
+    String,
+    Text,
+    Update,
+    any_,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+)
 
 from votesvc.extensions import db
 from votesvc.models import Contest, Election, Phase, UTCDateTime
-from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.models_voting import Ballot, Receipt, Token, TokenBatch, TokenBatchContest
 from votesvc.services import keys
+from votesvc.services.bulk import insert_rows, json_rows
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
-from votesvc.services.errors import Conflict, Invalid, NotFound
+from votesvc.services.errors import Conflict, Forbidden, Invalid, NotFound
 from votesvc.services.publication import receipt_counted
-from votesvc.services.tokens import admit_presented, read_token
+from votesvc.services.tokens import admit_presented, allowed_contests, read_token
 from votesvc.services.transaction import unit_of_work
 from votesvc.tally import model as core
 from votesvc.tally.validation import validate_ballot
@@ -73,7 +94,11 @@ def canonical_content(contest: core.Contest, choices: Sequence[str], points: Seq
     content: dict[str, Any] = {"choices": [choice for choice, _ in pairs]}
     if points:
         content["points"] = [value for _, value in pairs]
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_JSON.encode(content)
+
+
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""Built once: ``json.dumps`` with options builds an encoder per call (every ballot)."""
 
 
 ContestMap = dict[str, tuple[int, core.Contest]]
@@ -150,65 +175,169 @@ def store_ballots(
     casts: Sequence[tuple[str, Sequence[ContestBallot]]],
 ) -> None:
     """Insert receipts (by their hash) and their ballots in the current transaction: two
-    multi-row INSERTs whatever the number of casts (a kiosk sync stores hundreds at once).
-    Coarse times only."""
+    statements whatever the number of casts (a kiosk sync stores hundreds at once; see
+    :func:`votesvc.services.bulk.insert_rows`). Coarse times only."""
     if not casts:
         return
     hour = keys.coarse(keys.now())
     receipts, ballots = [], []
     for code_hash, contest_ballots in casts:
-        receipts.append({"code_hash": code_hash, "election_id": election_id, "recorded_at": hour})
+        receipts.append({"code_hash": code_hash})
         ballots.extend(
             {
                 "id": keys.new_ballot_id(),
-                "election_id": election_id,
                 "contest_id": ballot.contest_id,
-                "channel": channel,
                 "content": ballot.content,
-                "cast_at": hour,
                 "receipt_hash": code_hash,
             }
             for ballot in contest_ballots
         )
-    db.session.execute(Receipt.__table__.insert(), receipts)
-    db.session.execute(Ballot.__table__.insert(), ballots)
+    insert_rows(Receipt.__table__, receipts, election_id=election_id, recorded_at=hour)
+    insert_rows(Ballot.__table__, ballots, election_id=election_id, channel=channel, cast_at=hour)
 
 
-_SPEND_ONLINE = (
-    Token.__table__.update()
-    .where(
-        Token.id_hash == bindparam("token_hash"),
-        Token.status == TokenStatus.UNUSED.value,
-        Token.election_id == bindparam("election"),
-        Token.channel == ONLINE,
-        select(Election.id)
+def _spend_online(voted_among: Callable[[Any], ColumnElement[bool]]) -> Update:
+    """The conditional spend; ``voted_among(column)`` says that ``column`` is one of the voted
+    contest ids (an ``IN`` list on SQLite, ``= ANY(array)`` on PostgreSQL, which needs no
+    rendering of the list on each execution)."""
+    return (
+        Token.__table__.update()
         .where(
-            Election.id == bindparam("election"),
-            Election.phase == Phase.VOTING.value,
-            Election.starts_at <= bindparam("now", type_=UTCDateTime()),
-            Election.ends_at > bindparam("now", type_=UTCDateTime()),
+            Token.id_hash == bindparam("token_hash"),
+            Token.status == TokenStatus.UNUSED.value,
+            Token.election_id == bindparam("election"),
+            Token.channel == ONLINE,
+            select(Election.id)
+            .where(
+                Election.id == bindparam("election"),
+                Election.phase == Phase.VOTING.value,
+                Election.starts_at <= bindparam("now", type_=UTCDateTime()),
+                Election.ends_at > bindparam("now", type_=UTCDateTime()),
+            )
+            .exists(),
+            ~select(TokenBatch.id)
+            .where(
+                TokenBatch.id == Token.batch_id,
+                TokenBatch.restricted,
+                select(func.count())
+                .where(
+                    TokenBatchContest.batch_id == TokenBatch.id,
+                    voted_among(TokenBatchContest.contest_id),
+                )
+                .scalar_subquery()
+                < bindparam("voted_count"),
+            )
+            .exists(),
         )
-        .exists(),
+        .values(
+            status=TokenStatus.SPENT.value, spent_at=bindparam("spend_hour", type_=UTCDateTime())
+        )
     )
-    .values(status=TokenStatus.SPENT.value, spent_at=bindparam("spend_hour", type_=UTCDateTime()))
+
+
+_SPEND_ONLINE = _spend_online(lambda column: column.in_(bindparam("voted", expanding=True)))
+"""Built once: a Core statement with bound parameters costs the request nothing to construct.
+The hot statements run on the session's connection (same transaction), which skips the ORM's
+bulk-update bookkeeping that a plain table statement does not need."""
+
+
+_SPENT = (
+    _spend_online(lambda column: column == any_(cast(bindparam("voted"), ARRAY(Integer()))))
+    .returning(Token.id)
+    .cte("spent")
 )
-"""Built once: a Core statement with bound parameters costs the request nothing to construct."""
-
-
-def spend_online(id_hash: str, election_id: int, now: datetime) -> bool:
-    """The one conditional UPDATE, True when this call spent the token: an unused online token
-    of this election, while the election is voting and inside its window (one statement, so
-    the usual case reads nothing before it)."""
-    result = db.session.execute(
-        _SPEND_ONLINE,
-        {
-            "token_hash": id_hash,
-            "election": election_id,
-            "now": now,
-            "spend_hour": keys.coarse(now),
-        },
+_RECEIPT = (
+    insert(Receipt)
+    .from_select(
+        ["code_hash", "election_id", "recorded_at"],
+        select(
+            bindparam("receipt_hash", type_=String()),
+            bindparam("election", type_=Integer()),
+            bindparam("spend_hour", type_=UTCDateTime()),
+        ).select_from(_SPENT),
     )
-    return result.rowcount == 1
+    .returning(Receipt.code_hash)
+    .cte("receipt")
+)
+_CAST_BALLOTS = (
+    func.json_to_recordset(cast(bindparam("ballots"), JSON()))
+    .table_valued(
+        column("id", String()), column("contest_id", Integer()), column("content", Text())
+    )
+    .render_derived(name="cast_ballots", with_types=True)
+)
+_CAST_ONLINE_PG = (
+    insert(Ballot)
+    .from_select(
+        ["id", "election_id", "contest_id", "channel", "content", "cast_at", "receipt_hash"],
+        select(
+            _CAST_BALLOTS.c.id,
+            bindparam("election", type_=Integer()),
+            _CAST_BALLOTS.c.contest_id,
+            literal(ONLINE),
+            _CAST_BALLOTS.c.content,
+            bindparam("spend_hour", type_=UTCDateTime()),
+            _RECEIPT.c.code_hash,
+        ).select_from(_RECEIPT.join(_CAST_BALLOTS, true())),
+    )
+    .add_cte(_SPENT, _RECEIPT)
+    .execution_options(preserve_rowcount=True)  # kept for UPDATE/DELETE only by default
+)
+"""PostgreSQL: the spend, the receipt and the ballots as one statement (data-modifying CTEs):
+the receipt is inserted only from the row the UPDATE returned, the ballots only from that
+receipt, so nothing is stored unless this statement spent the token. Two statements and two
+round trips fewer than the SQLite path; the spend's conditions come from
+the same builder (:func:`_spend_online`)."""
+
+
+def spend_and_store(
+    id_hash: str,
+    election_id: int,
+    now: datetime,
+    ballots: Sequence[ContestBallot],
+    receipt_hash: str,
+) -> bool:
+    """Spend the token and store the receipt and the ballots, or change nothing; True when this
+    call spent it: an unused online token of this election whose batch (if restricted)
+    allows every contest voted, while the election is voting and inside its window. The usual
+    case reads nothing before it."""
+    voted = sorted({ballot.contest_id for ballot in ballots})
+    parameters = {
+        "token_hash": id_hash,
+        "election": election_id,
+        "now": now,
+        "spend_hour": keys.coarse(now),
+        "voted": voted,
+        "voted_count": len(voted),
+        "receipt_hash": receipt_hash,
+    }
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        parameters["ballots"] = json_rows(
+            {"id": keys.new_ballot_id(), "contest_id": b.contest_id, "content": b.content}
+            for b in ballots
+        )
+        return connection.execute(_CAST_ONLINE_PG, parameters).rowcount > 0
+    if connection.execute(_SPEND_ONLINE, parameters).rowcount != 1:
+        return False
+    store_ballots(election_id, ONLINE, [(receipt_hash, ballots)])
+    return True
+
+
+def not_allowed(
+    allowed: frozenset[int] | None, ballots: Sequence[ContestBallot]
+) -> Forbidden | None:
+    """``token_contest_not_allowed`` naming each voted contest outside a restricted batch's
+    ``allowed`` contest ids; ``None`` when the batch allows every contest voted."""
+    if allowed is None:
+        return None
+    outside = [ballot.code for ballot in ballots if ballot.contest_id not in allowed]
+    if not outside:
+        return None
+    problem = ["This voting code does not allow a vote in this contest."]
+    return Forbidden(
+        "token_contest_not_allowed", fields={"selections": {code: problem for code in outside}}
+    )
 
 
 def cast(
@@ -228,13 +357,17 @@ def cast(
     if not presented.claimed_test:
         receipt = keys.new_receipt_code()
         with unit_of_work():
-            spent = spend_online(presented.id_hash, election_id, now)
-            if spent:
-                store_ballots(election_id, ONLINE, [(keys.receipt_hash(receipt), ballots)])
+            spent = spend_and_store(
+                presented.id_hash, election_id, now, ballots, keys.receipt_hash(receipt)
+            )
         if spent:
             return CastResult(receipt, False, codes)
     election = fetch(Election, election_id)
     status = admit_presented(presented, election, ONLINE)
+    batch_id = db.session.scalar(select(Token.batch_id).where(Token.id_hash == presented.id_hash))
+    refusal = not_allowed(allowed_contests([batch_id]).get(batch_id), ballots)
+    if refusal is not None:
+        raise refusal
     ensure_open(election, now, test=status is TokenStatus.TEST)
     if status is TokenStatus.TEST:
         return CastResult(None, True, codes)

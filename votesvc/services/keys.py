@@ -65,7 +65,7 @@ def subkey(purpose: Purpose) -> bytes:
 def keyed(purpose: Purpose, value: str | bytes) -> str:
     """Hex HMAC-SHA256 of ``value`` under the purpose's subkey."""
     data = value.encode() if isinstance(value, str) else value
-    return hmac.new(subkey(purpose), data, sha256).hexdigest()
+    return hmac.digest(subkey(purpose), data, "sha256").hex()
 
 
 def new_receipt_code() -> str:

@@ -18,8 +18,8 @@ from sqlalchemy import func, select, update
 
 from votesvc import shortcodes
 from votesvc.extensions import db
-from votesvc.models import Booth, Election, Phase
-from votesvc.models_voting import Token, TokenBatch
+from votesvc.models import Booth, Contest, Election, Phase
+from votesvc.models_voting import Token, TokenBatch, TokenBatchContest
 from votesvc.services import audit, keys
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -44,6 +44,8 @@ from votesvc.tokens import (
 ISSUING_PHASES = (Phase.DRAFT.value, Phase.VOTING.value)
 VOIDABLE = (TokenStatus.UNUSED.value, TokenStatus.TEST.value)
 MAX_BATCH = 100_000
+HTTP_SHEETS_MAX = 200
+"""The largest batch whose sheets are rendered in a request (≈ 2 s of CPU)."""
 
 
 def election_name(election_id: int) -> str:
@@ -178,6 +180,8 @@ def insert_batch_tokens(batch: TokenBatch, ids: Iterable[bytes]) -> None:
 
 
 def new_batch(election: Election, booth: Booth | None, data: Mapping[str, Any]) -> TokenBatch:
+    """A batch row; ``data["contests"]`` (contest codes, optional) restricts its tokens to
+    those contests (see :class:`votesvc.models_voting.TokenBatchContest`)."""
     batch = TokenBatch(
         election_id=election.id,
         booth_id=None if booth is None else booth.id,
@@ -188,7 +192,68 @@ def new_batch(election: Election, booth: Booth | None, data: Mapping[str, Any]) 
     )
     db.session.add(batch)
     db.session.flush()
+    if data.get("contests"):
+        _restrict(batch, election, data["contests"])
     return batch
+
+
+def _restrict(batch: TokenBatch, election: Election, codes: Iterable[str]) -> None:
+    by_code = {contest.code: contest.id for contest in election.contests}
+    unknown = sorted(set(codes) - set(by_code))
+    if unknown:
+        message = f"Not contests of this election: {', '.join(unknown)}."
+        raise Invalid("validation_failed", fields={"contests": [message]})
+    batch.restricted = True
+    db.session.add_all(
+        TokenBatchContest(batch_id=batch.id, contest_id=by_code[code]) for code in set(codes)
+    )
+
+
+def batch_contests(batch: TokenBatch) -> list[str] | None:
+    """The contest codes a restricted batch allows, in ballot order; ``None``: every contest."""
+    if not batch.restricted:
+        return None
+    return list(
+        db.session.scalars(
+            select(Contest.code)
+            .join(TokenBatchContest, TokenBatchContest.contest_id == Contest.id)
+            .where(TokenBatchContest.batch_id == batch.id)
+            .order_by(Contest.position)
+        )
+    )
+
+
+def allowed_contests(batch_ids: Iterable[int | None]) -> dict[int, frozenset[int]]:
+    """The contest ids each restricted batch among ``batch_ids`` allows (one query); batches
+    that allow every contest are absent."""
+    wanted = {batch_id for batch_id in batch_ids if batch_id is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(TokenBatch.id, TokenBatchContest.contest_id)
+        .outerjoin(TokenBatchContest, TokenBatchContest.batch_id == TokenBatch.id)
+        .where(TokenBatch.id.in_(wanted), TokenBatch.restricted)
+    )
+    found: dict[int, set[int]] = {}
+    for batch_id, contest_id in rows:
+        found.setdefault(batch_id, set()).update([contest_id] if contest_id is not None else [])
+    return {batch_id: frozenset(ids) for batch_id, ids in found.items()}
+
+
+def contests_allowed_at(election: Election, booth: Booth) -> list[str]:
+    """The contests a booth's tokens may vote in, for its kiosks to present: every contest
+    unless each of the booth's batches is restricted, then those the batches allow together
+    (the token says nothing of its batch, so a kiosk cannot tell batches apart offline; the
+    server still checks each ballot against its own batch at sync)."""
+    batch_ids = list(
+        db.session.scalars(select(TokenBatch.id).where(TokenBatch.booth_id == booth.id))
+    )
+    restrictions = allowed_contests(batch_ids)
+    codes = [contest.code for contest in election.contests]
+    if not batch_ids or len(restrictions) < len(batch_ids):
+        return codes
+    allowed = frozenset().union(*restrictions.values())
+    return [contest.code for contest in election.contests if contest.id in allowed]
 
 
 def issue_batch(election_id: int, data: Mapping[str, Any]) -> TokenBatch:
@@ -199,7 +264,11 @@ def issue_batch(election_id: int, data: Mapping[str, Any]) -> TokenBatch:
         batch = new_batch(election, booth_of(election, data.get("booth_id")), data)
         batch.seed = secrets.token_hex(32)
         insert_batch_tokens(batch, _derived_ids(batch.seed, batch.size))
-        audit.record("tokens.issued", election.id, {"batch": batch.id, "size": batch.size})
+        audit.record(
+            "tokens.issued",
+            election.id,
+            {"batch": batch.id, "size": batch.size, "contests": data.get("contests")},
+        )
     return batch
 
 
@@ -225,9 +294,18 @@ def batch_tokens(batch: TokenBatch) -> list[IssuedToken]:
     return issued
 
 
-def batch_sheets(batch: TokenBatch) -> bytes:
-    """The printable PDF of an unsealed batch: about 10 ms a token (QR encoding), so large
-    batches are printed from the CLI (``votesvc print-tokens``) rather than over HTTP."""
+def batch_sheets(batch: TokenBatch, *, most: int | None = None) -> bytes:
+    """The printable PDF of an unsealed batch; refused (``batch_too_large_to_print``) above
+    ``most`` tokens.
+
+    Rendering costs about 10 ms a token (segno's QR encoding), all of it inside the call:
+    the HTTP endpoint passes :data:`HTTP_SHEETS_MAX` so a request stays within a couple of
+    seconds and a proxy's timeout, and the refusal names the CLI (``votesvc print-tokens``),
+    which prints any size. Not a background job like counts: a sheet is a stack of live
+    bearer credentials, and a job would have to store the PDF until it was fetched.
+    """
+    if most is not None and batch.size > most:
+        raise Conflict("batch_too_large_to_print", size=batch.size, most=most, batch=batch.id)
     election = fetch(Election, batch.election_id)
     booth = fetch(Booth, batch.booth_id) if batch.booth_id is not None else None
     place = "온라인 / Online" if booth is None else (booth.name_ko or booth.name_en)

@@ -18,7 +18,7 @@ Codes:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -94,7 +94,7 @@ def _cost_problems(contest: Contest, agendas: list[Agenda]) -> list[Problem]:
     rules = contest.rules
     if rules.max_cost is None and rules.min_cost is None:
         return []
-    total = sum((agenda.cost for agenda in agendas), Fraction(0))
+    total = _exact_sum(agenda.cost for agenda in agendas)
     if rules.max_cost is not None and total > rules.max_cost:
         return [
             Problem(
@@ -110,6 +110,19 @@ def _cost_problems(contest: Contest, agendas: list[Agenda]) -> list[Problem]:
             )
         ]
     return []
+
+
+def _exact_sum(amounts: Iterable[Fraction]) -> Fraction:
+    """The exact sum; whole amounts (every cost the service stores) are added as integers and
+    joined to the rest once, which is the same Fraction at a fraction of the cost (each
+    ballot a kiosk syncs is checked here)."""
+    whole, rest = 0, Fraction(0)
+    for amount in amounts:
+        if amount.denominator == 1:
+            whole += amount.numerator
+        else:
+            rest += amount
+    return rest + whole
 
 
 def _points_problems(
