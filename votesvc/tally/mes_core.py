@@ -581,10 +581,13 @@ def span(
             choices = _candidates(hi, hi_lower, cap)
             if best is None or not choices:
                 outcomes.add(bought)
-            for choice in choices:
+            for number, choice in enumerate(choices, 1):
                 p = choice.agenda
-                lo_next, hi_next = lo.copy(), hi.copy()
-                lo_bounds, hi_bounds = dict(lo_lower), dict(hi_lower)
+                if number == len(choices):  # the last branch carries on in this node's states
+                    lo_next, hi_next, lo_bounds, hi_bounds = lo, hi, lo_lower, hi_lower
+                else:
+                    lo_next, hi_next = lo.copy(), hi.copy()
+                    lo_bounds, hi_bounds = dict(lo_lower), dict(hi_lower)
                 lo_bounds.pop(p, None)
                 hi_bounds.pop(p, None)
                 if best is not None and p == best.agenda:
