@@ -100,6 +100,18 @@ def test_every_budget_in_a_span_has_one_of_its_outcomes(election, measure, data)
         assert frozenset(between.selected) in outcomes
 
 
+@settings(max_examples=150, deadline=None)
+@given(crowds(), st.sampled_from([Satisfaction.COST, Satisfaction.CARDINALITY]), st.data())
+def test_a_run_started_from_a_higher_budgets_bounds_is_the_same_run(election, measure, data):
+    contest, profile = election
+    inst = prepare(contest, profile, measure, TieBreak())
+    buyable = inst.buyable()
+    low = Fraction(data.draw(st.integers(0, 40)), data.draw(st.sampled_from([1, 3, 7])))
+    high = low + Fraction(data.draw(st.integers(0, 40)), data.draw(st.sampled_from([1, 2])))
+    hinted = run(inst, low, buyable, hints=run(inst, high, buyable).bounds)
+    assert hinted.purchases == run(inst, low, buyable).purchases
+
+
 SMALL = [
     "France_Toulouse_2022_17_-_Mirail-Universite_Reynerie_Bellefontaine.pb",
     "Netherlands_Assen_2024.pb",

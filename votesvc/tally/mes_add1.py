@@ -33,6 +33,11 @@ Branches that have bought the same set merge into one pair, taking per payment t
 ``H`` can afford nothing (then no ``b`` can), and may end when ``L`` can afford nothing. What comes
 out is a set containing the outcome of every ``b`` in ``[b0, b1]``.
 
+*Steps.* Where the driver steps, it runs the last step of the stretch first and lets the
+steps below start from that run's price bounds (``mes_core.run``'s ``hints``): with the same
+order of purchases a lower budget has higher prices, so those bounds hold and most rounds price
+only the agenda they buy. If the rule stops inside the stretch, that run was spent in vain.
+
 *Jump.* If no outcome in that set stops the rule (overspends, or with ``exhaustive`` is
 exhaustive), the step rule walks from ``b0`` through every step up to ``b1`` without stopping,
 so those steps are skipped without computing them. Otherwise nothing is concluded and the driver
@@ -170,6 +175,7 @@ def add1(
     patience = 0
     backoff = 1
     width = 1
+    ahead: RunResult | None = None  # the last step of this stretch of plain steps, run first
     while True:
         if current is not None:
             if progress is not None and total:
@@ -195,8 +201,14 @@ def add1(
                 patience = backoff
                 backoff = min(2 * backoff, BACKOFF)
             continue
-        runs += 1
-        following = run(inst, budget + step, buyable)
+        if ahead is None or ahead.budget <= budget:
+            runs += 1
+            ahead = run(inst, budget + max(1, patience) * step, buyable)
+        if ahead.budget == budget + step:
+            following = ahead
+        else:
+            runs += 1
+            following = run(inst, budget + step, buyable, hints=ahead.bounds)
         if _spend(inst, following) > total:
             if current is None:
                 runs += 1

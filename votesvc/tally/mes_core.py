@@ -174,11 +174,17 @@ class Purchase:
     tied: tuple[int, ...] = ()
 
 
+Hints = tuple[tuple[int, dict[int, float]], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class RunResult:
     purchases: tuple[Purchase, ...]
     budget: Fraction
     """The per-voter budget the run started from, in money units."""
+    bounds: Hints = field(default=(), compare=False, repr=False)
+    """Per round, the bought mask before it and its agendas' price lower bounds: what a run at
+    a lower budget may start from (``run``'s ``hints``)."""
 
     @property
     def selected(self) -> tuple[int, ...]:
@@ -501,16 +507,30 @@ def run(
     buyable: tuple[int, ...],
     *,
     progress: Callable[[int], None] | None = None,
+    hints: Hints = (),
 ) -> RunResult:
     """MES with ``budget`` (money units) per voter over the agendas ``buyable``.
 
     ``progress`` is called with the number of agendas bought so far after each purchase.
+
+    ``hints`` are the ``bounds`` of a run on the same instance at a *higher* budget. While this
+    run buys what that one bought, in the same order, its prices are at least that run's (for a
+    fixed order of purchases every budget rises and every price falls with the starting budget:
+    ``mes_add1``'s docstring), so that run's lower bounds are lower bounds here too, and an
+    agenda its voters could not afford there they cannot afford here. Add1 steps upwards, so
+    it computes a run a few steps ahead first and lets the steps below it start from its
+    bounds: most rounds then price only the agenda they buy. Hints only spare pricing; every
+    purchase is still decided on this run's own prices.
     """
     state = _Run(inst, budget)
     lower = {p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p]) for p in buyable}
     purchases: list[Purchase] = []
+    bounds: list[tuple[int, dict[int, float]]] = []
     while lower:
+        if len(bounds) < len(hints) and not _tighten(lower, state.bought, hints[len(bounds)]):
+            hints = ()  # the order of purchases differs from here on: no more hints
         step = _choose(state, lower)
+        bounds.append((state.bought, dict(lower)))
         if step is None:
             break
         purchases.append(Purchase(step.agenda, step.rho, step.supporters, step.poor, step.tied))
@@ -518,7 +538,29 @@ def run(
         del lower[step.agenda]
         if progress is not None:
             progress(len(purchases))
-    return RunResult(tuple(purchases), budget)
+    return RunResult(tuple(purchases), budget, tuple(bounds))
+
+
+def _tighten(lower: dict[int, float], bought: int, hint: tuple[int, dict[int, float]]) -> bool:
+    """Raise ``lower`` to a higher budget's bounds for the same round (``run`` explains why that
+    is sound), if this round starts from the same purchases; False if it does not. Checked every
+    round from the first, equal masks mean the same agendas bought in the same order."""
+    bought_there, bounds = hint
+    if bought_there != bought:
+        return False
+    _raise(lower, bounds)
+    return True
+
+
+def _raise(lower: dict[int, float], bounds: dict[int, float]) -> None:
+    """Raise ``lower`` to ``bounds``, the bounds of a state whose every budget is at least as
+    large, and drop the agendas that state could not afford (they are missing from it)."""
+    for p, value in list(lower.items()):
+        there = bounds.get(p)
+        if there is None:
+            del lower[p]
+        elif there > value:
+            lower[p] = there
 
 
 Bounds = tuple[_Run, dict[int, float], _Run, dict[int, float]]
@@ -576,6 +618,7 @@ def span(
     while nodes:
         following: dict[frozenset[int], Bounds] = {}
         for bought, (lo, lo_lower, hi, hi_lower) in nodes.items():
+            _raise(lo_lower, hi_lower)  # every budget of ``hi`` is at least ``lo``'s
             best = _choose(lo, lo_lower)
             cap = None if best is None else best.rho
             choices = _candidates(hi, hi_lower, cap)
