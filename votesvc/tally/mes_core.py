@@ -52,8 +52,6 @@ FRAC = 48
 
 _INF = math.inf
 
-_HUGE = 1 << 4096
-
 
 @dataclass(frozen=True, slots=True)
 class Level:
@@ -297,12 +295,16 @@ class _Run:
         if len(levels) == 1:
             level = levels[0]
             keys, counts = histogram(level, bought)
-            items = sorted(zip(self._budgets(keys), counts, keys, strict=True))
-            items = items[bisect_right(items, (DEPLETED, _HUGE)) :]
-            if not items:
-                return Classes((), (), (), ())
-            budgets, voters, keys = zip(*items, strict=True)
-            return Classes(budgets, voters, (level.weight,) * len(budgets), keys)
+            budget_of = self._budgets(keys).__getitem__
+            # sort positions by budget (ints compare fast; no tuples), depleted classes first
+            order = sorted(range(len(keys)), key=budget_of)
+            order = order[bisect_right(order, DEPLETED, key=budget_of) :]
+            return Classes(
+                list(map(budget_of, order)),
+                list(map(counts.__getitem__, order)),
+                (level.weight,) * len(order),
+                list(map(keys.__getitem__, order)),
+            )
         common = math.lcm(*(level.weight for level in levels))
         rows = []
         for level in levels:
