@@ -17,6 +17,7 @@ Every decision compares exact ``Fraction`` values.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from fractions import Fraction
 
 from votesvc.tally.model import Agenda, Contest, Profile
@@ -55,11 +56,15 @@ def greedy(
     skip: bool = True,
     threshold: Fraction | None = None,
     rule: str = "greedy",
+    funded: Sequence[str] = (),
+    exclude: Collection[str] = (),
 ) -> Outcome:
     """Fund agendas by satisfaction per unit of cost, best first, while the budget lasts.
 
     ``skip=False`` stops at the first agenda that does not fit. ``threshold`` leaves out
-    agendas whose published score (``Satisfaction.SCORE`` support) is below it.
+    agendas whose published score (``Satisfaction.SCORE`` support) is below it. ``funded``
+    agendas are funded already (a completion: what Equal Shares bought) and ``exclude``d ones
+    may not be (Świecie's ineligible agendas); neither is ranked.
     """
     weights = support(contest, profile, satisfaction)
     scores = support(contest, profile, Satisfaction.SCORE) if threshold is not None else weights
@@ -68,10 +73,13 @@ def greedy(
         a.id: density(weights[a.id] * scale(satisfaction, a), a.cost, satisfaction)
         for a in contest.agendas
     }
-    ranked = sorted(contest.agendas, key=lambda a: (keys[a.id], ranks[a.id]))
+    ranked = sorted(
+        (a for a in contest.agendas if a.id not in funded and a.id not in exclude),
+        key=lambda a: (keys[a.id], ranks[a.id]),
+    )
     eligible = {a.id for a in ranked if threshold is None or scores[a.id] >= threshold}
-    remaining = contest.budget
-    selected: list[str] = []
+    remaining = contest.budget - sum(contest.agenda(a).cost for a in funded)
+    selected: list[str] = list(funded)
     rounds: list[Round] = []
     ties: list[Tie] = []
     for position, agenda in enumerate(ranked):

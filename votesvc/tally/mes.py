@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from votesvc.tally.greedy import density
+from votesvc.tally.greedy import greedy
 from votesvc.tally.mes_add1 import Add1Result, add1
 from votesvc.tally.mes_core import Instance, RunResult, run
 from votesvc.tally.mes_instance import prepare
@@ -152,49 +152,38 @@ def _greedy_fill(
     contest: Contest,
     profile: Profile,
     measure: Satisfaction,
-    ranks: dict[str, int],
+    order: TieBreak,
     chosen: Sequence[str],
     skip: frozenset[str],
-    story: _Story | None,
+    story: _Story,
 ) -> list[str]:
-    """``chosen`` plus the agendas greedy funds with what it leaves (pabutools' completion)."""
-    weights = support(contest, profile, measure)
-    keys = {
-        a.id: density(weights[a.id] * scale(measure, a), a.cost, measure) for a in contest.agendas
-    }
-    order = sorted(
-        (a for a in contest.agendas if a.id not in chosen and a.id not in skip),
-        key=lambda a: (keys[a.id], ranks[a.id]),
+    """``chosen`` plus the agendas greedy funds with what it leaves (pabutools' completion),
+    told as completion rounds of the Equal Shares story."""
+    filled = greedy(
+        contest, profile, satisfaction=measure, tie_break=order, funded=chosen, exclude=skip
     )
-    left = contest.budget - sum(contest.agenda(a).cost for a in chosen)
-    funded = list(chosen)
-    for position, agenda in enumerate(order):
-        if agenda.cost > left:
-            continue
-        left -= agenda.cost
-        funded.append(agenda.id)
-        if story is not None:
-            number = story.add(
-                "select",
-                agenda.id,
-                {"completion": "greedy", "cost": str(agenda.cost), "left": str(left)},
-            )
-            tied = [agenda.id] + [
-                other.id
-                for other in order[position + 1 :]
-                if keys[other.id] == keys[agenda.id] and other.cost <= left + agenda.cost
-            ]
-            if len(tied) > 1:
-                story.tie(number, tied, agenda.id)
-    return funded
+    numbers = {}
+    for step in filled.rounds:
+        if step.action == "select":
+            details: dict[str, Detail] = {
+                "completion": "greedy",
+                "cost": step.details["cost"],
+                "left": step.details["left"],
+            }
+            numbers[step.number] = story.add("select", step.agenda, details)
+    for tie in filled.ties:
+        story.tie(numbers[tie.round], tie.candidates, tie.chosen)
+    return list(filled.selected)
 
 
 def _compare(
-    contest: Contest, profile: Profile, ranks: dict[str, int], mes: list[str], skip: frozenset[str]
+    contest: Contest, profile: Profile, order: TieBreak, mes: list[str], skip: frozenset[str]
 ) -> tuple[list[str], int, int]:
     """equalshares.net's comparison step: the winning committee and how many prefer each."""
-    greedy = _greedy_fill(contest, profile, Satisfaction.COST, ranks, [], skip, None)
-    ours, theirs = set(mes), set(greedy)
+    by_votes = greedy(
+        contest, profile, satisfaction=Satisfaction.COST, tie_break=order, exclude=skip
+    ).selected
+    ours, theirs = set(mes), set(by_votes)
     prefer_mes = prefer_greedy = 0
     for group in profile.groups:
         mine = sum(1 for agenda in group.choices if agenda in ours)
@@ -203,7 +192,7 @@ def _compare(
             prefer_mes += group.count
         elif other > mine:
             prefer_greedy += group.count
-    return (greedy if prefer_greedy > prefer_mes else mes), prefer_mes, prefer_greedy
+    return (list(by_votes) if prefer_greedy > prefer_mes else mes), prefer_mes, prefer_greedy
 
 
 def equal_shares(
@@ -234,7 +223,6 @@ def equal_shares(
     for agenda_id, reason in skip.items():
         story.add("skip", agenda_id, {"reason": f"ineligible: {reason}"})
     inst = prepare(contest, profile, measure, order, exclude=skip)
-    ranks = dict(zip(inst.ids, inst.rank, strict=True))
     free = [
         inst.ids[p]
         for p in sorted(range(len(inst.ids)), key=inst.rank.__getitem__)
@@ -272,10 +260,10 @@ def equal_shares(
         selected += [inst.ids[p] for p in result.selected]
     ineligible = frozenset(skip)
     if completion in _GREEDY:
-        selected = _greedy_fill(contest, profile, measure, ranks, selected, ineligible, story)
+        selected = _greedy_fill(contest, profile, measure, order, selected, ineligible, story)
     if completion in _COMPARISON:
         selected, prefer_mes, prefer_greedy = _compare(
-            contest, profile, ranks, selected, ineligible
+            contest, profile, order, selected, ineligible
         )
         story.add(
             "compare",
