@@ -84,13 +84,18 @@ def test_jumps_agree_with_stepping_on_random_elections(election, measure, start,
     check_same(contest, profile, measure, start, exhaustive)
 
 
+def instance_and_budget(election, measure, data) -> tuple[Instance, tuple[int, ...], Fraction]:
+    """The prepared election, its buyable agendas and a drawn per-voter budget."""
+    contest, profile = election
+    inst = prepare(contest, profile, measure, TieBreak())
+    low = Fraction(data.draw(st.integers(0, 40)), data.draw(st.sampled_from([1, 3, 7])))
+    return inst, inst.buyable(), low
+
+
 @settings(max_examples=100, deadline=None)
 @given(crowds(), st.sampled_from([Satisfaction.COST, Satisfaction.CARDINALITY]), st.data())
 def test_every_budget_in_a_span_has_one_of_its_outcomes(election, measure, data):
-    contest, profile = election
-    inst = prepare(contest, profile, measure, TieBreak())
-    buyable = inst.buyable()
-    low = Fraction(data.draw(st.integers(0, 30)), data.draw(st.sampled_from([1, 3])))
+    inst, buyable, low = instance_and_budget(election, measure, data)
     width = data.draw(st.integers(1, 30))
     outcomes = span(inst, buyable, low, low + width, 8)
     if outcomes is None:
@@ -103,10 +108,7 @@ def test_every_budget_in_a_span_has_one_of_its_outcomes(election, measure, data)
 @settings(max_examples=150, deadline=None)
 @given(crowds(), st.sampled_from([Satisfaction.COST, Satisfaction.CARDINALITY]), st.data())
 def test_a_run_started_from_a_higher_budgets_bounds_is_the_same_run(election, measure, data):
-    contest, profile = election
-    inst = prepare(contest, profile, measure, TieBreak())
-    buyable = inst.buyable()
-    low = Fraction(data.draw(st.integers(0, 40)), data.draw(st.sampled_from([1, 3, 7])))
+    inst, buyable, low = instance_and_budget(election, measure, data)
     high = low + Fraction(data.draw(st.integers(0, 40)), data.draw(st.sampled_from([1, 2])))
     hinted = run(inst, low, buyable, hints=run(inst, high, buyable).bounds)
     assert hinted.purchases == run(inst, low, buyable).purchases
