@@ -33,10 +33,11 @@ Branches that have bought the same set merge into one pair, taking per payment t
 ``H`` can afford nothing (then no ``b`` can), and may end when ``L`` can afford nothing. What comes
 out is a set containing the outcome of every ``b`` in ``[b0, b1]``.
 
-*Steps.* Where the driver steps, it runs the last step of the stretch first and lets the
-steps below start from that run's price bounds (``mes_core.run``'s ``hints``): with the same
-order of purchases a lower budget has higher prices, so those bounds hold and most rounds price
-only the agenda they buy. If the rule stops inside the stretch, that run was spent in vain.
+*Steps.* Where the driver steps, it runs a stretch of steps top down, each starting from the
+price bounds of the run one step above (``mes_core.run``'s ``hints``): with the same order of
+purchases a lower budget has higher prices, so those bounds hold, and neighbours share the
+longest prefix of purchases, so most rounds price only the agenda they buy. The steps are then
+taken bottom up as the rule says; if it stops inside a stretch, the runs above were in vain.
 
 *Jump.* If no outcome in that set stops the rule (overspends, or with ``exhaustive`` is
 exhaustive), the step rule walks from ``b0`` through every step up to ``b1`` without stopping,
@@ -146,6 +147,19 @@ BACKOFF = 16
 before trying again, so where jumps keep failing (Bemowo) it costs little more than stepping."""
 
 
+def _stretch(
+    inst: Instance, buyable: tuple[int, ...], budget: Fraction, step: int, steps: int
+) -> list[RunResult]:
+    """The runs at ``budget + step``, ..., ``budget + steps * step``, computed from the top, each
+    from the bounds of the one above; returned top first, so ``pop()`` gives the next step."""
+    above = run(inst, budget + steps * step, buyable)
+    runs = [above]
+    for k in range(steps - 1, 0, -1):
+        above = run(inst, budget + k * step, buyable, hints=above.bounds)
+        runs.append(above)
+    return runs
+
+
 def add1(
     inst: Instance,
     buyable: tuple[int, ...],
@@ -175,7 +189,7 @@ def add1(
     patience = 0
     backoff = 1
     width = 1
-    ahead: RunResult | None = None  # the last step of this stretch of plain steps, run first
+    stretch: list[RunResult] = []  # this stretch of plain steps, run top down, next step first
     while True:
         if current is not None:
             if progress is not None and total:
@@ -201,14 +215,10 @@ def add1(
                 patience = backoff
                 backoff = min(2 * backoff, BACKOFF)
             continue
-        if ahead is None or ahead.budget <= budget:
-            runs += 1
-            ahead = run(inst, budget + max(1, patience) * step, buyable)
-        if ahead.budget == budget + step:
-            following = ahead
-        else:
-            runs += 1
-            following = run(inst, budget + step, buyable, hints=ahead.bounds)
+        if not stretch or stretch[-1].budget != budget + step:
+            stretch = _stretch(inst, buyable, budget, step, max(1, patience))
+            runs += len(stretch)
+        following = stretch.pop()
         if _spend(inst, following) > total:
             if current is None:
                 runs += 1
