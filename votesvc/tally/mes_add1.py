@@ -44,15 +44,15 @@ exhaustive), the step rule walks from ``b0`` through every step up to ``b1`` wit
 so those steps are skipped without computing them. Otherwise nothing is concluded and the driver
 tries a shorter jump, down to single steps (which are just computed). It gallops: after a proven
 jump of ``d`` steps it tries ``2d``, after a failed one ``d / 4``, and after a failed jump of two
-steps it steps plainly for a while (``BACKOFF``). ``span`` gives up when more than ``width``
+steps it steps plainly for a while (``BACKOFF``). ``span`` gives up when more than its width of
 sets are followed at once, or when following them has taken ``WORK`` runs' worth of rounds: a
-failed proof then costs a few runs, not dozens. ``width`` is 1 (no branching) until a jump is
-proven, then ``WIDTH`` while jumps keep being proven: where the order of purchases changes
-every few steps (Warsaw 2026, Bemowo) branching proofs fail and cost more than the steps they
-would skip, while where it holds for hundreds of steps (Budapest) branches that meet again make
-long jumps possible. All of this decides only how much is computed, never the outcome, and it
-is deterministic (no clocks), so the outcome's record of runs is the same on every machine.
-``tests/unit/test_mes_add1.py`` compares the result with
+failed proof then costs a few runs, not dozens. Only jumps of ``LONG`` steps or more may
+branch (up to ``WIDTH`` sets): where the order of purchases changes every few steps (Warsaw
+2026, Bemowo) short jumps are what is tried, and branching proofs there fail and cost more than
+the steps they would skip; where the order holds for hundreds of steps (Budapest) long jumps
+are tried, and branches that meet again let them through. All of this decides only how much
+is computed, never the outcome, and it is deterministic (no clocks), so the outcome's record of
+runs is the same on every machine. ``tests/unit/test_mes_add1.py`` compares the result with
 plain stepping on random and real elections, and checks that every budget inside a span (not only
 the steps) has one of its outcomes.
 """
@@ -137,6 +137,9 @@ class _Log:
 WIDTH = 6
 """Most bought-sets ``span`` follows at once, after a proven jump, before giving up on a jump."""
 
+LONG = 32
+"""Jumps of at least this many steps may branch (up to ``WIDTH`` sets); shorter ones may not."""
+
 WORK = 3
 """A jump's proof may follow at most this many runs' worth of branch-rounds (the rounds of the
 last computed run, per branch): on Warsaw and Bemowo, where the order of purchases changes every
@@ -188,7 +191,6 @@ def add1(
     jump = 2
     patience = 0
     backoff = 1
-    width = 1
     stretch: list[RunResult] = []  # this stretch of plain steps, run top down, next step first
     while True:
         if current is not None:
@@ -199,10 +201,14 @@ def add1(
         if jump > 1 and patience == 0:
             runs += 2
             outcomes = span(
-                inst, buyable, budget, budget + jump * step, width, WORK * (len(known) + 1)
+                inst,
+                buyable,
+                budget,
+                budget + jump * step,
+                WIDTH if jump >= LONG else 1,
+                WORK * (len(known) + 1),
             )
             proven = outcomes is not None and not any(stops(o) for o in outcomes)
-            width = WIDTH if proven else 1
             if proven:
                 log.add(budget + step, budget + jump * step, jump, 2, len(outcomes))
                 budget += jump * step
