@@ -170,6 +170,11 @@ CONTEST_REFUSALS = [
     ({"ballot_type": "cumulative"}, "points_total"),
     ({"rule_options": {"seats": [1, 2]}}, "rule_options"),
     ({"rule_options": "fast"}, "rule_options"),
+    # options the count reads are checked when the contest is saved, not at the count
+    ({"rule": "greedy", "rule_options": {"add1_start": "share"}}, "rule_options"),  # no Add1
+    ({"rule": "equalshares/add1", "rule_options": {"add1_start": "round"}}, "rule_options"),
+    ({"rule_options": {"satisfaction": "joy"}}, "rule_options"),
+    ({"rule": "greedy-threshold"}, "rule_options"),  # no min_project_score_threshold
     ({"knapsack_cap": "yes"}, "knapsack_cap"),
     ({"code": "no spaces"}, "code"),
     ({"colour": "red"}, "colour"),
@@ -189,6 +194,17 @@ def test_bad_contests_are_refused_and_change_nothing(
     response = _new_contest(client, admin_headers, election_id, **change)
     assert field in assert_error(response, 422, "validation_failed")
     assert row_counts() == before
+
+
+def test_options_the_count_reads_are_kept(
+    client: FlaskClient, admin_headers: Headers, election_id: int
+) -> None:
+    options = {"add1_start": "share", "satisfaction": "cardinality"}
+    response = _new_contest(
+        client, admin_headers, election_id, rule="equalshares/add1", rule_options=options
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["rule_options"] == options
 
 
 def test_ranked_contest_options(

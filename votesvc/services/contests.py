@@ -22,8 +22,9 @@ from votesvc.services.elections import ensure_draft
 from votesvc.services.errors import Invalid
 from votesvc.services.transaction import unit_of_work
 from votesvc.tally import model as core
-from votesvc.tally.catalog import RANKED_RULE_SETS, RANKED_RULES, accepts
+from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULE_SETS, RANKED_RULES, accepts
 from votesvc.tally.model import BallotType
+from votesvc.tally.pb_count import option_problem
 
 _ONLY_FOR = {
     "points_total": (BallotType.CUMULATIVE,),
@@ -62,6 +63,10 @@ def _check(contest: Contest) -> None:
     rule_set = (contest.rule_options or {}).get("rule_set")
     if contest.rule in RANKED_RULES and rule_set is not None and rule_set not in RANKED_RULE_SETS:
         problems["rule_options"] = [f"rule_set must be one of {', '.join(RANKED_RULE_SETS)}."]
+    if contest.rule in ALLOCATION_RULES:
+        problem = option_problem(core_contest(contest), contest.rule, contest.rule_options or {})
+        if problem is not None:
+            problems["rule_options"] = [problem]
     if problems:
         raise Invalid(fields=problems)
 

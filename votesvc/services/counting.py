@@ -23,14 +23,11 @@ from votesvc.models_voting import Ballot
 from votesvc.services.contests import core_contest
 from votesvc.tally import model as core
 from votesvc.tally.catalog import RANKED_RULES
-from votesvc.tally.pb_count import ADD1_START_KEY, THRESHOLD_KEY, count
+from votesvc.tally.pb_count import COUNT_OPTIONS, count
 from votesvc.tally.ranked.case import rules_from_dict
 from votesvc.tally.ranked.counting import count_ranked
 from votesvc.tally.ranked.engine import rules_to_dict
 from votesvc.tally.ranked.rules import METHODS, RankedContest, RankedGroup, RankedRules
-
-COUNT_OPTIONS = ("satisfaction", THRESHOLD_KEY, ADD1_START_KEY)
-"""Rule options of allocation contests that the counting core reads."""
 
 NOT_RANKED_RULES = ("rule_set", "tie_break")
 """Rule options of ranked contests that are not RCTab counting rules."""

@@ -32,6 +32,9 @@ THRESHOLD_KEY = "min_project_score_threshold"
 ADD1_START_KEY = "add1_start"
 """The ``count`` option that says where Equal Shares' Add1 starts (``share`` or ``integral``)."""
 
+COUNT_OPTIONS = ("satisfaction", THRESHOLD_KEY, ADD1_START_KEY)
+"""The options ``count`` reads (a contest's other rule options are only recorded)."""
+
 _NO_SATISFACTION = frozenset({"phragmen", "phragmen-exhaustive"})
 
 
@@ -115,6 +118,19 @@ def count(
         progress=progress,
         add1_start=options.get(ADD1_START_KEY),
     )
+
+
+def option_problem(contest: Contest, rule: str, options: Mapping[str, Any]) -> str | None:
+    """Why ``rule`` with ``options`` cannot count ``contest``, or None if it can.
+
+    A count with no ballots: every rule and option check runs, so an admin hears of a bad
+    option when saving the contest rather than from a failed count after the vote.
+    """
+    try:
+        count(contest, Profile(()), rule, {k: options[k] for k in COUNT_OPTIONS if k in options})
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
