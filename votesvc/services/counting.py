@@ -23,7 +23,7 @@ from votesvc.models_voting import Ballot
 from votesvc.services.contests import core_contest
 from votesvc.tally import model as core
 from votesvc.tally.catalog import RANKED_RULES
-from votesvc.tally.pb_count import COUNT_OPTIONS, count
+from votesvc.tally.pb_count import count, count_options
 from votesvc.tally.ranked.case import rules_from_dict
 from votesvc.tally.ranked.counting import count_ranked
 from votesvc.tally.ranked.engine import rules_to_dict
@@ -132,12 +132,12 @@ def count_contest(
         }
     else:
         tie_break = tie_break_of(options, seed)
-        count_options = {k: options[k] for k in COUNT_OPTIONS if k in options}
+        read = count_options(options)
         core_outcome = count(
             core_contest(contest),
             profile_of(counted.groups),
             contest.rule,
-            count_options,
+            read,
             tie_break,
             progress,
         )
@@ -145,7 +145,7 @@ def count_contest(
         method = {
             "kind": "allocation",
             "rule": contest.rule,
-            "options": count_options,
+            "options": read,
             "tie_break": tie_break,
         }
         funded = list(core_outcome.selected)

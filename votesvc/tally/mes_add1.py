@@ -135,7 +135,7 @@ class _Log:
 
 
 WIDTH = 6
-"""Most bought-sets ``span`` follows at once, after a proven jump, before giving up on a jump."""
+"""Most bought-sets ``span`` follows at once on a jump of ``LONG`` steps or more."""
 
 LONG = 32
 """Jumps of at least this many steps may branch (up to ``WIDTH`` sets); shorter ones may not."""

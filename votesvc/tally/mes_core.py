@@ -229,9 +229,8 @@ class _Run:
     Exact side: ``beta / den`` is ``b`` and ``exact_pay[bit] / den`` what one rich voter of that
     bit paid; ``den`` grows to stay a common denominator. Fixed-point side: ``fix_pay[bit]`` is
     the exact payment times ``2**FRAC`` rounded down and ``fix_budget`` memoises class budgets
-    (``_budgets``),
-    ``b_fix - sum(fix_pay)``, which is within ``err`` of the exact budget times ``2**FRAC``
-    (each of the at most ``err - 1`` roundings loses less than one unit).
+    (``_budgets``), ``b_fix - sum(fix_pay)``, which is within ``err`` of the exact budget times
+    ``2**FRAC`` (each of the at most ``err - 1`` roundings loses less than one unit).
     """
 
     def __init__(self, inst: Instance, budget: Fraction) -> None:
@@ -519,10 +518,10 @@ def run(
     run buys what that one bought, in the same order, its prices are at least that run's (for a
     fixed order of purchases every budget rises and every price falls with the starting budget:
     ``mes_add1``'s docstring), so that run's lower bounds are lower bounds here too, and an
-    agenda its voters could not afford there they cannot afford here. Add1 steps upwards, so
-    it computes a run a few steps ahead first and lets the steps below it start from its
-    bounds: most rounds then price only the agenda they buy. Hints only spare pricing; every
-    purchase is still decided on this run's own prices.
+    agenda its voters could not afford there they cannot afford here. Add1 runs a stretch of
+    steps top down, each from the bounds of the run one step above (``mes_add1._stretch``):
+    most rounds then price only the agenda they buy. Hints only spare pricing; every purchase
+    is still decided on this run's own prices.
     """
     state = _Run(inst, budget)
     lower = {p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p]) for p in buyable}

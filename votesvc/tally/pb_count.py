@@ -120,6 +120,11 @@ def count(
     )
 
 
+def count_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options among a contest's rule options that ``count`` reads."""
+    return {key: options[key] for key in COUNT_OPTIONS if key in options}
+
+
 def option_problem(contest: Contest, rule: str, options: Mapping[str, Any]) -> str | None:
     """Why ``rule`` with ``options`` cannot count ``contest``, or None if it can.
 
@@ -127,7 +132,7 @@ def option_problem(contest: Contest, rule: str, options: Mapping[str, Any]) -> s
     option when saving the contest rather than from a failed count after the vote.
     """
     try:
-        count(contest, Profile(()), rule, {k: options[k] for k in COUNT_OPTIONS if k in options})
+        count(contest, Profile(()), rule, count_options(options))
     except ValueError as error:
         return str(error)
     return None
