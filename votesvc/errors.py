@@ -203,6 +203,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This batch is sealed: its tokens can no longer be printed.",
         "ko": "봉인된 묶음이라 투표 코드를 다시 인쇄할 수 없습니다.",
     },
+    "booth_contests_differ": {
+        "en": "Every batch of booth {booth} must allow the same contests, because its kiosks"
+        " show one ballot to every voter: {contests}.",
+        "ko": "투표소 {booth}의 투표기는 모든 투표자에게 같은 투표지를 보여 주므로 이 투표소의"
+        " 모든 묶음은 같은 부문을 허용해야 합니다: {contests}.",
+    },
     "batch_too_large_to_print": {
         "en": "Batch {batch} has {size} tokens; sheets of at most {most} are made over HTTP."
         " Print it with the command line: votesvc print-tokens {batch} OUT.pdf",

@@ -93,6 +93,12 @@ def test_a_batch_too_large_to_render_in_a_request_points_to_the_command_line(
     assert_error(sheet, 409, "batch_too_large_to_print")
     assert f"votesvc print-tokens {batch['id']} OUT.pdf" in sheet.get_json()["error"]["message"]
     assert "201" in sheet.get_json()["error"]["message"]
+    seal = client.post(
+        _url(election_id, f"token-batches/{batch['id']}/seal"), headers=admin_headers
+    )
+    assert seal.status_code == 200
+    # sealed: no command prints it any more, so the answer says that, not "use the CLI"
+    assert_error(_sheets(client, admin_headers, election_id, batch["id"]), 409, "batch_sealed")
 
 
 def test_batch_input_is_checked(

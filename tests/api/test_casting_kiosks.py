@@ -214,7 +214,6 @@ def test_every_refusal_is_answered_and_quarantined_once(
 def test_a_restricted_booth_batch_is_checked_at_sync_and_told_to_kiosks(
     app: Flask, client: FlaskClient, election_id: int, booth: int
 ) -> None:
-    assert provision(app, election_id, booth)["contests"] == ["city", "north"]  # no batch yet
     district = issue(app, election_id, 3, booth=booth, contests=["city"])
     kiosk = provision(app, election_id, booth)
     assert kiosk["contests"] == ["city"]
@@ -241,10 +240,32 @@ def test_a_restricted_booth_batch_is_checked_at_sync_and_told_to_kiosks(
         ("already_accepted", None)
     ]
 
-    issue(app, election_id, 1, booth=booth, contests=["north"])
-    assert provision(app, election_id, booth)["contests"] == ["city", "north"]
-    issue(app, election_id, 1, booth=booth)
-    assert provision(app, election_id, booth)["contests"] == ["city", "north"]
+
+@pytest.mark.parametrize("first", ["batch", "kiosk"])
+def test_every_batch_of_a_booth_allows_the_contests_its_kiosks_show(
+    app: Flask,
+    client: FlaskClient,
+    election_id: int,
+    booth: int,
+    admin_headers: dict[str, str],
+    first: str,
+) -> None:
+    """A kiosk shows one ballot to every voter of its booth, so a batch that allowed other
+    contests would have its voters' ballots refused after they left: it is not issued."""
+    if first == "batch":
+        issue(app, election_id, 1, booth=booth, contests=["city"])
+        shown, other = ["city"], None
+    else:  # a kiosk provisioned before any batch shows every contest
+        provision(app, election_id, booth)
+        shown, other = ["city", "north"], ["city"]
+    url = f"/api/v1/admin/elections/{election_id}/token-batches"
+    for contests in (["north"], other):
+        body = {"size": 1, "booth_id": booth} | ({"contests": contests} if contests else {})
+        refused = client.post(url, json=body, headers=admin_headers)
+        assert_error(refused, 409, "booth_contests_differ")
+        assert ", ".join(shown) in refused.get_json()["error"]["message"]
+    issue(app, election_id, 1, booth=booth, contests=shown)  # the booth's own ballot is fine
+    assert provision(app, election_id, booth)["contests"] == shown
 
 
 def test_test_tokens_are_checked_and_never_stored(

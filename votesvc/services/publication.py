@@ -171,6 +171,8 @@ def publish(election_id: int) -> Publication:
     election always has its publication."""
     with unit_of_work():
         election = fetch(Election, election_id)
+        # racing publications queue here: the second sees ``published``, not a duplicate key
+        db.session.refresh(election, with_for_update=True)
         if election.phase != Phase.CLOSED.value:
             raise Conflict("election_not_closed", phase=election.phase)
         job = latest_job(election_id)

@@ -47,7 +47,7 @@ from votesvc.models_voting import Receipt, Token
 from votesvc.services import audit
 from votesvc.services.common import fetch
 from votesvc.services.counting import count_contest, gather
-from votesvc.services.elections import apply_transition, close_now
+from votesvc.services.elections import close_now
 from votesvc.services.errors import Conflict
 from votesvc.services.transaction import unit_of_work
 
@@ -78,8 +78,7 @@ def close_if_due(election: Election) -> bool:
     """Close ``election`` in the current transaction if its window has passed."""
     if election.phase != Phase.VOTING.value or election.ends_at > _now():
         return False
-    apply_transition(election, Phase.CLOSED)
-    audit.record("election.closed", election.id, {"ends_at": election.ends_at.isoformat()})
+    close_now(election)
     return True
 
 
@@ -105,7 +104,7 @@ def latest_job(election_id: int) -> CountJob | None:
 
 def last_sign_of_life(job: CountJob) -> datetime:
     """When the job last showed it was alive: its heartbeat, else its creation (queued)."""
-    return job.heartbeat_at or job.started_at or job.created_at
+    return job.heartbeat_at or job.created_at  # a claim sets the heartbeat with the start
 
 
 def is_stale(job: CountJob) -> bool:

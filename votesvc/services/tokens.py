@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from votesvc import shortcodes
 from votesvc.extensions import db
 from votesvc.models import Booth, Contest, Election, Phase
-from votesvc.models_voting import Token, TokenBatch, TokenBatchContest
+from votesvc.models_voting import Kiosk, Token, TokenBatch, TokenBatchContest
 from votesvc.services import audit, keys
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -242,9 +242,9 @@ def allowed_contests(batch_ids: Iterable[int | None]) -> dict[int, frozenset[int
 
 def contests_allowed_at(election: Election, booth: Booth) -> list[str]:
     """The contests a booth's tokens may vote in, for its kiosks to present: every contest
-    unless each of the booth's batches is restricted, then those the batches allow together
-    (the token says nothing of its batch, so a kiosk cannot tell batches apart offline; the
-    server still checks each ballot against its own batch at sync)."""
+    unless the booth's batches are restricted, then the ones they allow (all of a booth's
+    batches allow the same contests: ``_ensure_one_ballot``; the server still checks each
+    ballot against its own batch at sync)."""
     batch_ids = list(
         db.session.scalars(select(TokenBatch.id).where(TokenBatch.booth_id == booth.id))
     )
@@ -256,12 +256,35 @@ def contests_allowed_at(election: Election, booth: Booth) -> list[str]:
     return [contest.code for contest in election.contests if contest.id in allowed]
 
 
+def _ensure_one_ballot(election: Election, booth: Booth, codes: Iterable[str] | None) -> None:
+    """Refuse a booth batch that would allow other contests than the booth's ballot.
+
+    A token does not say which batch it came from, so a kiosk shows one ballot to every voter
+    of its booth (``contests_allowed_at``, given to the kiosk when it is provisioned). A batch
+    allowing fewer contests would have its voters' ballots refused at sync, after they left;
+    one allowing more would never be offered them. So a booth's first batch, or its first
+    kiosk (every contest), fixes the booth's ballot, and later batches must match it.
+    """
+    started = db.session.scalar(
+        select(func.count(TokenBatch.id)).where(TokenBatch.booth_id == booth.id)
+    ) or db.session.scalar(select(func.count(Kiosk.id)).where(Kiosk.booth_id == booth.id))
+    if not started:
+        return
+    present = contests_allowed_at(election, booth)
+    wanted = {c.code for c in election.contests if not codes or c.code in set(codes)}
+    if wanted != set(present):
+        raise Conflict("booth_contests_differ", booth=booth.id, contests=", ".join(present))
+
+
 def issue_batch(election_id: int, data: Mapping[str, Any]) -> TokenBatch:
     """Issue ``size`` tokens for a booth (``booth_id``) or online, printable until sealed."""
     with unit_of_work():
         election = fetch(Election, election_id)
         ensure_issuing(election)
-        batch = new_batch(election, booth_of(election, data.get("booth_id")), data)
+        booth = booth_of(election, data.get("booth_id"))
+        if booth is not None:
+            _ensure_one_ballot(election, booth, data.get("contests"))
+        batch = new_batch(election, booth, data)
         batch.seed = secrets.token_hex(32)
         insert_batch_tokens(batch, _derived_ids(batch.seed, batch.size))
         audit.record(
@@ -279,10 +302,14 @@ def get_batch(election_id: int, batch_id: int) -> TokenBatch:
     return batch
 
 
-def batch_tokens(batch: TokenBatch) -> list[IssuedToken]:
-    """The batch's tokens, signed, for printing; refused once the batch is sealed."""
+def _ensure_unsealed(batch: TokenBatch) -> None:
     if batch.seed is None:
         raise Conflict("batch_sealed")
+
+
+def batch_tokens(batch: TokenBatch) -> list[IssuedToken]:
+    """The batch's tokens, signed, for printing; refused once the batch is sealed."""
+    _ensure_unsealed(batch)
     election = election_name(batch.election_id)
     channel_keys = keys.issuer().channel_keys(batch.channel)
     issued = []
@@ -304,6 +331,7 @@ def batch_sheets(batch: TokenBatch, *, most: int | None = None) -> bytes:
     which prints any size. Not a background job like counts: a sheet is a stack of live
     bearer credentials, and a job would have to store the PDF until it was fetched.
     """
+    _ensure_unsealed(batch)  # before the size: the CLI could not print a sealed batch either
     if most is not None and batch.size > most:
         raise Conflict("batch_too_large_to_print", size=batch.size, most=most, batch=batch.id)
     election = fetch(Election, batch.election_id)
