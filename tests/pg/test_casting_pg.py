@@ -124,14 +124,14 @@ def test_set_wise_sync_and_contest_restriction_on_postgresql(
     election_id = open_election(imported_election)
     booth = booth_id(app, election_id)
     district = issue(app, election_id, 2, booth=booth, contests=["city"])
-    plain = issue(app, election_id, 2, booth=booth)
+    more = issue(app, election_id, 2, booth=booth, contests=["city"])  # the booth's ballot
     kiosk = provision(app, election_id, booth)
     ballots = [
         offline(district[0]),
         offline(district[1], selections=CITY),
-        offline(plain[0]),
-        offline(plain[0]),  # another ballot with the same token
-        offline(plain[1], selections={"city": {"choices": ["nope"]}}),
+        offline(more[0], selections=CITY),
+        offline(more[0], selections=CITY),  # another ballot with the same token
+        offline(more[1], selections={"city": {"choices": ["nope"]}}),
     ]
     url = f"/api/v1/elections/{election_id}/booths/{booth}/sync"
     headers = {"Authorization": f"Bearer {kiosk['credential']}"}
