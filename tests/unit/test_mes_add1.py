@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from pabulib_data import load
 
 from votesvc.tally.mes_add1 import add1, is_exhaustive
-from votesvc.tally.mes_core import Instance, RunResult, run, span
+from votesvc.tally.mes_core import Instance, RunResult, run
+from votesvc.tally.mes_float import span
 from votesvc.tally.mes_instance import prepare
 from votesvc.tally.model import Agenda, BallotGroup, Contest, Profile
 from votesvc.tally.satisfaction import Satisfaction

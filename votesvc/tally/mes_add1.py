@@ -63,7 +63,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from votesvc.tally.mes_core import Instance, RunResult, run, span
+from votesvc.tally.mes_core import Instance, RunResult
+from votesvc.tally.mes_float import Outline, exact, outline, span
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +88,21 @@ class Add1Record:
 @dataclass(frozen=True, slots=True)
 class Add1Result:
     final: RunResult
+    """The outcome kept, counted exactly (prices, ties)."""
     records: tuple[Add1Record, ...]
     stop: str
     """Why it stopped: ``exhaustive``, or ``overspend`` (then ``overspent`` is that outcome)."""
-    overspent: RunResult | None
+    overspent: Outline | None
     runs: int
 
 
-def _spend(inst: Instance, result: RunResult) -> int:
+def _spend(inst: Instance, result: Outline | RunResult) -> int:
     return sum(inst.cost[p] for p in result.selected)
 
 
-def is_exhaustive(inst: Instance, buyable: tuple[int, ...], result: RunResult, total: int) -> bool:
+def is_exhaustive(
+    inst: Instance, buyable: tuple[int, ...], result: Outline | RunResult, total: int
+) -> bool:
     """No buyable agenda left out fits in what ``result`` leaves of ``total``."""
     left = total - _spend(inst, result)
     chosen = set(result.selected)
@@ -124,7 +128,7 @@ class _Log:
         else:
             self.records.append(Add1Record(first, last, steps, runs, outcomes=outcomes))
 
-    def change(self, budget: Fraction, before: tuple[int, ...], after: RunResult) -> None:
+    def change(self, budget: Fraction, before: tuple[int, ...], after: Outline) -> None:
         old, new = set(before), set(after.selected)
         added = tuple(p for p in after.selected if p not in old)
         removed = tuple(p for p in before if p not in new)
@@ -152,13 +156,13 @@ before trying again, so where jumps keep failing (Bemowo) it costs little more t
 
 def _stretch(
     inst: Instance, buyable: tuple[int, ...], budget: Fraction, step: int, steps: int
-) -> list[RunResult]:
+) -> list[Outline]:
     """The runs at ``budget + step``, ..., ``budget + steps * step``, computed from the top, each
     from the bounds of the one above; returned top first, so ``pop()`` gives the next step."""
-    above = run(inst, budget + steps * step, buyable)
+    above = outline(inst, budget + steps * step, buyable)
     runs = [above]
     for k in range(steps - 1, 0, -1):
-        above = run(inst, budget + k * step, buyable, hints=above.bounds)
+        above = outline(inst, budget + k * step, buyable, hints=above.bounds)
         runs.append(above)
     return runs
 
@@ -184,20 +188,21 @@ def add1(
         )
 
     budget = start
-    current: RunResult | None = run(inst, start, buyable)
+    current: Outline | None = outline(inst, start, buyable)
     known = current.selected
     log = _Log()
     runs = 1
     jump = 2
     patience = 0
     backoff = 1
-    stretch: list[RunResult] = []  # this stretch of plain steps, run top down, next step first
+    stretch: list[Outline] = []  # this stretch of plain steps, run top down, next step first
     while True:
         if current is not None:
             if progress is not None and total:
                 progress(min(1.0, _spend(inst, current) / total))
             if exhaustive and is_exhaustive(inst, buyable, current, total):
-                return Add1Result(current, tuple(log.records), "exhaustive", None, runs)
+                final = exact(inst, current, buyable)
+                return Add1Result(final, tuple(log.records), "exhaustive", None, runs)
         if jump > 1 and patience == 0:
             runs += 2
             outcomes = span(
@@ -228,8 +233,9 @@ def add1(
         if _spend(inst, following) > total:
             if current is None:
                 runs += 1
-                current = run(inst, budget, buyable)
-            return Add1Result(current, tuple(log.records), "overspend", following, runs)
+                current = outline(inst, budget, buyable)
+            final = exact(inst, current, buyable)
+            return Add1Result(final, tuple(log.records), "overspend", following, runs)
         log.change(following.budget, known, following)
         budget = following.budget
         current = following

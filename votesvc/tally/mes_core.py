@@ -38,14 +38,14 @@ the best ``hi``, as pabutools and equalshares.net do with exact values.
 
 from __future__ import annotations
 
-import copy
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from operator import mul
+from typing import Any
 
 FRAC = 48
 """Fixed-point fraction bits for money (budgets, payments, costs)."""
@@ -84,9 +84,11 @@ class Memo:
 
     LIMIT = 2_000_000
 
-    __slots__ = ("_bits", "_histograms", "_stored")
+    __slots__ = ("_bits", "_histograms", "_stored", "arrays")
 
     def __init__(self) -> None:
+        self.arrays: Any = None
+        """The instance's supporters as arrays for the float engine (``mes_float.arrays``)."""
         self._histograms: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._bits: dict[int, tuple[int, ...]] = {}
         self._stored = 0
@@ -429,38 +431,6 @@ class _Run:
             self.bought_bits.append(level.bit)
         self.err += 1
 
-    # --- bounding states (see mes_add1) ----------------------------------------------------
-    def copy(self) -> _Run:
-        other = copy.copy(self)
-        other.exact_pay = list(self.exact_pay)
-        other.fix_pay = list(self.fix_pay)
-        other.bought_bits = list(self.bought_bits)
-        other.fix_budget = dict(self.fix_budget)
-        return other
-
-    def deplete(self, p: int) -> None:
-        """Buy ``p`` as if it cost more than its supporters have: they all end at 0."""
-        self.buy(p, self.budget + 1)
-
-    def hull(self, other: _Run, low: bool) -> _Run:
-        """A state with the same purchases whose every class budget is at most (``low``) or at
-        least both states' budgets: per bit, the larger (smaller) of the two payments."""
-        den = math.lcm(self.den, other.den)
-        mine, theirs = den // self.den, den // other.den
-        pick = max if low else min
-        pays = [
-            pick(a * mine, b * theirs) for a, b in zip(self.exact_pay, other.exact_pay, strict=True)
-        ]
-        merged = _Run(self.inst, self.budget)
-        merged.den = den
-        merged.beta = self.beta * mine
-        merged.exact_pay = pays
-        merged.fix_pay = [(x << FRAC) // den for x in pays]
-        merged.bought = self.bought
-        merged.bought_bits = list(self.bought_bits)
-        merged.err = self.err
-        return merged
-
 
 @dataclass(frozen=True, slots=True)
 class _Step:
@@ -524,11 +494,11 @@ def run(
     is still decided on this run's own prices.
     """
     state = _Run(inst, budget)
-    lower = {p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p]) for p in buyable}
+    lower = initial_bounds(inst, buyable)
     purchases: list[Purchase] = []
     bounds: list[tuple[int, dict[int, float]]] = []
     while lower:
-        if len(bounds) < len(hints) and not _tighten(lower, state.bought, hints[len(bounds)]):
+        if len(bounds) < len(hints) and not tighten(lower, state.bought, hints[len(bounds)]):
             hints = ()  # the order of purchases differs from here on: no more hints
         step = _choose(state, lower)
         bounds.append((state.bought, dict(lower)))
@@ -542,18 +512,18 @@ def run(
     return RunResult(tuple(purchases), budget, tuple(bounds))
 
 
-def _tighten(lower: dict[int, float], bought: int, hint: tuple[int, dict[int, float]]) -> bool:
+def tighten(lower: dict[int, float], bought: int, hint: tuple[int, dict[int, float]]) -> bool:
     """Raise ``lower`` to a higher budget's bounds for the same round (``run`` explains why that
     is sound), if this round starts from the same purchases; False if it does not. Checked every
     round from the first, equal masks mean the same agendas bought in the same order."""
     bought_there, bounds = hint
     if bought_there != bought:
         return False
-    _raise(lower, bounds)
+    raise_bounds(lower, bounds)
     return True
 
 
-def _raise(lower: dict[int, float], bounds: dict[int, float]) -> None:
+def raise_bounds(lower: dict[int, float], bounds: dict[int, float]) -> None:
     """Raise ``lower`` to ``bounds``, the bounds of a state whose every budget is at least as
     large, and drop the agendas that state could not afford (they are missing from it)."""
     for p, value in list(lower.items()):
@@ -564,100 +534,13 @@ def _raise(lower: dict[int, float], bounds: dict[int, float]) -> None:
             lower[p] = there
 
 
-Bounds = tuple[_Run, dict[int, float], _Run, dict[int, float]]
-"""A node of ``span``: the low state at ``b0`` and the high state at ``b1``, each with its agendas'
-lazy price lower bounds."""
-
-
-def _fresh_bounds(inst: Instance, buyable: tuple[int, ...], bought: int) -> dict[int, float]:
+def initial_bounds(
+    inst: Instance, buyable: tuple[int, ...], skip: Collection[int] = ()
+) -> dict[int, float]:
+    """First lower bounds on ``rho`` (fixed-point units) of the agendas in ``buyable`` but not in
+    ``skip``: the price if every supporter could pay in full."""
     return {
         p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p])
         for p in buyable
-        if not bought >> inst.levels[p][0].bit & 1
+        if p not in skip
     }
-
-
-def _candidates(state: _Run, lower: dict[int, float], cap: Fraction | None) -> list[_Step]:
-    """Every agenda whose price in ``state`` is at most ``cap`` (None: every affordable one)."""
-    inst = state.inst
-    threshold = _INF if cap is None else _up(cap.numerator << FRAC, cap.denominator)
-    out = []
-    for p in sorted(lower, key=lower.__getitem__):
-        if lower[p] > threshold:
-            break
-        found = state.price(p)
-        if found is None:
-            del lower[p]
-            continue
-        lower[p] = found.lo
-        if found.lo > threshold:
-            continue
-        price, poor = state.exact_price(found)
-        rho = price / inst.scale[p]
-        if cap is None or rho <= cap:
-            out.append(_Step(p, price, rho, poor, sum(found.classes.voters), ()))
-    return out
-
-
-def span(
-    inst: Instance,
-    buyable: tuple[int, ...],
-    low: Fraction,
-    high: Fraction,
-    width: int,
-    work: int | None = None,
-) -> set[frozenset[int]] | None:
-    """Every outcome MES can have with a per-voter budget in ``[low, high]``, or None if the
-    branches to follow get wider than ``width``, or if following them takes more than ``work``
-    branch-rounds (``mes_add1`` explains why this is sound; the caps bound what a failed proof
-    costs)."""
-    start = _fresh_bounds(inst, buyable, 0)
-    nodes: dict[frozenset[int], Bounds] = {
-        frozenset(): (_Run(inst, low), dict(start), _Run(inst, high), dict(start))
-    }
-    outcomes: set[frozenset[int]] = set()
-    while nodes:
-        following: dict[frozenset[int], Bounds] = {}
-        for bought, (lo, lo_lower, hi, hi_lower) in nodes.items():
-            _raise(lo_lower, hi_lower)  # every budget of ``hi`` is at least ``lo``'s
-            best = _choose(lo, lo_lower)
-            cap = None if best is None else best.rho
-            choices = _candidates(hi, hi_lower, cap)
-            if best is None or not choices:
-                outcomes.add(bought)
-            for number, choice in enumerate(choices, 1):
-                p = choice.agenda
-                if number == len(choices):  # the last branch carries on in this node's states
-                    lo_next, hi_next, lo_bounds, hi_bounds = lo, hi, lo_lower, hi_lower
-                else:
-                    lo_next, hi_next = lo.copy(), hi.copy()
-                    lo_bounds, hi_bounds = dict(lo_lower), dict(hi_lower)
-                lo_bounds.pop(p, None)
-                hi_bounds.pop(p, None)
-                if best is not None and p == best.agenda:
-                    lo_next.buy(p, best.price)
-                else:
-                    found = lo_next.price(p)
-                    if found is None:
-                        lo_next.deplete(p)
-                    else:
-                        lo_next.buy(p, lo_next.exact_price(found)[0])
-                hi_next.buy(p, choice.price)
-                key = bought | {p}
-                seen = following.get(key)
-                if seen is not None:
-                    lo_next = lo_next.hull(seen[0], low=True)
-                    lo_bounds = {
-                        q: max(v, seen[1][q]) for q, v in lo_bounds.items() if q in seen[1]
-                    }
-                    hi_next = hi_next.hull(seen[2], low=False)
-                    hi_bounds = _fresh_bounds(inst, buyable, hi_next.bought)
-                following[key] = (lo_next, lo_bounds, hi_next, hi_bounds)
-        if len(following) > width:
-            return None
-        if work is not None:
-            work -= len(following)
-            if work < 0:
-                return None
-        nodes = following
-    return outcomes

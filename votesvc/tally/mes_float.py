@@ -1,0 +1,443 @@
+"""Equal Shares on arrays of floats: every decision certified, or handed to the exact engine.
+
+Why: Add1 runs MES hundreds of times (Warsaw 2026 about 190 steps, Bemowo 330) and its proofs
+over spans of budgets (``mes_add1``) follow two bounding states per branch. The exact engine
+(``mes_core``) walks budget classes in Python loops; here a state is one numpy vector with a budget
+per distinct ballot, and pricing an agenda is a dozen vector operations over its supporters.
+
+Certified prices
+----------------
+For an agenda with supporter classes ``k`` (``c_k`` voters of weight ``w_k``, budget ``b_k``) let
+``f_b(t) = sum c_k min(b_k, t w_k)``; its price per unit of weight is the least ``t`` with
+``f_b(t) >= cost``. Two facts give an interval around the price from rounded data:
+
+- For ANY set ``P`` of classes, ``(y - sum_P c b) / sum_{not P} c w`` is at most the least ``t``
+  with ``f_b(t) >= y`` (a class pays at most its budget and at most ``t w``), with equality when
+  ``P`` is the classes that pay everything, a prefix in the order of ``b / w``. So that ``t`` is
+  the largest of these over the prefixes of one sort: two cumulative sums and a maximum.
+- If every true budget is within ``E`` of ``b``, ``f`` moves by at most ``E N`` (``N`` voters),
+  so the true price lies between the ``t`` for ``cost - E N`` and for ``cost + E N``.
+
+Rounding errors of the sums (at most ``(n + 4) u M`` for ``n`` classes holding ``M``) widen the
+targets, quotients are rounded outwards, and the upper end is confirmed by evaluating ``f_b``.
+
+A plain run (``run``) keeps floats within a tracked ``E`` of the exact budgets and buys the agenda
+whose ``rho`` interval lies wholly below every other contender's. When intervals meet, a tie or a
+near-tie, or an agenda's affordability is in doubt, it answers None and the caller counts that
+budget exactly (``mes_core.run``). Paying the middle of the interval adds half its width (times
+the weight) and a rounding to ``E``.
+
+Bounding states
+---------------
+For ``span`` a vector is not an approximation but a bound: ``L <= b <= H`` voter by voter for
+every starting budget of an interval (``mes_add1`` proves the monotonicity). ``L`` pays its
+price's upper end and ``H`` its lower end, results are rounded outwards, and doubt only ever
+adds outcomes, so a proof can fail for want of precision but never pass wrongly.
+
+Price bounds are kept as ``rho`` in the exact engine's fixed-point units (``mes_core.FRAC``), so
+the per-round bounds of either engine can start the other (``run``'s ``hints``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from votesvc.tally.mes_core import (
+    FRAC,
+    Hints,
+    Instance,
+    RunResult,
+    initial_bounds,
+    raise_bounds,
+    tighten,
+)
+from votesvc.tally.mes_core import run as exact_run
+
+U = 2.0**-53
+"""Unit roundoff of a float."""
+
+_INF = math.inf
+_FIX = float(1 << FRAC)
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """What a run decided, without exact prices: the agendas in the order bought, the per-voter
+    budget it started from, and its per-round price bounds (``mes_core.RunResult.bounds``)."""
+
+    selected: tuple[int, ...]
+    budget: Fraction
+    bounds: Hints = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Supporters:
+    """One agenda's supporter classes: class positions, voters, weights (None: all 1)."""
+
+    index: np.ndarray
+    voters: np.ndarray
+    weight: np.ndarray | None
+    util: np.ndarray
+    """Voters times weight, per class."""
+    total: float
+    """The sum of ``util`` (exact: an integer far below 2**53)."""
+    count: int
+    top_weight: float
+    bits: int
+    """The agenda's bits in a ballot mask (``mes_core``): what buying it adds to ``bought``."""
+    rho_unit: float
+    """Converts a price per unit of weight to ``rho`` in fixed-point units: ``2**FRAC / scale``."""
+
+
+class Arrays:
+    """An instance's supporters as arrays; one class per distinct ballot mask."""
+
+    def __init__(self, inst: Instance) -> None:
+        position: dict[int, int] = {}
+        self.agendas: list[_Supporters] = []
+        for p, levels in enumerate(inst.levels):
+            index: list[int] = []
+            voters: list[int] = []
+            weights: list[int] = []
+            for level in levels:
+                counts = Counter(level.masks)
+                for mask, count in level.heavy:
+                    counts[mask] += count
+                for mask, count in counts.items():
+                    index.append(position.setdefault(mask, len(position)))
+                    voters.append(count)
+                    weights.append(level.weight)
+            voter_array = np.array(voters, dtype=np.float64)
+            weight_array = np.array(weights, dtype=np.float64)
+            util = voter_array * weight_array
+            self.agendas.append(
+                _Supporters(
+                    np.array(index, dtype=np.intp),
+                    voter_array,
+                    None if all(w == 1 for w in weights) else weight_array,
+                    util,
+                    float(util.sum()),
+                    sum(voters),
+                    max(weights, default=1),
+                    sum(1 << level.bit for level in levels),
+                    _FIX / inst.scale[p],
+                )
+            )
+        self.classes = len(position)
+
+
+def arrays(inst: Instance) -> Arrays:
+    """The instance's arrays, built once and kept in its memo."""
+    if inst.memo.arrays is None:
+        inst.memo.arrays = Arrays(inst)
+    return inst.memo.arrays
+
+
+def _price(
+    budgets: np.ndarray, errors: np.ndarray | None, sup: _Supporters, cost: float
+) -> tuple[float, float]:
+    """Bounds ``(lo, hi)`` on the price per unit of weight when every true budget is within
+    ``errors`` of ``budgets`` (None: exactly ``budgets``). ``lo`` is infinite when the supporters
+    surely cannot afford it, ``hi`` when they may not be able to or it could not be confirmed.
+
+    Only classes that may pay everything move ``f`` (a class that pays ``t w`` either way does
+    not), so the error counted is that of the classes whose budget may be below the price
+    (``threshold``); where the bound found exceeds the threshold, every class's error is counted.
+    """
+    mine = budgets[sup.index]
+    money_each = sup.voters * mine
+    money = float(money_each.sum())
+    rounding = (len(mine) + 4) * U * money
+    """What the float sums may be off (recursive summation: ``n u`` of the total)."""
+    if errors is None:
+        mine_err = None
+        all_err = 0.0
+    else:
+        mine_err = errors[sup.index]
+        all_err = float(sup.voters @ mine_err)
+    if money + all_err + rounding < cost:
+        return _INF, _INF
+    ratio = mine if sup.weight is None else mine / sup.weight
+    order = np.argsort(ratio)
+    sorted_money = money_each[order]
+    paid = np.cumsum(sorted_money)
+    paid -= sorted_money
+    sorted_util = sup.util[order]
+    util = sup.total - (np.cumsum(sorted_util) - sorted_util)
+    weight = 1.0 if sup.weight is None else sup.weight
+    threshold = _INF
+    moved = all_err
+    if mine_err is not None:
+        threshold = float(np.max((cost - paid) / util)) * (1 + 2.0**-20)
+        marginal = mine - mine_err < threshold * weight
+        moved = float(sup.voters[marginal] @ mine_err[marginal])
+    check = 2 * (len(mine) + 4) * U * (cost + moved + rounding)
+    """Room for the rounding of the check that confirms ``hi``."""
+    lo = float(np.max((cost - moved - rounding - paid) / util)) * (1 - 4 * U)
+    if money - all_err - rounding < cost:
+        return lo, _INF
+    hi = float(np.max((cost + moved + rounding + check - paid) / util)) * (1 + 4 * U)
+    if hi > threshold:  # the marginal classes were too few: count every class's error
+        moved = all_err
+        lo = float(np.max((cost - moved - rounding - paid) / util)) * (1 - 4 * U)
+        hi = float(np.max((cost + moved + rounding + check - paid) / util)) * (1 + 4 * U)
+    reached = float(sup.voters @ np.minimum(mine, hi * weight))
+    if reached * (1 - (len(mine) + 4) * U) - moved < cost:
+        return lo, _INF
+    return lo, hi
+
+
+def _pay(budgets: np.ndarray, sup: _Supporters, price: float, outwards: int) -> None:
+    """Supporters pay ``price`` per unit of weight, at most what they have. ``outwards`` -1 (a
+    lower bound) or 1 (an upper) moves each result past its rounding errors (the product and the
+    difference, each at most ``u`` of the old budget where the result is not clipped to 0)."""
+    before = budgets[sup.index]
+    after = before - (price if sup.weight is None else price * sup.weight)
+    if outwards:
+        after += outwards * 8 * U * before
+    np.maximum(after, 0.0, out=after)
+    budgets[sup.index] = after
+
+
+def _settle(
+    budgets: np.ndarray, errors: np.ndarray, sup: _Supporters, lo: float, hi: float, top: float
+) -> None:
+    """Supporters pay the middle of ``[lo, hi]`` (price per unit of weight), at most what they
+    have; a class's error grows by what the price may be off (times its weight) and the
+    roundings, except where it surely paid everything: then it is exactly 0, as in truth."""
+    before = budgets[sup.index]
+    err = errors[sup.index]
+    weight = 1.0 if sup.weight is None else sup.weight
+    after = before - (lo + hi) / 2 * weight
+    paid_all = before + err <= lo * weight
+    err += weight * ((hi - lo) / 2 + U * hi) + 4 * U * top
+    err[paid_all] = 0.0
+    np.maximum(after, 0.0, out=after)
+    budgets[sup.index] = after
+    errors[sup.index] = err
+
+
+def _start(budget: Fraction, direction: float) -> float:
+    """``budget`` as a float, rounded towards ``direction`` (0: to nearest)."""
+    value = float(budget)
+    nearest = Fraction(value)
+    if (direction < 0 and nearest > budget) or (direction > 0 and nearest < budget):
+        value = math.nextafter(value, direction)
+    return value
+
+
+class _Unsure(Exception):
+    """A decision the floats cannot certify: the caller counts exactly."""
+
+
+def _round(
+    inst: Instance,
+    table: Arrays,
+    budgets: np.ndarray,
+    errors: np.ndarray,
+    lower: dict[int, float],
+) -> tuple[int, float, float] | None:
+    """This round's purchase ``(agenda, lo, hi)`` (price per unit of weight), or None when no
+    agenda is affordable. Raises ``_Unsure`` when the floats cannot tell."""
+    best_hi = _INF
+    priced: list[tuple[int, float, float, float, float]] = []
+    for p in sorted(lower, key=lower.__getitem__):
+        if lower[p] > best_hi:
+            break
+        sup = table.agendas[p]
+        lo, hi = _price(budgets, errors, sup, float(inst.cost[p]))
+        if lo == _INF:
+            del lower[p]
+            continue
+        rho_lo = lo * sup.rho_unit * (1 - 2 * U)
+        lower[p] = max(lower[p], rho_lo)
+        rho_hi = hi * sup.rho_unit * (1 + 2 * U)
+        priced.append((p, rho_lo, rho_hi, lo, hi))
+        best_hi = min(best_hi, rho_hi)
+    if not priced:
+        return None
+    best = min(priced, key=lambda x: x[2])
+    if best[2] == _INF or any(x[1] <= best[2] for x in priced if x is not best):
+        raise _Unsure
+    return best[0], best[3], best[4]
+
+
+def float_run(
+    inst: Instance, budget: Fraction, buyable: tuple[int, ...], hints: Hints = ()
+) -> Outline | None:
+    """MES at ``budget`` per voter decided in floats, or None where a decision needs exact
+    arithmetic. ``hints`` as for ``mes_core.run``."""
+    table = arrays(inst)
+    top = _start(budget, 0.0)
+    budgets = np.full(table.classes, top)
+    errors = np.full(table.classes, U * top)
+    lower = initial_bounds(inst, buyable)
+    bought = 0
+    selected: list[int] = []
+    bounds: list[tuple[int, dict[int, float]]] = []
+    while lower:
+        if len(bounds) < len(hints) and not tighten(lower, bought, hints[len(bounds)]):
+            hints = ()  # the order of purchases differs from here on: no more hints
+        try:
+            chosen = _round(inst, table, budgets, errors, lower)
+        except _Unsure:
+            return None
+        bounds.append((bought, dict(lower)))
+        if chosen is None:
+            break
+        p, lo, hi = chosen
+        sup = table.agendas[p]
+        _settle(budgets, errors, sup, lo, hi, top)
+        bought |= sup.bits
+        selected.append(p)
+        del lower[p]
+    return Outline(tuple(selected), budget, tuple(bounds))
+
+
+def outline(
+    inst: Instance, budget: Fraction, buyable: tuple[int, ...], hints: Hints = ()
+) -> Outline:
+    """MES at ``budget``: in floats where they decide, else exactly."""
+    found = float_run(inst, budget, buyable, hints)
+    if found is None:
+        exact = exact_run(inst, budget, buyable, hints=hints)
+        found = Outline(exact.selected, budget, exact.bounds)
+    return found
+
+
+def exact(inst: Instance, decided: Outline, buyable: tuple[int, ...]) -> RunResult:
+    """The exact run (prices, ties) of an outline, started from its own bounds."""
+    result = exact_run(inst, decided.budget, buyable, hints=decided.bounds)
+    if result.selected != decided.selected:
+        raise AssertionError("the float run and the exact run disagree")  # a bug, never data
+    return result
+
+
+# --- spans ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Node:
+    """A branch of ``span``: bounds ``low <= budgets <= high`` and their lazy price bounds."""
+
+    low: np.ndarray
+    low_lower: dict[int, float]
+    high: np.ndarray
+    high_lower: dict[int, float]
+
+
+def _cheapest(
+    inst: Instance, table: Arrays, budgets: np.ndarray, lower: dict[int, float]
+) -> tuple[float, dict[int, float]]:
+    """An upper bound on the lowest ``rho`` in the state ``budgets`` (infinite when it may
+    afford nothing), and the upper ends of the prices found, per unit of weight."""
+    best = _INF
+    found: dict[int, float] = {}
+    for p in sorted(lower, key=lower.__getitem__):
+        if lower[p] > best:
+            break
+        sup = table.agendas[p]
+        lo, hi = _price(budgets, None, sup, float(inst.cost[p]))
+        if lo == _INF:
+            del lower[p]
+            continue
+        lower[p] = max(lower[p], lo * sup.rho_unit * (1 - 2 * U))
+        found[p] = hi
+        best = min(best, hi * sup.rho_unit * (1 + 2 * U))
+    return best, found
+
+
+def _contenders(
+    inst: Instance, table: Arrays, budgets: np.ndarray, lower: dict[int, float], cap: float
+) -> list[tuple[int, float]]:
+    """Every agenda whose ``rho`` in the state ``budgets`` may be at most ``cap``, with the lower
+    end of its price per unit of weight."""
+    out = []
+    for p in sorted(lower, key=lower.__getitem__):
+        if lower[p] > cap:
+            break
+        sup = table.agendas[p]
+        lo, _ = _price(budgets, None, sup, float(inst.cost[p]))
+        if lo == _INF:
+            del lower[p]
+            continue
+        rho_lo = lo * sup.rho_unit * (1 - 2 * U)
+        lower[p] = max(lower[p], rho_lo)
+        if rho_lo <= cap:
+            out.append((p, lo))
+    return out
+
+
+def span(
+    inst: Instance,
+    buyable: tuple[int, ...],
+    low: Fraction,
+    high: Fraction,
+    width: int,
+    work: int | None = None,
+) -> set[frozenset[int]] | None:
+    """Every outcome MES can have with a per-voter budget in ``[low, high]``, or None if the
+    branches to follow get wider than ``width``, or if following them takes more than ``work``
+    branch-rounds (``mes_add1`` explains why this is sound; the caps bound what a failed proof
+    costs)."""
+    table = arrays(inst)
+    start = initial_bounds(inst, buyable)
+    nodes = {
+        frozenset(): _Node(
+            np.full(table.classes, _start(low, -_INF)),
+            dict(start),
+            np.full(table.classes, _start(high, _INF)),
+            dict(start),
+        )
+    }
+    outcomes: set[frozenset[int]] = set()
+    while nodes:
+        following: dict[frozenset[int], _Node] = {}
+        for bought, node in nodes.items():
+            raise_bounds(node.low_lower, node.high_lower)  # every budget of high is at least low's
+            cap, low_prices = _cheapest(inst, table, node.low, node.low_lower)
+            choices = _contenders(inst, table, node.high, node.high_lower, cap)
+            if cap == _INF or not choices:
+                outcomes.add(bought)
+            for number, (p, high_price) in enumerate(choices, 1):
+                last = number == len(choices)  # the last branch carries on in this node's arrays
+                low_next = node.low if last else node.low.copy()
+                high_next = node.high if last else node.high.copy()
+                low_bounds = node.low_lower if last else dict(node.low_lower)
+                high_bounds = node.high_lower if last else dict(node.high_lower)
+                low_bounds.pop(p, None)
+                high_bounds.pop(p, None)
+                sup = table.agendas[p]
+                low_price = low_prices.get(p)
+                if low_price is None:
+                    _, low_price = _price(low_next, None, sup, float(inst.cost[p]))
+                if low_price == _INF:  # low may not afford it: its supporters end at 0
+                    low_next[sup.index] = 0.0
+                else:
+                    _pay(low_next, sup, low_price, -1)
+                _pay(high_next, sup, high_price, 1)
+                key = bought | {p}
+                seen = following.get(key)
+                if seen is not None:
+                    np.minimum(low_next, seen.low, out=low_next)
+                    low_bounds = {
+                        q: max(v, seen.low_lower[q])
+                        for q, v in low_bounds.items()
+                        if q in seen.low_lower
+                    }
+                    np.maximum(high_next, seen.high, out=high_next)
+                    high_bounds = initial_bounds(inst, buyable, key)
+                following[key] = _Node(low_next, low_bounds, high_next, high_bounds)
+        if len(following) > width:
+            return None
+        if work is not None:
+            work -= len(following)
+            if work < 0:
+                return None
+        nodes = following
+    return outcomes
