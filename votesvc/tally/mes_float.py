@@ -40,6 +40,8 @@ the per-round bounds of either engine can start the other (``run``'s ``hints``).
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -63,6 +65,7 @@ U = 2.0**-53
 
 _INF = math.inf
 _FIX = float(1 << FRAC)
+_WORD = (1 << 64) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +95,33 @@ class _Supporters:
     """The agenda's bits in a ballot mask (``mes_core``): what buying it adds to ``bought``."""
     rho_unit: float
     """Converts a price per unit of weight to ``rho`` in fixed-point units: ``2**FRAC / scale``."""
+    masks: np.ndarray
+    """Per class, its ballot mask as 64-bit words."""
+    cost: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """One agenda's supporter classes merged where their budgets are equal: a representative
+    class per group, its voters, voters times weight, and weight (None: all 1)."""
+
+    rep: np.ndarray
+    voters: np.ndarray
+    util: np.ndarray
+    weight: np.ndarray | None
 
 
 class Arrays:
-    """An instance's supporters as arrays; one class per distinct ballot mask."""
+    """An instance's supporters as arrays; one class per distinct ballot mask.
+
+    Pricing reads budgets per *group*: classes with the same ``mask & bought`` (and the same
+    weight for the agenda) have the same budget at every step of every run, bound or float
+    alike (the same operations on the same numbers), so an agenda's classes are merged per
+    bought mask, and the merge is kept (``LIMIT`` entries in all), since Add1's runs meet the
+    same bought masks again and again (``mes_core.Memo``).
+    """
+
+    LIMIT = 4_000_000
 
     def __init__(self, inst: Instance) -> None:
         position: dict[int, int] = {}
@@ -126,9 +152,42 @@ class Arrays:
                     max(weights, default=1),
                     sum(1 << level.bit for level in levels),
                     _FIX / inst.scale[p],
+                    np.empty((0, 0), dtype=np.uint64),
+                    float(inst.cost[p]),
                 )
             )
         self.classes = len(position)
+        self.words = max(1, (len(inst.bit_weight) + 63) // 64)
+        words = np.zeros((len(position), self.words), dtype=np.uint64)
+        for w in range(self.words):
+            words[:, w] = [(mask >> (64 * w)) & _WORD for mask in position]
+        self.agendas = [dataclasses.replace(sup, masks=words[sup.index]) for sup in self.agendas]
+        self._groups: dict[tuple[int, int], _Groups] = {}
+        self._stored = 0
+
+    def groups(self, p: int, bought: int) -> _Groups:
+        """Agenda ``p``'s supporter classes merged by ``mask & bought`` and weight."""
+        found = self._groups.get((p, bought))
+        if found is not None:
+            return found
+        sup = self.agendas[p]
+        select = bought | sup.bits
+        words = np.array([(select >> (64 * w)) & _WORD for w in range(self.words)], dtype=np.uint64)
+        keys = sup.masks & words
+        flat = keys[:, 0] if self.words == 1 else keys.view(np.dtype((np.void, 8 * self.words)))
+        _, first, inverse = np.unique(flat.ravel(), return_index=True, return_inverse=True)
+        found = _Groups(
+            sup.index[first],
+            np.bincount(inverse, weights=sup.voters),
+            np.bincount(inverse, weights=sup.util),
+            None if sup.weight is None else sup.weight[first],
+        )
+        if self._stored + len(first) > self.LIMIT:
+            self._groups.clear()
+            self._stored = 0
+        self._groups[(p, bought)] = found
+        self._stored += len(first)
+        return found
 
 
 def arrays(inst: Instance) -> Arrays:
@@ -139,7 +198,7 @@ def arrays(inst: Instance) -> Arrays:
 
 
 def _price(
-    budgets: np.ndarray, errors: np.ndarray | None, sup: _Supporters, cost: float
+    table: Arrays, p: int, bought: int, budgets: np.ndarray, errors: np.ndarray | None
 ) -> tuple[float, float]:
     """Bounds ``(lo, hi)`` on the price per unit of weight when every true budget is within
     ``errors`` of ``budgets`` (None: exactly ``budgets``). ``lo`` is infinite when the supporters
@@ -149,8 +208,11 @@ def _price(
     not), so the error counted is that of the classes whose budget may be below the price
     (``threshold``); where the bound found exceeds the threshold, every class's error is counted.
     """
-    mine = budgets[sup.index]
-    money_each = sup.voters * mine
+    sup = table.agendas[p]
+    g = table.groups(p, bought)
+    cost = sup.cost
+    mine = budgets[g.rep]
+    money_each = g.voters * mine
     money = float(money_each.sum())
     rounding = (len(mine) + 4) * U * money
     """What the float sums may be off (recursive summation: ``n u`` of the total)."""
@@ -158,24 +220,24 @@ def _price(
         mine_err = None
         all_err = 0.0
     else:
-        mine_err = errors[sup.index]
-        all_err = float(sup.voters @ mine_err)
+        mine_err = errors[g.rep]
+        all_err = float(g.voters @ mine_err)
     if money + all_err + rounding < cost:
         return _INF, _INF
-    ratio = mine if sup.weight is None else mine / sup.weight
+    ratio = mine if g.weight is None else mine / g.weight
     order = np.argsort(ratio)
     sorted_money = money_each[order]
     paid = np.cumsum(sorted_money)
     paid -= sorted_money
-    sorted_util = sup.util[order]
+    sorted_util = g.util[order]
     util = sup.total - (np.cumsum(sorted_util) - sorted_util)
-    weight = 1.0 if sup.weight is None else sup.weight
+    weight = 1.0 if g.weight is None else g.weight
     threshold = _INF
     moved = all_err
     if mine_err is not None:
         threshold = float(np.max((cost - paid) / util)) * (1 + 2.0**-20)
         marginal = mine - mine_err < threshold * weight
-        moved = float(sup.voters[marginal] @ mine_err[marginal])
+        moved = float(g.voters[marginal] @ mine_err[marginal])
     check = 2 * (len(mine) + 4) * U * (cost + moved + rounding)
     """Room for the rounding of the check that confirms ``hi``."""
     lo = float(np.max((cost - moved - rounding - paid) / util)) * (1 - 4 * U)
@@ -186,7 +248,7 @@ def _price(
         moved = all_err
         lo = float(np.max((cost - moved - rounding - paid) / util)) * (1 - 4 * U)
         hi = float(np.max((cost + moved + rounding + check - paid) / util)) * (1 + 4 * U)
-    reached = float(sup.voters @ np.minimum(mine, hi * weight))
+    reached = float(g.voters @ np.minimum(mine, hi * weight))
     if reached * (1 - (len(mine) + 4) * U) - moved < cost:
         return lo, _INF
     return lo, hi
@@ -236,11 +298,7 @@ class _Unsure(Exception):
 
 
 def _round(
-    inst: Instance,
-    table: Arrays,
-    budgets: np.ndarray,
-    errors: np.ndarray,
-    lower: dict[int, float],
+    table: Arrays, bought: int, budgets: np.ndarray, errors: np.ndarray, lower: dict[int, float]
 ) -> tuple[int, float, float] | None:
     """This round's purchase ``(agenda, lo, hi)`` (price per unit of weight), or None when no
     agenda is affordable. Raises ``_Unsure`` when the floats cannot tell."""
@@ -250,7 +308,7 @@ def _round(
         if lower[p] > best_hi:
             break
         sup = table.agendas[p]
-        lo, hi = _price(budgets, errors, sup, float(inst.cost[p]))
+        lo, hi = _price(table, p, bought, budgets, errors)
         if lo == _INF:
             del lower[p]
             continue
@@ -284,7 +342,7 @@ def float_run(
         if len(bounds) < len(hints) and not tighten(lower, bought, hints[len(bounds)]):
             hints = ()  # the order of purchases differs from here on: no more hints
         try:
-            chosen = _round(inst, table, budgets, errors, lower)
+            chosen = _round(table, bought, budgets, errors, lower)
         except _Unsure:
             return None
         bounds.append((bought, dict(lower)))
@@ -325,14 +383,21 @@ def exact(inst: Instance, decided: Outline, buyable: tuple[int, ...]) -> RunResu
 class _Node:
     """A branch of ``span``: bounds ``low <= budgets <= high`` and their lazy price bounds."""
 
+    mask: int
+    """The bought agendas' bits."""
     low: np.ndarray
     low_lower: dict[int, float]
     high: np.ndarray
     high_lower: dict[int, float]
+    ancestors: tuple[tuple[int, dict[int, float]], ...] = ()
+    """Nearest first, up to ``ANCESTORS``: a number naming an earlier node of this branch and
+    its high state's price bounds then. That state's budgets are at least this node's, so the
+    bounds hold here too: where two branches merge, the high hull starts from the bounds of their
+    nearest common ancestor instead of from scratch."""
 
 
 def _cheapest(
-    inst: Instance, table: Arrays, budgets: np.ndarray, lower: dict[int, float]
+    table: Arrays, bought: int, budgets: np.ndarray, lower: dict[int, float]
 ) -> tuple[float, dict[int, float]]:
     """An upper bound on the lowest ``rho`` in the state ``budgets`` (infinite when it may
     afford nothing), and the upper ends of the prices found, per unit of weight."""
@@ -342,7 +407,7 @@ def _cheapest(
         if lower[p] > best:
             break
         sup = table.agendas[p]
-        lo, hi = _price(budgets, None, sup, float(inst.cost[p]))
+        lo, hi = _price(table, p, bought, budgets, None)
         if lo == _INF:
             del lower[p]
             continue
@@ -353,7 +418,7 @@ def _cheapest(
 
 
 def _contenders(
-    inst: Instance, table: Arrays, budgets: np.ndarray, lower: dict[int, float], cap: float
+    table: Arrays, bought: int, budgets: np.ndarray, lower: dict[int, float], cap: float
 ) -> list[tuple[int, float]]:
     """Every agenda whose ``rho`` in the state ``budgets`` may be at most ``cap``, with the lower
     end of its price per unit of weight."""
@@ -362,7 +427,7 @@ def _contenders(
         if lower[p] > cap:
             break
         sup = table.agendas[p]
-        lo, _ = _price(budgets, None, sup, float(inst.cost[p]))
+        lo, _ = _price(table, p, bought, budgets, None)
         if lo == _INF:
             del lower[p]
             continue
@@ -371,6 +436,22 @@ def _contenders(
         if rho_lo <= cap:
             out.append((p, lo))
     return out
+
+
+ANCESTORS = 4
+"""How many ancestors' bounds a branch of ``span`` keeps for merges."""
+
+
+def _common(
+    mine: tuple[tuple[int, dict[int, float]], ...],
+    theirs: tuple[tuple[int, dict[int, float]], ...],
+) -> tuple[tuple[int, dict[int, float]], ...]:
+    """The ancestors two branches share, nearest first."""
+    shared = {number for number, _ in theirs}
+    for k, (number, _) in enumerate(mine):
+        if number in shared:
+            return mine[k:]
+    return ()
 
 
 def span(
@@ -389,6 +470,7 @@ def span(
     start = initial_bounds(inst, buyable)
     nodes = {
         frozenset(): _Node(
+            0,
             np.full(table.classes, _start(low, -_INF)),
             dict(start),
             np.full(table.classes, _start(high, _INF)),
@@ -396,14 +478,16 @@ def span(
         )
     }
     outcomes: set[frozenset[int]] = set()
+    numbers = itertools.count()
     while nodes:
         following: dict[frozenset[int], _Node] = {}
         for bought, node in nodes.items():
             raise_bounds(node.low_lower, node.high_lower)  # every budget of high is at least low's
-            cap, low_prices = _cheapest(inst, table, node.low, node.low_lower)
-            choices = _contenders(inst, table, node.high, node.high_lower, cap)
+            cap, low_prices = _cheapest(table, node.mask, node.low, node.low_lower)
+            choices = _contenders(table, node.mask, node.high, node.high_lower, cap)
             if cap == _INF or not choices:
                 outcomes.add(bought)
+            ancestors = ((next(numbers), dict(node.high_lower)), *node.ancestors)[:ANCESTORS]
             for number, (p, high_price) in enumerate(choices, 1):
                 last = number == len(choices)  # the last branch carries on in this node's arrays
                 low_next = node.low if last else node.low.copy()
@@ -415,7 +499,7 @@ def span(
                 sup = table.agendas[p]
                 low_price = low_prices.get(p)
                 if low_price is None:
-                    _, low_price = _price(low_next, None, sup, float(inst.cost[p]))
+                    _, low_price = _price(table, p, node.mask, low_next, None)
                 if low_price == _INF:  # low may not afford it: its supporters end at 0
                     low_next[sup.index] = 0.0
                 else:
@@ -431,8 +515,20 @@ def span(
                         if q in seen.low_lower
                     }
                     np.maximum(high_next, seen.high, out=high_next)
-                    high_bounds = initial_bounds(inst, buyable, key)
-                following[key] = _Node(low_next, low_bounds, high_next, high_bounds)
+                    shared = _common(ancestors, seen.ancestors)
+                    high_bounds = (
+                        {q: v for q, v in shared[0][1].items() if q not in key}
+                        if shared
+                        else initial_bounds(inst, buyable, key)
+                    )
+                    following[key] = _Node(
+                        seen.mask, low_next, low_bounds, high_next, high_bounds, shared
+                    )
+                else:
+                    mask = node.mask | sup.bits
+                    following[key] = _Node(
+                        mask, low_next, low_bounds, high_next, high_bounds, ancestors
+                    )
         if len(following) > width:
             return None
         if work is not None:
