@@ -109,6 +109,15 @@ class _Groups:
     voters: np.ndarray
     util: np.ndarray
     weight: np.ndarray | None
+    inverse: np.ndarray
+    """Per class of the agenda, its group: what a merge for a larger bought mask refines."""
+
+
+_SPLIT = 40
+"""Bits split by at once: group numbers stay below ``2**17`` (classes), keys below ``2**57``."""
+
+RECENT = 16
+"""Kept merges per agenda that a new merge looks among for one to refine."""
 
 
 class Arrays:
@@ -163,31 +172,63 @@ class Arrays:
             words[:, w] = [(mask >> (64 * w)) & _WORD for mask in position]
         self.agendas = [dataclasses.replace(sup, masks=words[sup.index]) for sup in self.agendas]
         self._groups: dict[tuple[int, int], _Groups] = {}
+        self._recent: dict[int, list[int]] = {}
         self._stored = 0
 
     def groups(self, p: int, bought: int) -> _Groups:
-        """Agenda ``p``'s supporter classes merged by ``mask & bought`` and weight."""
+        """Agenda ``p``'s supporter classes merged by ``mask & bought`` and weight.
+
+        A new merge refines a kept one for a subset of ``bought`` (the largest among ``p``'s
+        last few): each group splits by the bits bought since, as integer keys
+        ``group * 2**k + bits``, so it costs one integer sort of ``p``'s classes.
+        """
         found = self._groups.get((p, bought))
         if found is not None:
             return found
         sup = self.agendas[p]
-        select = bought | sup.bits
-        words = np.array([(select >> (64 * w)) & _WORD for w in range(self.words)], dtype=np.uint64)
-        keys = sup.masks & words
-        flat = keys[:, 0] if self.words == 1 else keys.view(np.dtype((np.void, 8 * self.words)))
-        _, first, inverse = np.unique(flat.ravel(), return_index=True, return_inverse=True)
+        recent = self._recent.setdefault(p, [])
+        base = max(
+            (m for m in recent if not m & ~bought and (p, m) in self._groups),
+            key=int.bit_count,
+            default=None,
+        )
+        if base is None:  # the classes split by weight only
+            levels = sup.masks & self._words(sup.bits)
+            flat = levels.view(np.dtype((np.void, 8 * self.words))).ravel()
+            _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
+            base, groups = 0, inverse.astype(np.int64)
+        else:
+            groups = self._groups[(p, base)].inverse.astype(np.int64)
+        new = bought & ~base
+        bits = [b for b in range(new.bit_length()) if new >> b & 1]
+        for at in range(0, len(bits), _SPLIT):
+            chunk = bits[at : at + _SPLIT]
+            groups <<= len(chunk)
+            for j, b in enumerate(chunk):
+                column = sup.masks[:, b >> 6] >> np.uint64(b & 63)
+                groups |= (column & np.uint64(1)).astype(np.int64) << j
+            _, first, groups = np.unique(groups, return_index=True, return_inverse=True)
         found = _Groups(
             sup.index[first],
-            np.bincount(inverse, weights=sup.voters),
-            np.bincount(inverse, weights=sup.util),
+            np.bincount(groups, weights=sup.voters),
+            np.bincount(groups, weights=sup.util),
             None if sup.weight is None else sup.weight[first],
+            groups.astype(np.int32),
         )
-        if self._stored + len(first) > self.LIMIT:
+        if self._stored + len(groups) > self.LIMIT:
             self._groups.clear()
+            self._recent.clear()
             self._stored = 0
+            recent = self._recent.setdefault(p, [])
         self._groups[(p, bought)] = found
-        self._stored += len(first)
+        self._stored += len(groups)
+        recent.append(bought)
+        del recent[:-RECENT]
         return found
+
+    def _words(self, mask: int) -> np.ndarray:
+        """``mask`` as 64-bit words."""
+        return np.array([(mask >> (64 * w)) & _WORD for w in range(self.words)], dtype=np.uint64)
 
 
 def arrays(inst: Instance) -> Arrays:
@@ -214,8 +255,8 @@ def _price(
     mine = budgets[g.rep]
     money_each = g.voters * mine
     money = float(money_each.sum())
-    rounding = (len(mine) + 4) * U * money
-    """What the float sums may be off (recursive summation: ``n u`` of the total)."""
+    sums = (len(mine) + 4) * U  # a float sum of n terms is within (n + 4) u of its terms' total
+    rounding = sums * money
     if errors is None:
         mine_err = None
         all_err = 0.0
@@ -224,34 +265,49 @@ def _price(
         all_err = float(g.voters @ mine_err)
     if money + all_err + rounding < cost:
         return _INF, _INF
-    ratio = mine if g.weight is None else mine / g.weight
-    order = np.argsort(ratio)
+    order = (mine if g.weight is None else mine / g.weight).argsort()
     sorted_money = money_each[order]
-    paid = np.cumsum(sorted_money)
+    paid = sorted_money.cumsum()
     paid -= sorted_money
-    sorted_util = g.util[order]
-    util = sup.total - (np.cumsum(sorted_util) - sorted_util)
+    util = g.util[order][::-1].cumsum()[::-1]
+    guess = (cost - paid) / util
+    split = int(guess.argmax())
+    threshold = float(guess[split]) * (1 + 2.0**-20)
     weight = 1.0 if g.weight is None else g.weight
-    threshold = _INF
     moved = all_err
     if mine_err is not None:
-        threshold = float(np.max((cost - paid) / util)) * (1 + 2.0**-20)
         marginal = mine - mine_err < threshold * weight
         moved = float(g.voters[marginal] @ mine_err[marginal])
-    check = 2 * (len(mine) + 4) * U * (cost + moved + rounding)
-    """Room for the rounding of the check that confirms ``hi``."""
-    lo = float(np.max((cost - moved - rounding - paid) / util)) * (1 - 4 * U)
+    paid_split, util_split = float(paid[split]), float(util[split])
+    lo = (cost - moved - rounding - paid_split) / util_split * (1 - 4 * U)
     if money - all_err - rounding < cost:
         return lo, _INF
-    hi = float(np.max((cost + moved + rounding + check - paid) / util)) * (1 + 4 * U)
+    room = 2 * sums * (cost + all_err + rounding)  # for the rounding of the check below
+    hi = (cost + moved + rounding + room - paid_split) / util_split * (1 + 4 * U)
     if hi > threshold:  # the marginal classes were too few: count every class's error
         moved = all_err
-        lo = float(np.max((cost - moved - rounding - paid) / util)) * (1 - 4 * U)
-        hi = float(np.max((cost + moved + rounding + check - paid) / util)) * (1 + 4 * U)
-    reached = float(g.voters @ np.minimum(mine, hi * weight))
-    if reached * (1 - (len(mine) + 4) * U) - moved < cost:
-        return lo, _INF
-    return lo, hi
+        lo = (cost - moved - rounding - paid_split) / util_split * (1 - 4 * U)
+        hi = (cost + moved + rounding + room - paid_split) / util_split * (1 + 4 * U)
+    if _reaches(g, mine, weight, hi, moved, sums, cost):
+        return lo, hi
+    # the split may differ a little above the price: the largest over every split is the bound
+    hi = float(((cost + moved + rounding + room - paid) / util).max()) * (1 + 4 * U)
+    return lo, hi if _reaches(g, mine, weight, hi, moved, sums, cost) else _INF
+
+
+def _reaches(
+    g: _Groups,
+    mine: np.ndarray,
+    weight: np.ndarray | float,
+    price: float,
+    moved: float,
+    sums: float,
+    cost: float,
+) -> bool:
+    """Whether the supporters surely cover ``cost`` at ``price``: the check that makes ``hi``
+    an upper bound whatever the rounding before it."""
+    reached = float(g.voters @ np.minimum(mine, price * weight))
+    return reached * (1 - sums - U) - moved >= cost
 
 
 def _pay(budgets: np.ndarray, sup: _Supporters, price: float, outwards: int) -> None:
