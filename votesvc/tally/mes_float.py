@@ -262,10 +262,12 @@ def _price(
         all_err = 0.0
     else:
         mine_err = errors[g.rep]
-        all_err = float(g.voters @ mine_err)
+        err_each = g.voters * mine_err
+        all_err = float(err_each.sum())
     if money + all_err + rounding < cost:
         return _INF, _INF
-    order = (mine if g.weight is None else mine / g.weight).argsort()
+    ratio = mine if g.weight is None else mine / g.weight
+    order = ratio.argsort()
     sorted_money = money_each[order]
     paid = sorted_money.cumsum()
     paid -= sorted_money
@@ -276,8 +278,7 @@ def _price(
     weight = 1.0 if g.weight is None else g.weight
     moved = all_err
     if mine_err is not None:
-        marginal = mine - mine_err < threshold * weight
-        moved = float(g.voters[marginal] @ mine_err[marginal])
+        moved = float(np.dot(err_each, mine - mine_err < threshold * weight))
     paid_split, util_split = float(paid[split]), float(util[split])
     lo = (cost - moved - rounding - paid_split) / util_split * (1 - 4 * U)
     if money - all_err - rounding < cost:
@@ -288,7 +289,10 @@ def _price(
         moved = all_err
         lo = (cost - moved - rounding - paid_split) / util_split * (1 - 4 * U)
         hi = (cost + moved + rounding + room - paid_split) / util_split * (1 + 4 * U)
-    if _reaches(g, mine, weight, hi, moved, sums, cost):
+    below = float(ratio[order[split - 1]]) * (1 + 2 * U) if split else 0.0
+    if below <= hi <= float(ratio[order[split]]) * (1 - 2 * U) or _reaches(
+        g, mine, weight, hi, moved, sums, cost
+    ):
         return lo, hi
     # the split may differ a little above the price: the largest over every split is the bound
     hi = float(((cost + moved + rounding + room - paid) / util).max()) * (1 + 4 * U)
@@ -308,6 +312,35 @@ def _reaches(
     an upper bound whatever the rounding before it."""
     reached = float(g.voters @ np.minimum(mine, price * weight))
     return reached * (1 - sums - U) - moved >= cost
+
+
+def _floor(
+    table: Arrays, p: int, bought: int, budgets: np.ndarray, errors: np.ndarray, rho: float
+) -> float | None:
+    """A lower bound on ``p``'s ``rho`` above ``rho``, or None if it may not lie above it.
+
+    One pass and no sort, so agendas that lose a round are ruled out at a fraction of a pricing.
+    At the price ``t`` for ``rho`` the supporters, each paying ``t w`` or all it has, surely fall
+    short of the cost by ``short``; beyond ``t`` what they pay grows at most by the weight of
+    those who still had money at ``t`` (``slope``), so the price is at least
+    ``t + short / slope`` (infinite if nobody had money left: they cannot afford it).
+    """
+    sup = table.agendas[p]
+    g = table.groups(p, bought)
+    price = rho / sup.rho_unit * (1 + 2 * U)
+    mine = budgets[g.rep]
+    line = price if g.weight is None else price * g.weight
+    reached = float(np.minimum(mine, line) @ g.voters)
+    mine_err = errors[g.rep]
+    slack = float(mine_err @ g.voters)
+    above = mine + mine_err >= line
+    short = sup.cost - reached * (1 + (len(mine) + 5) * U) - slack
+    if short <= 0:
+        return None
+    slope = float(np.dot(g.util, above))
+    if slope == 0:
+        return _INF
+    return (price + short / slope) * sup.rho_unit * (1 - 4 * U)
 
 
 def _pay(budgets: np.ndarray, sup: _Supporters, price: float, outwards: int) -> None:
@@ -349,6 +382,14 @@ def _start(budget: Fraction, direction: float) -> float:
     return value
 
 
+def _keep(lower: dict[int, float], p: int, floor: float) -> None:
+    """Raise ``p``'s lower bound to ``floor``; an infinite floor means it cannot be afforded."""
+    if floor == _INF:
+        del lower[p]
+    elif floor > lower[p]:
+        lower[p] = floor
+
+
 class _Unsure(Exception):
     """A decision the floats cannot certify: the caller counts exactly."""
 
@@ -363,6 +404,10 @@ def _round(
     for p in sorted(lower, key=lower.__getitem__):
         if lower[p] > best_hi:
             break
+        floor = None if best_hi == _INF else _floor(table, p, bought, budgets, errors, best_hi)
+        if floor is not None:
+            _keep(lower, p, floor)
+            continue
         sup = table.agendas[p]
         lo, hi = _price(table, p, bought, budgets, errors)
         if lo == _INF:
