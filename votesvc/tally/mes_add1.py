@@ -162,7 +162,7 @@ def _stretch(
     above = outline(inst, budget + steps * step, buyable)
     runs = [above]
     for k in range(steps - 1, 0, -1):
-        above = outline(inst, budget + k * step, buyable, hints=above.bounds)
+        above = outline(inst, budget + k * step, buyable, above)
         runs.append(above)
     return runs
 

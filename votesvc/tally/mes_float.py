@@ -395,13 +395,26 @@ class _Unsure(Exception):
 
 
 def _round(
-    table: Arrays, bought: int, budgets: np.ndarray, errors: np.ndarray, lower: dict[int, float]
+    table: Arrays,
+    bought: int,
+    budgets: np.ndarray,
+    errors: np.ndarray,
+    lower: dict[int, float],
+    likely: int | None,
 ) -> tuple[int, float, float] | None:
     """This round's purchase ``(agenda, lo, hi)`` (price per unit of weight), or None when no
-    agenda is affordable. Raises ``_Unsure`` when the floats cannot tell."""
+    agenda is affordable. Raises ``_Unsure`` when the floats cannot tell.
+
+    Agendas are taken in the order of their lower bounds, the ``likely`` winner first (what a
+    neighbouring run bought in this round): once one is priced, the others mostly fall to
+    ``_floor`` below its upper bound."""
     best_hi = _INF
     priced: list[tuple[int, float, float, float, float]] = []
-    for p in sorted(lower, key=lower.__getitem__):
+    order = sorted(lower, key=lower.__getitem__)
+    if likely in lower:
+        order.remove(likely)
+        order.insert(0, likely)
+    for p in order:
         if lower[p] > best_hi:
             break
         floor = None if best_hi == _INF else _floor(table, p, bought, budgets, errors, best_hi)
@@ -427,10 +440,12 @@ def _round(
 
 
 def float_run(
-    inst: Instance, budget: Fraction, buyable: tuple[int, ...], hints: Hints = ()
+    inst: Instance, budget: Fraction, buyable: tuple[int, ...], above: Outline | None = None
 ) -> Outline | None:
     """MES at ``budget`` per voter decided in floats, or None where a decision needs exact
-    arithmetic. ``hints`` as for ``mes_core.run``."""
+    arithmetic. ``above`` is a run at a higher budget: its bounds are this run's ``hints`` (as
+    for ``mes_core.run``) and its purchases the likely ones while the two agree."""
+    hints = () if above is None else above.bounds
     table = arrays(inst)
     top = _start(budget, 0.0)
     budgets = np.full(table.classes, top)
@@ -442,8 +457,9 @@ def float_run(
     while lower:
         if len(bounds) < len(hints) and not tighten(lower, bought, hints[len(bounds)]):
             hints = ()  # the order of purchases differs from here on: no more hints
+        likely = above.selected[len(bounds)] if hints and len(bounds) < len(hints) - 1 else None
         try:
-            chosen = _round(table, bought, budgets, errors, lower)
+            chosen = _round(table, bought, budgets, errors, lower, likely)
         except _Unsure:
             return None
         bounds.append((bought, dict(lower)))
@@ -459,12 +475,13 @@ def float_run(
 
 
 def outline(
-    inst: Instance, budget: Fraction, buyable: tuple[int, ...], hints: Hints = ()
+    inst: Instance, budget: Fraction, buyable: tuple[int, ...], above: Outline | None = None
 ) -> Outline:
-    """MES at ``budget``: in floats where they decide, else exactly."""
-    found = float_run(inst, budget, buyable, hints)
+    """MES at ``budget``: in floats where they decide, else exactly (``above`` as for
+    ``float_run``)."""
+    found = float_run(inst, budget, buyable, above)
     if found is None:
-        exact = exact_run(inst, budget, buyable, hints=hints)
+        exact = exact_run(inst, budget, buyable, hints=() if above is None else above.bounds)
         found = Outline(exact.selected, budget, exact.bounds)
     return found
 
