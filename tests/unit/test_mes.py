@@ -34,21 +34,8 @@ REFERENCE = {
 INTEGRAL = {("Hungary_Budapest_2024.pb", "mes_cost_add1")}
 """Computed by equalshares.net's tool, which starts Add1 at the integral share."""
 
-SLOW = {"Hungary_Budapest_2024.pb", "Poland_Warszawa_2023_Bemowo.pb", "Poland_Warszawa_2026.pb"}
-"""Add1 on these takes from ten seconds (Warsaw 2026) to minutes (Budapest, 22 000 steps);
-``bench/allocation_mes.py`` times the same counts."""
 
-
-def _cases():
-    return [
-        pytest.param(*case, marks=pytest.mark.slow)
-        if case[0] in SLOW and "add1" in case[1]
-        else case
-        for case in reference_cases(sorted(REFERENCE))
-    ]
-
-
-@pytest.mark.parametrize(("name", "key"), _cases())
+@pytest.mark.parametrize(("name", "key"), reference_cases(sorted(REFERENCE)))
 def test_shared_file_matches_reference(name, key):
     reference = expected()[name]["rules"][key]
     pb = load(name)
