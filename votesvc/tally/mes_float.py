@@ -113,8 +113,9 @@ class _Groups:
     """Per class of the agenda, its group: what a merge for a larger bought mask refines."""
 
 
-_SPLIT = 40
-"""Bits split by at once: group numbers stay below ``2**17`` (classes), keys below ``2**57``."""
+TABLE_BITS = 2
+"""A merge splits groups by at most as many bits at once as keep its key table within
+``2**TABLE_BITS`` times the agenda's classes."""
 
 RECENT = 16
 """Kept merges per agenda that a new merge looks among for one to refine."""
@@ -179,8 +180,9 @@ class Arrays:
         """Agenda ``p``'s supporter classes merged by ``mask & bought`` and weight.
 
         A new merge refines a kept one for a subset of ``bought`` (the largest among ``p``'s
-        last few): each group splits by the bits bought since, as integer keys
-        ``group * 2**k + bits``, so it costs one integer sort of ``p``'s classes.
+        last few): each group splits by the bits bought since. The keys ``group * 2**k + bits``
+        are renumbered through a table of every possible key, without sorting; ``k`` is kept
+        small enough for the table to stay within ``2**TABLE_BITS`` times the classes.
         """
         found = self._groups.get((p, bought))
         if found is not None:
@@ -195,19 +197,29 @@ class Arrays:
         if base is None:  # the classes split by weight only
             levels = sup.masks & self._words(sup.bits)
             flat = levels.view(np.dtype((np.void, 8 * self.words))).ravel()
-            _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
-            base, groups = 0, inverse.astype(np.int64)
+            _, groups = np.unique(flat, return_inverse=True)
+            base, count = 0, int(groups.max()) + 1
+            groups = groups.astype(np.int64)
         else:
-            groups = self._groups[(p, base)].inverse.astype(np.int64)
+            kept = self._groups[(p, base)]
+            groups, count = kept.inverse.astype(np.int64), len(kept.rep)
         new = bought & ~base
         bits = [b for b in range(new.bit_length()) if new >> b & 1]
-        for at in range(0, len(bits), _SPLIT):
-            chunk = bits[at : at + _SPLIT]
-            groups <<= len(chunk)
+        while bits:
+            room = len(groups).bit_length() + TABLE_BITS - count.bit_length()
+            k = max(1, min(len(bits), room))
+            chunk, bits = bits[:k], bits[k:]
+            groups <<= k
             for j, b in enumerate(chunk):
                 column = sup.masks[:, b >> 6] >> np.uint64(b & 63)
                 groups |= (column & np.uint64(1)).astype(np.int64) << j
-            _, first, groups = np.unique(groups, return_index=True, return_inverse=True)
+            present = np.zeros(count << k, dtype=np.int64)
+            present[groups] = 1
+            renumber = present.cumsum()
+            count = int(renumber[-1])
+            groups = renumber[groups] - 1
+        first = np.empty(count, dtype=np.intp)
+        first[groups] = np.arange(len(groups))  # any member stands for its group
         found = _Groups(
             sup.index[first],
             np.bincount(groups, weights=sup.voters),
