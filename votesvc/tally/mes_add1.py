@@ -23,20 +23,23 @@ those of two states ``L <= H`` (voter by voter), every price lies between the pr
 ``H`` and in ``L``, and after buying ``p`` at its own price in each of ``L`` and ``H`` the budgets
 still lie between the two results.
 
-*Span* (``mes_core.span``). For an interval ``[b0, b1]`` of starting budgets, follow the pair
-``L`` = state at ``b0``, ``H`` = state at ``b1``. At a round, the best price in ``L`` is an upper
+*Span* (``mes_float.span``). For an interval ``[b0, b1]`` of starting budgets, follow the pair
+``L`` = state at ``b0``, ``H`` = state at ``b1`` (float vectors rounded outwards, so they stay
+bounds). At a round, the best price in ``L`` is an upper
 bound on every ``b``'s best price; so the agenda any ``b`` buys is among those whose price in ``H``
 is at most it (with equality kept, for ties). If there is one, buy it in both; if several, branch;
 an agenda ``L`` cannot afford is "bought" there by emptying its supporters (still a lower bound).
-Branches that have bought the same set merge into one pair, taking per payment the larger for
-``L`` and the smaller for ``H`` (still bounds for every ``b`` of either branch). A branch ends when
-``H`` can afford nothing (then no ``b`` can), and may end when ``L`` can afford nothing. What comes
-out is a set containing the outcome of every ``b`` in ``[b0, b1]``.
+Branches that have bought the same set merge into one pair, taking per voter the smaller
+budget for ``L`` and the larger for ``H`` (still bounds for every ``b`` of either branch). A
+branch ends when ``H`` can afford nothing (then no ``b`` can), and may end when ``L`` can afford
+nothing. What comes out is a set containing the outcome of every ``b`` in ``[b0, b1]``.
 
 *Steps.* Where the driver steps, it runs a stretch of steps top down, each starting from the
-price bounds of the run one step above (``mes_core.run``'s ``hints``): with the same order of
-purchases a lower budget has higher prices, so those bounds hold, and neighbours share the
-longest prefix of purchases, so most rounds price only the agenda they buy. The steps are then
+price bounds of the run one step above (``mes_float.float_run``'s ``above``): with the same
+order of purchases a lower budget has higher prices, so those bounds hold, and neighbours share
+the longest prefix of purchases, so most rounds price the agenda the run above bought and rule
+the others out cheaply. Runs are decided in floats where they can be (``mes_float``) and the
+outcome kept is counted exactly. The steps are then
 taken bottom up as the rule says; if it stops inside a stretch, the runs above were in vain.
 
 *Jump.* If no outcome in that set stops the rule (overspends, or with ``exhaustive`` is
