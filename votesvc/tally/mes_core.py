@@ -84,11 +84,13 @@ class Memo:
 
     LIMIT = 2_000_000
 
-    __slots__ = ("_bits", "_histograms", "_stored", "arrays")
+    __slots__ = ("_bits", "_histograms", "_stored", "arrays", "first_bounds")
 
     def __init__(self) -> None:
         self.arrays: Any = None
         """The instance's supporters as arrays for the float engine (``mes_float.arrays``)."""
+        self.first_bounds: dict[tuple[int, ...], dict[int, float]] = {}
+        """``initial_bounds`` per set of buyable agendas: every run starts from them."""
         self._histograms: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._bits: dict[int, tuple[int, ...]] = {}
         self._stored = 0
@@ -539,8 +541,8 @@ def initial_bounds(
 ) -> dict[int, float]:
     """First lower bounds on ``rho`` (fixed-point units) of the agendas in ``buyable`` but not in
     ``skip``: the price if every supporter could pay in full."""
-    return {
-        p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p])
-        for p in buyable
-        if p not in skip
-    }
+    first = inst.memo.first_bounds.get(buyable)
+    if first is None:
+        first = {p: _down(inst.cost[p] << FRAC, inst.support(p) * inst.scale[p]) for p in buyable}
+        inst.memo.first_bounds[buyable] = first
+    return {p: bound for p, bound in first.items() if p not in skip} if skip else dict(first)
