@@ -297,7 +297,7 @@ def _price(
         return lo, _INF
     room = 2 * sums * (cost + all_err + rounding)  # for the rounding of the check below
     hi = (cost + moved + rounding + room - paid_split) / util_split * (1 + 4 * U)
-    if hi > threshold:  # the marginal classes were too few: count every class's error
+    if hi > threshold * (1 - 8 * U):  # the marginal classes may be too few: count every error
         moved = all_err
         lo = (cost - moved - rounding - paid_split) / util_split * (1 - 4 * U)
         hi = (cost + moved + rounding + room - paid_split) / util_split * (1 + 4 * U)
@@ -345,7 +345,7 @@ def _floor(
     reached = float(np.minimum(mine, line) @ g.voters)
     mine_err = errors[g.rep]
     slack = float(mine_err @ g.voters)
-    above = mine + mine_err >= line
+    above = mine + mine_err >= line * (1 - 4 * U)  # rounding may only add classes
     short = sup.cost - reached * (1 + (len(mine) + 5) * U) - slack
     if short <= 0:
         return None
@@ -377,7 +377,7 @@ def _settle(
     err = errors[sup.index]
     weight = 1.0 if sup.weight is None else sup.weight
     after = before - (lo + hi) / 2 * weight
-    paid_all = before + err <= lo * weight
+    paid_all = before + err <= lo * weight * (1 - 4 * U)
     err += weight * ((hi - lo) / 2 + U * hi) + 4 * U * top
     err[paid_all] = 0.0
     np.maximum(after, 0.0, out=after)
