@@ -141,8 +141,9 @@ class _Log:
             self.records.append(Add1Record(budget, budget, 1, 1, added, removed))
 
 
-WIDTH = 6
-"""Most bought-sets ``span`` follows at once on a jump of ``LONG`` steps or more."""
+WIDTH = 4
+"""Most bought-sets ``span`` follows at once on a jump of ``LONG`` steps or more (Budapest,
+CPU seconds: 3 sets 5.9, 4 sets 4.4-4.7, 5 sets 4.6, 6 sets 5.2-5.4, 8 sets 6.3)."""
 
 LONG = 32
 """Jumps of at least this many steps may branch (up to ``WIDTH`` sets); shorter ones may not."""
