@@ -95,7 +95,6 @@ def _voting_settings(
         "VOTESVC_CODE_LIMIT": environ.get("VOTESVC_CODE_LIMIT", DEFAULT_CODE_LIMIT),
         "VOTESVC_REDIS_URL": redis_url or "",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
     }
 
 

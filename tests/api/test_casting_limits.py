@@ -1,4 +1,5 @@
-"""Voting settings from the environment, and rate limits kept in Redis when configured."""
+"""Voting settings from the environment, rate limits only on routes, and kept in Redis when
+configured."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_assertions import assert_error
+from api_assertions import assert_rate_limited
 from flask import Flask
 from voting_support import GOOD, issue, open_election
 
+from votesvc import create_app
 from votesvc.app import settings_module
 
 config = settings_module()
@@ -35,6 +37,13 @@ def test_token_secrets_hash_key_and_redis_from_the_environment(tmp_path: Path) -
     assert defaults["VOTESVC_TOKEN_SECRETS"] == [b"s" * 40]
     assert defaults["RATELIMIT_STORAGE_URI"] == "memory://"
     assert defaults["VOTESVC_MAIL_OUTBOX"] == str(tmp_path / "outbox")
+
+
+@pytest.mark.parametrize("name", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"])
+def test_limits_outside_routes_are_refused_not_ignored(tmp_path: Path, name: str) -> None:
+    """Only decorated routes are checked; a limit meant for every request would go unenforced."""
+    with pytest.raises(RuntimeError, match=name):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40, name: "5/second"})
 
 
 @pytest.fixture
@@ -79,7 +88,7 @@ def test_casting_limits_are_counted_in_redis(
     url = f"/api/v1/elections/{election_id}/ballots"
     assert client.post(url, json={"token": first.signed, "selections": GOOD}).status_code == 201
     refused = client.post(url, json={"token": second.signed, "selections": GOOD})
-    assert_error(refused, 429, "rate_limited")
+    assert_rate_limited(refused)  # Retry-After from the key's time to live in Redis
     connection = redis.Redis(unix_socket_path=str(redis_socket))
     assert any(b"cast_ballot" in key for key in connection.keys("*"))
     connection.close()
