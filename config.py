@@ -94,8 +94,7 @@ def _voting_settings(
         "VOTESVC_CAST_LIMIT": environ.get("VOTESVC_CAST_LIMIT", DEFAULT_CAST_LIMIT),
         "VOTESVC_CODE_LIMIT": environ.get("VOTESVC_CODE_LIMIT", DEFAULT_CODE_LIMIT),
         "VOTESVC_REDIS_URL": redis_url or "",
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": redis_url or "votesvc-memory://",
     }
 
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from votesvc.extensions import db
+from votesvc.extensions import db, limiter
 from votesvc.services.errors import (
     Conflict,
     DomainError,
@@ -369,6 +372,18 @@ def _handle_http_exception(error: HTTPException) -> Response:
     return response
 
 
+def _handle_rate_limited(error: RateLimitExceeded) -> Response:
+    """``429 rate_limited`` with ``Retry-After``: the seconds until the breached limit's window
+    ends. Flask-Limiter writes that header only with its ``X-RateLimit-*`` headers on every
+    response, which are off (see :data:`votesvc.extensions.limiter`)."""
+    response = _handle_http_exception(error)
+    breached = limiter.current_limit
+    if breached is not None:
+        wait = max(1, math.ceil(breached.window.reset_time - time.time()))
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def _handle_unexpected(error: Exception) -> Response:
     db.session.rollback()
     log.exception("unexpected error, request id %s", g.get("request_id"), exc_info=error)
@@ -395,4 +410,5 @@ def init_app(app: Flask) -> None:
     app.after_request(_expose_request_id)
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(RateLimitExceeded, _handle_rate_limited)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -32,3 +32,11 @@ def assert_error(
         assert body["error"]["fields"] == fields
     assert response.headers["X-Request-ID"]
     return body["error"]["fields"]
+
+
+def assert_rate_limited(response: TestResponse, window_seconds: int = 60) -> None:
+    """``429 rate_limited`` in the one error shape, saying when to retry: ``Retry-After`` in
+    whole seconds within the limit's window, and no ``X-RateLimit-*`` headers."""
+    assert_error(response, 429, "rate_limited")
+    assert 1 <= int(response.headers["Retry-After"]) <= window_seconds
+    assert not [name for name, _ in response.headers if name.startswith("X-RateLimit")]

@@ -1,19 +1,23 @@
-"""Voting settings from the environment, and rate limits kept in Redis when configured."""
+"""Voting settings from the environment, rate limits only on routes, and where they are kept:
+each worker's memory by default (without a timer thread), Redis when configured."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from api_assertions import assert_error
+from api_assertions import assert_rate_limited
 from flask import Flask
 from voting_support import GOOD, issue, open_election
 
+from votesvc import create_app
 from votesvc.app import settings_module
+from votesvc.extensions import SweptMemoryStorage, limiter
 
 config = settings_module()
 
@@ -33,8 +37,40 @@ def test_token_secrets_hash_key_and_redis_from_the_environment(tmp_path: Path) -
     assert settings["VOTESVC_SYNC_GRACE_MINUTES"] == 90
     defaults = config.load(tmp_path, {"VOTESVC_SECRET_KEY": "s" * 40}, {})
     assert defaults["VOTESVC_TOKEN_SECRETS"] == [b"s" * 40]
-    assert defaults["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert defaults["RATELIMIT_STORAGE_URI"] == "votesvc-memory://"
     assert defaults["VOTESVC_MAIL_OUTBOX"] == str(tmp_path / "outbox")
+
+
+def test_limits_are_kept_in_memory_by_default(tmp_path: Path) -> None:
+    create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40})
+    assert isinstance(limiter.storage, SweptMemoryStorage)
+
+
+def test_the_memory_storage_counts_without_starting_threads() -> None:
+    storage = SweptMemoryStorage()
+    storage.timer.join()  # the one timer limits' constructor starts
+    threads = threading.active_count()
+    for expected in range(1, 201):
+        assert storage.incr("client", 60) == expected
+        assert threading.active_count() == threads
+
+
+def test_the_memory_storage_sweeps_counters_of_clients_that_never_return(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(SweptMemoryStorage, "SWEEP_SECONDS", 0.0)  # every hit sweeps
+    storage = SweptMemoryStorage()
+    storage.incr("gone", 0)  # its window ends at once
+    storage.incr("here", 60)
+    assert "gone" not in storage.storage and "gone" not in storage.expirations
+    assert storage.get("here") == 1
+
+
+@pytest.mark.parametrize("name", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"])
+def test_limits_outside_routes_are_refused_not_ignored(tmp_path: Path, name: str) -> None:
+    """Only decorated routes are checked; a limit meant for every request would go unenforced."""
+    with pytest.raises(RuntimeError, match=name):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40, name: "5/second"})
 
 
 @pytest.fixture
@@ -79,7 +115,7 @@ def test_casting_limits_are_counted_in_redis(
     url = f"/api/v1/elections/{election_id}/ballots"
     assert client.post(url, json={"token": first.signed, "selections": GOOD}).status_code == 201
     refused = client.post(url, json={"token": second.signed, "selections": GOOD})
-    assert_error(refused, 429, "rate_limited")
+    assert_rate_limited(refused)  # Retry-After from the key's time to live in Redis
     connection = redis.Redis(unix_socket_path=str(redis_socket))
     assert any(b"cast_ballot" in key for key in connection.keys("*"))
     connection.close()

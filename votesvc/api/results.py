@@ -18,7 +18,6 @@ from marshmallow import Schema, fields
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.immutable import Answer, ImmutableResponses
-from votesvc.extensions import limiter
 from votesvc.models import CountJob, Election
 from votesvc.services import publication, results
 from votesvc.services.common import fetch
@@ -32,7 +31,6 @@ public = Blueprint(
     url_prefix="/api/v1/elections/<int:election_id>/results",
     description="Published results and anonymised ballots; 404 until published.",
 )
-limiter.exempt(public)  # frozen public bytes: caches and CDNs absorb load, not a rate limit
 
 admin_blp = Blueprint(
     "results_admin",

@@ -355,11 +355,9 @@ def cast(
     codes = tuple(ballot.code for ballot in ballots)
     now = keys.now()
     if not presented.claimed_test:
-        receipt = keys.new_receipt_code()
+        receipt, receipt_hash = keys.new_receipt()
         with unit_of_work():
-            spent = spend_and_store(
-                presented.id_hash, election_id, now, ballots, keys.receipt_hash(receipt)
-            )
+            spent = spend_and_store(presented.id_hash, election_id, now, ballots, receipt_hash)
         if spent:
             return CastResult(receipt, False, codes)
     election = fetch(Election, election_id)

@@ -72,6 +72,13 @@ def new_receipt_code() -> str:
     return shortcodes.format_code(secrets.token_bytes(RECEIPT_BYTES))
 
 
+def new_receipt() -> tuple[str, str]:
+    """A fresh receipt code and its stored hash, hashed from the random bits themselves rather
+    than parsed back from the code's text (a cast would otherwise decode what it just wrote)."""
+    bits = secrets.token_bytes(RECEIPT_BYTES)
+    return shortcodes.format_code(bits), keyed(Purpose.RECEIPT, bits)
+
+
 def receipt_bits(code: str) -> bytes:
     """The 80 bits of a receipt code, whichever way it was typed (the base of every hash of it).
 
