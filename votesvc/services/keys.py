@@ -68,10 +68,6 @@ def keyed(purpose: Purpose, value: str | bytes) -> str:
     return hmac.digest(subkey(purpose), data, "sha256").hex()
 
 
-def new_receipt_code() -> str:
-    return shortcodes.format_code(secrets.token_bytes(RECEIPT_BYTES))
-
-
 def new_receipt() -> tuple[str, str]:
     """A fresh receipt code and its stored hash, hashed from the random bits themselves rather
     than parsed back from the code's text (a cast would otherwise decode what it just wrote)."""
