@@ -56,7 +56,6 @@ from votesvc.tally.mes_core import (
     RunResult,
     initial_bounds,
     raise_bounds,
-    tighten,
 )
 from votesvc.tally.mes_core import run as exact_run
 
@@ -68,14 +67,26 @@ _FIX = float(1 << FRAC)
 _WORD = (1 << 64) - 1
 
 
+Bounds = tuple[tuple[int, np.ndarray], ...]
+"""Per round, the bought mask before it and every agenda's lower bound on ``rho`` (fixed-point
+units, infinite where bought or unaffordable): ``mes_core.Hints`` as arrays."""
+
+
 @dataclass(frozen=True, slots=True)
 class Outline:
     """What a run decided, without exact prices: the agendas in the order bought, the per-voter
-    budget it started from, and its per-round price bounds (``mes_core.RunResult.bounds``)."""
+    budget it started from, and its per-round price bounds."""
 
     selected: tuple[int, ...]
     budget: Fraction
-    bounds: Hints = ()
+    bounds: Bounds = ()
+
+    def hints(self) -> Hints:
+        """The bounds as ``mes_core.run`` takes them."""
+        return tuple(
+            (bought, {p: float(v) for p, v in enumerate(row.tolist()) if v != _INF})
+            for bought, row in self.bounds
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,12 +405,11 @@ def _start(budget: Fraction, direction: float) -> float:
     return value
 
 
-def _keep(lower: dict[int, float], p: int, floor: float) -> None:
-    """Raise ``p``'s lower bound to ``floor``; an infinite floor means it cannot be afforded."""
-    if floor == _INF:
-        del lower[p]
-    elif floor > lower[p]:
-        lower[p] = floor
+def _array(inst: Instance, bounds: dict[int, float]) -> np.ndarray:
+    """Lower bounds as an array over every agenda, infinite where ``bounds`` has none."""
+    row = np.full(len(inst.ids), _INF)
+    row[list(bounds)] = list(bounds.values())
+    return row
 
 
 class _Unsure(Exception):
@@ -411,35 +421,36 @@ def _round(
     bought: int,
     budgets: np.ndarray,
     errors: np.ndarray,
-    lower: dict[int, float],
+    lower: np.ndarray,
     likely: int | None,
 ) -> tuple[int, float, float] | None:
     """This round's purchase ``(agenda, lo, hi)`` (price per unit of weight), or None when no
     agenda is affordable. Raises ``_Unsure`` when the floats cannot tell.
 
-    Agendas are taken in the order of their lower bounds, the ``likely`` winner first (what a
-    neighbouring run bought in this round): once one is priced, the others mostly fall to
-    ``_floor`` below its upper bound."""
+    Agendas are taken in the order of their lower bounds (``lower``, infinite for those out),
+    the ``likely`` winner first (what a neighbouring run bought in this round): once one is
+    priced, the others mostly fall to ``_floor`` below its upper bound."""
     best_hi = _INF
     priced: list[tuple[int, float, float, float, float]] = []
-    order = sorted(lower, key=lower.__getitem__)
-    if likely in lower:
+    order = lower.argsort().tolist()
+    if likely is not None and lower[likely] != _INF:
         order.remove(likely)
         order.insert(0, likely)
     for p in order:
-        if lower[p] > best_hi:
+        bound = float(lower[p])
+        if bound > best_hi or bound == _INF:
             break
         floor = None if best_hi == _INF else _floor(table, p, bought, budgets, errors, best_hi)
         if floor is not None:
-            _keep(lower, p, floor)
+            lower[p] = max(bound, floor)
             continue
         sup = table.agendas[p]
         lo, hi = _price(table, p, bought, budgets, errors)
         if lo == _INF:
-            del lower[p]
+            lower[p] = _INF
             continue
         rho_lo = lo * sup.rho_unit * (1 - 2 * U)
-        lower[p] = max(lower[p], rho_lo)
+        lower[p] = max(bound, rho_lo)
         rho_hi = hi * sup.rho_unit * (1 + 2 * U)
         priced.append((p, rho_lo, rho_hi, lo, hi))
         best_hi = min(best_hi, rho_hi)
@@ -455,26 +466,32 @@ def float_run(
     inst: Instance, budget: Fraction, buyable: tuple[int, ...], above: Outline | None = None
 ) -> Outline | None:
     """MES at ``budget`` per voter decided in floats, or None where a decision needs exact
-    arithmetic. ``above`` is a run at a higher budget: its bounds are this run's ``hints`` (as
-    for ``mes_core.run``) and its purchases the likely ones while the two agree."""
-    hints = () if above is None else above.bounds
+    arithmetic. ``above`` is a run at a higher budget: while this run buys what it bought, in
+    the same order, its bounds hold here (as ``mes_core.run``'s ``hints``) and its purchases
+    are the likely ones. Bounds are arrays over the agendas, so taking them is one maximum."""
     table = arrays(inst)
     top = _start(budget, 0.0)
     budgets = np.full(table.classes, top)
     errors = np.full(table.classes, U * top)
-    lower = initial_bounds(inst, buyable)
+    lower = _array(inst, initial_bounds(inst, buyable))
+    hints = () if above is None else above.bounds
     bought = 0
     selected: list[int] = []
-    bounds: list[tuple[int, dict[int, float]]] = []
-    while lower:
-        if len(bounds) < len(hints) and not tighten(lower, bought, hints[len(bounds)]):
-            hints = ()  # the order of purchases differs from here on: no more hints
-        likely = above.selected[len(bounds)] if hints and len(bounds) < len(hints) - 1 else None
+    bounds: list[tuple[int, np.ndarray]] = []
+    while True:
+        likely = None
+        if len(bounds) < len(hints):
+            there, hinted = hints[len(bounds)]
+            if there == bought:
+                np.maximum(lower, hinted, out=lower)
+                likely = above.selected[len(bounds)] if len(bounds) < len(above.selected) else None
+            else:
+                hints = ()  # the order of purchases differs from here on: no more hints
         try:
             chosen = _round(table, bought, budgets, errors, lower, likely)
         except _Unsure:
             return None
-        bounds.append((bought, dict(lower)))
+        bounds.append((bought, lower.copy()))
         if chosen is None:
             break
         p, lo, hi = chosen
@@ -482,7 +499,7 @@ def float_run(
         _settle(budgets, errors, sup, lo, hi, top)
         bought |= sup.bits
         selected.append(p)
-        del lower[p]
+        lower[p] = _INF
     return Outline(tuple(selected), budget, tuple(bounds))
 
 
@@ -493,14 +510,15 @@ def outline(
     ``float_run``)."""
     found = float_run(inst, budget, buyable, above)
     if found is None:
-        exact = exact_run(inst, budget, buyable, hints=() if above is None else above.bounds)
-        found = Outline(exact.selected, budget, exact.bounds)
+        exact = exact_run(inst, budget, buyable, hints=() if above is None else above.hints())
+        rows = tuple((bought, _array(inst, lower)) for bought, lower in exact.bounds)
+        found = Outline(exact.selected, budget, rows)
     return found
 
 
 def exact(inst: Instance, decided: Outline, buyable: tuple[int, ...]) -> RunResult:
     """The exact run (prices, ties) of an outline, started from its own bounds."""
-    result = exact_run(inst, decided.budget, buyable, hints=decided.bounds)
+    result = exact_run(inst, decided.budget, buyable, hints=decided.hints())
     if result.selected != decided.selected:
         raise AssertionError("the float run and the exact run disagree")  # a bug, never data
     return result
