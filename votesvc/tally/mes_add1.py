@@ -153,9 +153,16 @@ WORK = 3
 last computed run, per branch): on Warsaw and Bemowo, where the order of purchases changes every
 few steps, wide proofs that fail cost more than the steps they try to skip."""
 
-BACKOFF = 16
+BACKOFF = 256
 """After a failed jump of two steps the driver steps plainly 1, 2, 4, ... up to this many steps
-before trying again, so where jumps keep failing (Bemowo) it costs little more than stepping."""
+before trying again (in stretches of at most ``STRETCH``), so where jumps keep failing it costs
+little more than stepping: Bemowo tried 34 jumps with at most 16 (2 proven), Warsaw 2026 15 (none
+proven); with 256, 372 runs instead of 412 and 208 instead of 222."""
+
+
+STRETCH = 16
+"""Most steps run at once, top down: if the rule stops inside a stretch, the runs above the
+stop were in vain."""
 
 
 def _stretch(
@@ -231,7 +238,7 @@ def add1(
                 backoff = min(2 * backoff, BACKOFF)
             continue
         if not stretch or stretch[-1].budget != budget + step:
-            stretch = _stretch(inst, buyable, budget, step, max(1, patience))
+            stretch = _stretch(inst, buyable, budget, step, min(max(1, patience), STRETCH))
             runs += len(stretch)
         following = stretch.pop()
         if _spend(inst, following) > total:
