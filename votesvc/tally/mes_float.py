@@ -215,7 +215,11 @@ class Arrays:
             kept = self._groups[(p, base)]
             groups, count = kept.inverse.astype(np.int64), len(kept.rep)
         new = bought & ~base
-        bits = [b for b in range(new.bit_length()) if new >> b & 1]
+        bits = []
+        while new:
+            low = new & -new
+            bits.append(low.bit_length() - 1)
+            new ^= low
         while bits:
             room = len(groups).bit_length() + TABLE_BITS - count.bit_length()
             k = max(1, min(len(bits), room))
