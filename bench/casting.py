@@ -105,7 +105,7 @@ def prepare(url: str, casts: int, sync_ballots: int) -> dict[str, Any]:
             tokens.issue_batch(election_id, {"size": sync_ballots, "booth_id": booth_id})
         )
         kiosk = kiosks.provision_kiosk(election_id, booth_id, "bench")
-        receipt = keys.receipt_hash(keys.new_receipt_code())
+        _, receipt = keys.new_receipt()
         db.session.execute(
             sa.text(
                 "INSERT INTO receipt (code_hash, election_id, recorded_at) VALUES (:h, :e, :t)"
@@ -290,7 +290,7 @@ def kiosk_sync(port: int, data: dict[str, Any], batch: int) -> dict[str, Any]:
     for start in range(0, len(offline), batch):
         ballots = [
             {
-                "id": keys.new_receipt_code(),
+                "id": keys.new_receipt()[0],
                 "token": token,
                 "cast_at": cast_at,
                 "selections": SELECTION,
