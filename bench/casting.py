@@ -27,6 +27,7 @@ import argparse
 import http.client
 import json
 import os
+import secrets
 import shutil
 import socket
 import statistics
@@ -45,6 +46,7 @@ from sqlalchemy.engine import make_url
 
 from votesvc import create_app
 from votesvc.extensions import db
+from votesvc import shortcodes
 from votesvc.services import importing, keys, kiosks, tokens
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,7 +292,7 @@ def kiosk_sync(port: int, data: dict[str, Any], batch: int) -> dict[str, Any]:
     for start in range(0, len(offline), batch):
         ballots = [
             {
-                "id": keys.new_receipt()[0],
+                "id": shortcodes.format_code(secrets.token_bytes(keys.RECEIPT_BYTES)),  # a kiosk's
                 "token": token,
                 "cast_at": cast_at,
                 "selections": SELECTION,
