@@ -44,9 +44,8 @@ import flask_migrate
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from votesvc import create_app
+from votesvc import create_app, shortcodes
 from votesvc.extensions import db
-from votesvc import shortcodes
 from votesvc.services import importing, keys, kiosks, tokens
 
 ROOT = Path(__file__).resolve().parents[1]
