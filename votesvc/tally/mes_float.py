@@ -342,7 +342,7 @@ def _reaches(
 
 
 def _floor(
-    table: Arrays, p: int, bought: int, budgets: np.ndarray, errors: np.ndarray, rho: float
+    table: Arrays, p: int, budgets: np.ndarray, errors: np.ndarray, rho: float
 ) -> float | None:
     """A lower bound on ``p``'s ``rho`` above ``rho``, or None if it may not lie above it.
 
@@ -353,18 +353,17 @@ def _floor(
     ``t + short / slope`` (infinite if nobody had money left: they cannot afford it).
     """
     sup = table.agendas[p]
-    g = table.groups(p, bought)
     price = rho / sup.rho_unit * (1 + 2 * U)
-    mine = budgets[g.rep]
-    line = price if g.weight is None else price * g.weight
-    reached = float(np.minimum(mine, line) @ g.voters)
-    mine_err = errors[g.rep]
-    slack = float(mine_err @ g.voters)
+    mine = budgets[sup.index]  # per class: no merge to compute for an agenda merely ruled out
+    line = price if sup.weight is None else price * sup.weight
+    reached = float(np.minimum(mine, line) @ sup.voters)
+    mine_err = errors[sup.index]
+    slack = float(mine_err @ sup.voters)
     above = mine + mine_err >= line * (1 - 4 * U)  # rounding may only add classes
     short = sup.cost - reached * (1 + (len(mine) + 5) * U) - slack
     if short <= 0:
         return None
-    slope = float(np.dot(g.util, above))
+    slope = float(np.dot(sup.util, above))
     if slope == 0:
         return _INF
     return (price + short / slope) * sup.rho_unit * (1 - 4 * U)
@@ -444,7 +443,7 @@ def _round(
         bound = float(lower[p])
         if bound > best_hi or bound == _INF:
             break
-        floor = None if best_hi == _INF else _floor(table, p, bought, budgets, errors, best_hi)
+        floor = None if best_hi == _INF else _floor(table, p, budgets, errors, best_hi)
         if floor is not None:
             lower[p] = max(bound, floor)
             continue
