@@ -36,9 +36,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from votesvc.tally.greedy import greedy
-from votesvc.tally.mes_add1 import Add1Result, add1
 from votesvc.tally.mes_core import Instance, RunResult, run
 from votesvc.tally.mes_instance import prepare
 from votesvc.tally.model import Contest, Profile
@@ -51,6 +51,9 @@ from votesvc.tally.satisfaction import (
     supporters,
 )
 from votesvc.tally.ties import TieBreak
+
+if TYPE_CHECKING:
+    from votesvc.tally.mes_add1 import Add1Result
 
 COMPLETIONS = (
     "none",
@@ -246,6 +249,8 @@ def equal_shares(
             first = (
                 share if start == "share" else Fraction(total // (voters * inst.unit) * inst.unit)
             )
+            from votesvc.tally.mes_add1 import add1  # numpy: loaded only where Add1 runs
+
             done = add1(
                 inst, buyable, first, total, exhaustive=completion in _EXHAUSTIVE, progress=progress
             )
