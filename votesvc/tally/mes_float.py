@@ -15,17 +15,26 @@ For an agenda with supporter classes ``k`` (``c_k`` voters of weight ``w_k``, bu
   with ``f_b(t) >= y`` (a class pays at most its budget and at most ``t w``), with equality when
   ``P`` is the classes that pay everything, a prefix in the order of ``b / w``. So that ``t`` is
   the largest of these over the prefixes of one sort: two cumulative sums and a maximum.
-- If every true budget is within ``E`` of ``b``, ``f`` moves by at most ``E N`` (``N`` voters),
-  so the true price lies between the ``t`` for ``cost - E N`` and for ``cost + E N``.
+- If every true budget is within its error ``e_k`` of ``b_k``, ``f`` moves by at most the
+  errors of the classes that may pay everything (a class that pays ``t w`` either way does not
+  move it), so the true price lies between the ``t`` for ``cost`` less and plus those errors.
 
 Rounding errors of the sums (at most ``(n + 4) u M`` for ``n`` classes holding ``M``) widen the
-targets, quotients are rounded outwards, and the upper end is confirmed by evaluating ``f_b``.
+targets, quotients are rounded outwards, and the upper end is confirmed by its split's segment or
+by evaluating ``f_b``. An agenda that loses a round by a margin is ruled out without a sort
+(``_floor``).
 
-A plain run (``run``) keeps floats within a tracked ``E`` of the exact budgets and buys the agenda
-whose ``rho`` interval lies wholly below every other contender's. When intervals meet, a tie or a
-near-tie, or an agenda's affordability is in doubt, it answers None and the caller counts that
-budget exactly (``mes_core.run``). Paying the middle of the interval adds half its width (times
-the weight) and a rounding to ``E``.
+A plain run (``float_run``) keeps, per class, a bound on how far its float budget may be from
+the exact one, and buys the agenda whose ``rho`` interval lies wholly below every other
+contender's. Paying the middle of the interval adds half its width (times the weight) and the
+roundings to the payers' errors; a class that surely paid everything is exactly 0 again, so
+errors do not compound from round to round. When intervals meet (a tie or a near-tie) or an
+agenda's affordability is in doubt, the run answers None and the caller counts that budget
+exactly (``mes_core.run``).
+
+Classes whose ``mask & bought`` is the same hold the same float in every run (the same
+operations on the same numbers), so pricing reads an agenda's classes merged into such groups
+(``Arrays.groups``), kept between runs per bought mask.
 
 Bounding states
 ---------------
@@ -35,7 +44,7 @@ price's upper end and ``H`` its lower end, results are rounded outwards, and dou
 adds outcomes, so a proof can fail for want of precision but never pass wrongly.
 
 Price bounds are kept as ``rho`` in the exact engine's fixed-point units (``mes_core.FRAC``), so
-the per-round bounds of either engine can start the other (``run``'s ``hints``).
+the per-round bounds of either engine can start the other (``mes_core.run``'s ``hints``).
 """
 
 from __future__ import annotations
