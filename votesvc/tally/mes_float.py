@@ -53,6 +53,7 @@ import dataclasses
 import itertools
 import math
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -556,6 +557,28 @@ class _Node:
     nearest common ancestor instead of from scratch."""
 
 
+def _by_bounds(
+    table: Arrays,
+    bought: int,
+    budgets: np.ndarray,
+    lower: dict[int, float],
+    limit: Callable[[], float],
+) -> Iterator[tuple[int, float, float, float]]:
+    """The agendas priced in the order of their lower bounds until the next bound exceeds
+    ``limit()``: ``(agenda, lo, hi, rho_lo)``. Unaffordable ones are dropped from ``lower`` and
+    the others' bounds raised to what their prices show."""
+    for p in sorted(lower, key=lower.__getitem__):
+        if lower[p] > limit():
+            return
+        lo, hi = _price(table, p, bought, budgets, None)
+        if lo == _INF:
+            del lower[p]
+            continue
+        rho_lo = lo * table.agendas[p].rho_unit * (1 - 2 * U)
+        lower[p] = max(lower[p], rho_lo)
+        yield p, lo, hi, rho_lo
+
+
 def _cheapest(
     table: Arrays, bought: int, budgets: np.ndarray, lower: dict[int, float]
 ) -> tuple[float, dict[int, float]]:
@@ -563,17 +586,10 @@ def _cheapest(
     afford nothing), and the upper ends of the prices found, per unit of weight."""
     best = _INF
     found: dict[int, float] = {}
-    for p in sorted(lower, key=lower.__getitem__):
-        if lower[p] > best:
-            break
-        sup = table.agendas[p]
-        lo, hi = _price(table, p, bought, budgets, None)
-        if lo == _INF:
-            del lower[p]
-            continue
-        lower[p] = max(lower[p], lo * sup.rho_unit * (1 - 2 * U))
+    # the limit is read at every agenda: it falls as cheaper ones are found
+    for p, _, hi, _ in _by_bounds(table, bought, budgets, lower, lambda: best):  # noqa: B023
         found[p] = hi
-        best = min(best, hi * sup.rho_unit * (1 + 2 * U))
+        best = min(best, hi * table.agendas[p].rho_unit * (1 + 2 * U))
     return best, found
 
 
@@ -582,20 +598,8 @@ def _contenders(
 ) -> list[tuple[int, float]]:
     """Every agenda whose ``rho`` in the state ``budgets`` may be at most ``cap``, with the lower
     end of its price per unit of weight."""
-    out = []
-    for p in sorted(lower, key=lower.__getitem__):
-        if lower[p] > cap:
-            break
-        sup = table.agendas[p]
-        lo, _ = _price(table, p, bought, budgets, None)
-        if lo == _INF:
-            del lower[p]
-            continue
-        rho_lo = lo * sup.rho_unit * (1 - 2 * U)
-        lower[p] = max(lower[p], rho_lo)
-        if rho_lo <= cap:
-            out.append((p, lo))
-    return out
+    found = _by_bounds(table, bought, budgets, lower, lambda: cap)
+    return [(p, lo) for p, lo, _, rho_lo in found if rho_lo <= cap]
 
 
 ANCESTORS = 4
