@@ -251,7 +251,9 @@ bulk-update bookkeeping that a plain table statement does not need."""
 
 
 _SPENT = (
-    _spend_online(lambda column: column == any_(cast(bindparam("voted"), ARRAY(Integer()))))
+    _spend_online(
+        lambda column: column == any_(cast(bindparam("voted", type_=Text()), ARRAY(Integer())))
+    )
     .returning(Token.id)
     .cte("spent")
 )
@@ -299,6 +301,13 @@ round trips fewer than the SQLite path; the spend's conditions come from
 the same builder (:func:`_spend_online`)."""
 
 
+def int_array_text(values: Sequence[int]) -> str:
+    """PostgreSQL's text form of an integer array (``{3,5}``), cast to ``integer[]`` by the
+    statement: psycopg sends a string as it is, where a Python list costs it a dumper looked
+    up and built for each execution and each element dumped (about 3 % of a cast's CPU)."""
+    return "{" + ",".join(str(value) for value in values) + "}"
+
+
 def spend_and_store(
     connection: Connection,
     id_hash: str,
@@ -322,6 +331,7 @@ def spend_and_store(
         "receipt_hash": receipt_hash,
     }
     if connection.dialect.name == "postgresql":
+        parameters["voted"] = int_array_text(voted)
         parameters["ballots"] = json_rows(
             {"id": keys.new_ballot_id(), "contest_id": b.contest_id, "content": b.content}
             for b in ballots
