@@ -17,6 +17,7 @@ from voting_support import GOOD, issue, open_election, window
 
 from votesvc.extensions import db
 from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.services import keys
 from votesvc.services.keys import receipt_hash
 from votesvc.tokens import TOKEN_ID_BYTES, TokenClaims, TokenIssuer, booth_channel, sign
 
@@ -347,3 +348,28 @@ def test_selections_of_the_wrong_shape_are_refused(
     )
     assert list(fields["selections"]["city"]) == ["value"]
     assert _status(app, election_id) == ["unused"]
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def test_a_receipt_collision_is_a_conflict_that_spends_nothing(
+    app: Flask,
+    client: FlaskClient,
+    election_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,
+) -> None:
+    """The spend's own transaction (outside the ORM session) maps a unique violation to 409
+    ``duplicate`` and rolls the spend back with the receipt, as a session's unit of work does;
+    on both databases, whose casting statements differ (one statement on PostgreSQL)."""
+    with app.app_context():
+        assert db.engine.dialect.name == database
+    first, second = issue(app, election_id, 2)
+    with app.app_context():
+        receipt = keys.new_receipt()
+    monkeypatch.setattr(keys, "new_receipt", lambda: receipt)
+    assert _cast(client, election_id, first.signed).status_code == 201
+    assert_error(_cast(client, election_id, second.signed), 409, "duplicate")
+    assert _status(app, election_id) == ["spent", "unused"]
+    assert len(_stored(app)) == 2
+    monkeypatch.undo()
+    assert _cast(client, election_id, second.signed).status_code == 201

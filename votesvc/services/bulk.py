@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Connection,
     Table,
     TextClause,
     bindparam,
@@ -59,9 +60,11 @@ RECORDSET_FROM = 16
 """Row count from which :func:`insert_rows` sends the rows as one JSON parameter."""
 
 
-def insert_rows(table: Table, rows: Sequence[dict[str, Any]], **shared: Any) -> None:
-    """Insert ``rows`` (dicts with the same keys) in the current transaction, in one statement;
-    ``shared`` are columns with the same value in every row (sent once, not per row).
+def insert_rows(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], **shared: Any
+) -> None:
+    """Insert ``rows`` (dicts with the same keys) on ``connection``, in its transaction, in one
+    statement; ``shared`` are columns with the same value in every row (sent once, not per row).
 
     On PostgreSQL, from :data:`RECORDSET_FROM` rows on, ``INSERT ... SELECT :shared..., r.* FROM
     json_to_recordset(:rows) AS r(column type, ...)``. A handful of rows (an online cast) and
@@ -69,7 +72,6 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], **shared: Any) -> 
     """
     if not rows:
         return
-    connection = db.session.connection()
     if connection.dialect.name != "postgresql" or len(rows) < RECORDSET_FROM:
         full = [{**shared, **row} for row in rows]
         connection.execute(table.insert(), full[0] if len(full) == 1 else full)

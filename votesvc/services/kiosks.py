@@ -381,7 +381,12 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
         to_spend = _settle_against_records(election, channel, pendings)
         if _spend_all(to_spend, hour) != len(to_spend):
             raise Conflict("conflict")  # cannot happen under the row locks; never store half
-        store_ballots(election.id, channel, [(p.receipt_hash, p.ballots) for p in to_spend])
+        store_ballots(
+            db.session.connection(),
+            election.id,
+            channel,
+            [(p.receipt_hash, p.ballots) for p in to_spend],
+        )
         for pending in to_spend:
             pending.accept()
         _quarantine(
