@@ -378,9 +378,13 @@ def _handle_rate_limited(error: RateLimitExceeded) -> Response:
     response, which are off (see :data:`votesvc.extensions.limiter`)."""
     response = _handle_http_exception(error)
     breached = limiter.current_limit
-    if breached is not None:
-        wait = max(1, math.ceil(breached.window.reset_time - time.time()))
-        response.headers["Retry-After"] = str(wait)
+    try:
+        reset = None if breached is None else breached.window.reset_time
+    except Exception:  # the storage (Redis) may fail here; the 429 still stands
+        log.warning("no Retry-After: the rate limit's window could not be read", exc_info=True)
+        reset = None
+    if reset is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(reset - time.time())))
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import ClassVar
 
@@ -65,12 +66,34 @@ class SweptMemoryStorage(MemoryStorage):
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
         super().__init__(uri, wrap_exceptions, **options)
         self._next_sweep = time.monotonic() + self.SWEEP_SECONDS
+        self._sweeping = threading.Lock()
 
     def _MemoryStorage__schedule_expiry(self) -> None:  # the timer's start, private to limits
         now = time.monotonic()
-        if now >= self._next_sweep:
-            self._next_sweep = now + self.SWEEP_SECONDS
-            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        if now < self._next_sweep or not self._sweeping.acquire(blocking=False):
+            return  # not due, or another thread is sweeping
+        try:
+            if now >= self._next_sweep:
+                self._next_sweep = now + self.SWEEP_SECONDS
+                self._sweep()
+        finally:
+            self._sweeping.release()
+
+    def _sweep(self) -> None:
+        """Drop the counters and moving windows that have expired. Written here rather than
+        calling limits' own sweep, which indexes keys a concurrent hit may have just dropped
+        (harmless in its timer thread, a 500 in a request). Per-key locks stay: a hit may hold
+        one."""
+        now = time.time()
+        for key, expiry in list(self.expirations.items()):
+            if expiry <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+        for key in list(self.events):
+            with self.locks[key]:
+                events = self.events.get(key)
+                if events is not None and (not events or events[0].expiry <= now):
+                    del self.events[key]  # the newest entry comes first: all have expired
 
 
 class RouteLimiter(Limiter):
@@ -88,6 +111,10 @@ class RouteLimiter(Limiter):
         for name in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"):
             if app.config.get(name):
                 raise RuntimeError(f"{name} is not enforced: limit the routes themselves.")
+        # Flask-Limiter keeps an app's RATELIMIT_ENABLED on the shared limiter object as the
+        # default for the next app: say it for every app, so one app with limits off (a test)
+        # does not switch them off for the apps created after it in the same process.
+        app.config.setdefault("RATELIMIT_ENABLED", True)
         super().init_app(app)
 
     def _check_request_limit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,6 +65,46 @@ def test_the_memory_storage_sweeps_counters_of_clients_that_never_return(
     storage.incr("here", 60)
     assert "gone" not in storage.storage and "gone" not in storage.expirations
     assert storage.get("here") == 1
+
+
+def test_the_memory_storage_sweeps_safely_while_other_threads_hit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hits sweep in the request thread: a counter another thread's sweep drops meanwhile must
+    not make a hit fail (limits' own sweep indexed such keys and raised KeyError)."""
+    monkeypatch.setattr(SweptMemoryStorage, "SWEEP_SECONDS", 0.0)
+    storage = SweptMemoryStorage()
+    storage.timer.join()  # the one timer limits' constructor starts: its own sweep, not ours
+    failures: list[BaseException] = []
+    switch = sys.getswitchinterval()
+
+    def hit(thread: int) -> None:
+        try:
+            for n in range(2000):
+                storage.incr(f"client-{thread}-{n}", 0)  # expires at once: every sweep has work
+        except BaseException as error:  # collected and asserted below
+            failures.append(error)
+
+    workers = [threading.Thread(target=hit, args=(t,)) for t in range(8)]
+    sys.setswitchinterval(1e-6)  # threads interleave between almost any two bytecodes
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert failures == []
+
+
+def test_an_app_with_limits_off_leaves_them_on_for_the_next(tmp_path: Path) -> None:
+    """The limiter is shared by every app of a process; an app that switches limits off (as
+    some tests do) must not switch them off for the apps created after it."""
+    base = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40}
+    create_app({**base, "RATELIMIT_ENABLED": False})
+    assert not limiter.enabled
+    create_app(base)
+    assert limiter.enabled
 
 
 @pytest.mark.parametrize("name", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"])

@@ -124,8 +124,16 @@ def contests_of(election: Election) -> ContestMap:
 
 
 def known_contests(election_id: int) -> ContestMap:
+    """The election's contests for :func:`cast`, from the cache when they are there. On a miss
+    the election is read through the session, whose transaction then ends: the cast's own
+    (:func:`~votesvc.services.transaction.core_transaction`) takes another pool connection,
+    and one request should never hold two. The map holds no ORM objects."""
     cached = _contest_cache().get(election_id)
-    return cached if cached is not None else contests_of(fetch(Election, election_id))
+    if cached is not None:
+        return cached
+    mapping = contests_of(fetch(Election, election_id))
+    db.session.close()
+    return mapping
 
 
 def check_selections(
