@@ -84,12 +84,12 @@ class SweptMemoryStorage(MemoryStorage):
         calling limits' own sweep, which indexes keys a concurrent hit may have just dropped
         (harmless in its timer thread, a 500 in a request). Per-key locks stay: a hit may hold
         one."""
-        now = time.time()
-        for key, expiry in list(self.expirations.items()):
+        now = time.time()  # dict.copy is one C call, which no thread can interleave with
+        for key, expiry in self.expirations.copy().items():
             if expiry <= now:
                 self.storage.pop(key, None)
                 self.expirations.pop(key, None)
-        for key in list(self.events):
+        for key in self.events.copy():
             with self.locks[key]:
                 events = self.events.get(key)
                 if events is not None and (not events or events[0].expiry <= now):
