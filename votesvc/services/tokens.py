@@ -271,7 +271,8 @@ def _ensure_one_ballot(election: Election, booth: Booth, codes: Iterable[str] | 
     if not started:
         return
     present = contests_allowed_at(election, booth)
-    wanted = {c.code for c in election.contests if not codes or c.code in set(codes)}
+    chosen = set(codes or ())
+    wanted = {c.code for c in election.contests if not chosen or c.code in chosen}
     if wanted != set(present):
         raise Conflict("booth_contests_differ", booth=booth.id, contests=", ".join(present))
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from operator import mul
@@ -479,19 +479,17 @@ def run(
     budget: Fraction,
     buyable: tuple[int, ...],
     *,
-    progress: Callable[[int], None] | None = None,
     hints: Hints = (),
 ) -> RunResult:
     """MES with ``budget`` (money units) per voter over the agendas ``buyable``.
 
-    ``progress`` is called with the number of agendas bought so far after each purchase.
-
-    ``hints`` are the ``bounds`` of a run on the same instance at a *higher* budget. While this
-    run buys what that one bought, in the same order, its prices are at least that run's (for a
-    fixed order of purchases every budget rises and every price falls with the starting budget:
-    ``mes_add1``'s docstring), so that run's lower bounds are lower bounds here too, and an
-    agenda its voters could not afford there they cannot afford here. Add1 runs a stretch of
-    steps top down, each from the bounds of the run one step above (``mes_add1._stretch``):
+    ``hints`` are the ``bounds`` of a run on the same instance at the same or a *higher*
+    budget. While this run buys what that one bought, in the same order, its prices are at
+    least that run's (for a fixed order of purchases every budget rises and every price falls
+    with the starting budget: ``mes_add1``'s docstring), so that run's lower bounds are lower
+    bounds here too, and an agenda its voters could not afford there they cannot afford here.
+    The float engine passes its own bounds when it recounts an outcome exactly
+    (``mes_float.exact``), and the run above's where it declines a run (``mes_float.outline``):
     most rounds then price only the agenda they buy. Hints only spare pricing; every purchase
     is still decided on this run's own prices.
     """
@@ -509,8 +507,6 @@ def run(
         purchases.append(Purchase(step.agenda, step.rho, step.supporters, step.poor, step.tied))
         state.buy(step.agenda, step.price)
         del lower[step.agenda]
-        if progress is not None:
-            progress(len(purchases))
     return RunResult(tuple(purchases), budget, tuple(bounds))
 
 

@@ -49,7 +49,6 @@ the per-round bounds of either engine can start the other (``mes_core.run``'s ``
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 from collections import Counter
@@ -156,8 +155,8 @@ class Arrays:
 
     def __init__(self, inst: Instance) -> None:
         position: dict[int, int] = {}
-        self.agendas: list[_Supporters] = []
-        for p, levels in enumerate(inst.levels):
+        supporters: list[tuple[list[int], list[int], list[int]]] = []
+        for levels in inst.levels:
             index: list[int] = []
             voters: list[int] = []
             weights: list[int] = []
@@ -169,30 +168,33 @@ class Arrays:
                     index.append(position.setdefault(mask, len(position)))
                     voters.append(count)
                     weights.append(level.weight)
+            supporters.append((index, voters, weights))
+        self.classes = len(position)
+        self.words = max(1, (len(inst.bit_weight) + 63) // 64)
+        words = np.zeros((len(position), self.words), dtype=np.uint64)
+        for w in range(self.words):
+            words[:, w] = [(mask >> (64 * w)) & _WORD for mask in position]
+        self.agendas: list[_Supporters] = []
+        for p, (index, voters, weights) in enumerate(supporters):
+            classes = np.array(index, dtype=np.intp)
             voter_array = np.array(voters, dtype=np.float64)
             weight_array = np.array(weights, dtype=np.float64)
             util = voter_array * weight_array
             self.agendas.append(
                 _Supporters(
-                    np.array(index, dtype=np.intp),
+                    classes,
                     voter_array,
                     None if all(w == 1 for w in weights) else weight_array,
                     util,
                     float(util.sum()),
                     sum(voters),
                     max(weights, default=1),
-                    sum(1 << level.bit for level in levels),
+                    sum(1 << level.bit for level in inst.levels[p]),
                     _FIX / inst.scale[p],
-                    np.empty((0, 0), dtype=np.uint64),
+                    words[classes],
                     float(inst.cost[p]),
                 )
             )
-        self.classes = len(position)
-        self.words = max(1, (len(inst.bit_weight) + 63) // 64)
-        words = np.zeros((len(position), self.words), dtype=np.uint64)
-        for w in range(self.words):
-            words[:, w] = [(mask >> (64 * w)) & _WORD for mask in position]
-        self.agendas = [dataclasses.replace(sup, masks=words[sup.index]) for sup in self.agendas]
         self._groups: dict[tuple[int, int], _Groups] = {}
         self._recent: dict[int, list[int]] = {}
         self._stored = 0
@@ -385,8 +387,7 @@ def _pay(budgets: np.ndarray, sup: _Supporters, price: float, outwards: int) -> 
     difference, each at most ``u`` of the old budget where the result is not clipped to 0)."""
     before = budgets[sup.index]
     after = before - (price if sup.weight is None else price * sup.weight)
-    if outwards:
-        after += outwards * 8 * U * before
+    after += outwards * 8 * U * before
     np.maximum(after, 0.0, out=after)
     budgets[sup.index] = after
 
