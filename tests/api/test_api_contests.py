@@ -340,7 +340,7 @@ def test_bad_booths_are_refused(
                 "max_points_per_agenda": 4,
                 "knapsack_cap": True,
                 "min_selections": 1,
-                "rule_options": {"completion": "add1", "threshold": 0.5, "exhaustive": True},
+                "rule_options": {"satisfaction": "points", "tie_break": "lot:7"},
             },
             core.BallotRules(
                 min_length=1,
@@ -349,7 +349,7 @@ def test_bad_booths_are_refused(
                 max_points=10,
                 max_points_per_agenda=4,
             ),
-            {"rule": "equalshares", "completion": "add1", "threshold": "0.5", "exhaustive": "true"},
+            {"rule": "equalshares", "satisfaction": "points", "tie_break": "lot:7"},
         ),
         (
             {"ballot_type": "ordinal", "rule": "irv", "max_selections": None, "max_ranks": 3},

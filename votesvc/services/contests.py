@@ -22,9 +22,11 @@ from votesvc.services.elections import ensure_draft
 from votesvc.services.errors import Invalid
 from votesvc.services.transaction import unit_of_work
 from votesvc.tally import model as core
-from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULE_SETS, RANKED_RULES, accepts
+from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULES, accepts
 from votesvc.tally.model import BallotType
+from votesvc.tally.options import option_problems, ranked_rules
 from votesvc.tally.pb_count import option_problem
+from votesvc.tally.ranked.rules import RulesError
 
 _ONLY_FOR = {
     "points_total": (BallotType.CUMULATIVE,),
@@ -60,15 +62,29 @@ def _check(contest: Contest) -> None:
         and contest.max_points_per_agenda > contest.points_total
     ):
         problems["max_points_per_agenda"] = ["Must not exceed points_total."]
-    rule_set = (contest.rule_options or {}).get("rule_set")
-    if contest.rule in RANKED_RULES and rule_set is not None and rule_set not in RANKED_RULE_SETS:
-        problems["rule_options"] = [f"rule_set must be one of {', '.join(RANKED_RULE_SETS)}."]
-    if contest.rule in ALLOCATION_RULES:
-        problem = option_problem(core_contest(contest), contest.rule, contest.rule_options or {})
+    option_fields = option_problems(contest.rule, contest.rule_options or {})
+    if option_fields:
+        problems["rule_options"] = option_fields
+    elif not problems:
+        problem = _rules_problem(contest)
         if problem is not None:
             problems["rule_options"] = [problem]
     if problems:
         raise Invalid(fields=problems)
+
+
+def _rules_problem(contest: Contest) -> str | None:
+    """What the rule engine itself refuses in options that are each well formed (a measure
+    that cannot read these ballots, batch elimination with several seats)."""
+    options = contest.rule_options or {}
+    if contest.rule in ALLOCATION_RULES:
+        return option_problem(core_contest(contest), contest.rule, options)
+    if contest.rule in RANKED_RULES:
+        try:
+            ranked_rules(contest.rule, options, 0).check(())
+        except RulesError as error:
+            return str(error)
+    return None
 
 
 def build_contest(election: Election, data: Mapping[str, Any]) -> Contest:

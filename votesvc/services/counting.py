@@ -23,14 +23,11 @@ from votesvc.models_voting import Ballot
 from votesvc.services.contests import core_contest
 from votesvc.tally import model as core
 from votesvc.tally.catalog import RANKED_RULES
+from votesvc.tally.options import allocation_tie_break, ranked_rules, rule_set_of
 from votesvc.tally.pb_count import count, count_options
-from votesvc.tally.ranked.case import rules_from_dict
 from votesvc.tally.ranked.counting import count_ranked
 from votesvc.tally.ranked.engine import rules_to_dict
-from votesvc.tally.ranked.rules import METHODS, RankedContest, RankedGroup, RankedRules
-
-NOT_RANKED_RULES = ("rule_set", "tie_break")
-"""Rule options of ranked contests that are not RCTab counting rules."""
+from votesvc.tally.ranked.rules import RankedContest, RankedGroup
 
 Progress = Callable[[float], None]
 
@@ -81,29 +78,14 @@ def ranked_groups(groups: tuple[tuple[str, int], ...]) -> tuple[RankedGroup, ...
     )
 
 
-def tie_break_of(options: Mapping[str, Any], seed: str) -> str:
-    """The contest's tie-break; a bare ``lot`` draws from the count's published seed."""
-    text = str(options.get("tie_break") or "pabutools")
-    return f"lot:{seed}" if text == "lot" else text
-
-
-def ranked_rules(rule: str, options: Mapping[str, Any], seed: str) -> RankedRules:
-    """RCTab rules from a ranked contest's options; a random tie-break without its own seed
-    uses the count's published seed."""
-    base = rules_to_dict(RankedRules(method=rule if rule in METHODS else "irv"))
-    given = {k: v for k, v in options.items() if k not in NOT_RANKED_RULES}
-    data = {**base, **given}
-    tiebreak = dict(data.get("tiebreak") or {})
-    if tiebreak.get("method") in ("random", "previous_rounds_then_random"):
-        tiebreak.setdefault("seed", int(seed[:12], 16))
-    data["tiebreak"] = tiebreak
-    return rules_from_dict(data)
-
-
 def ranked_contest(contest: Contest, groups: tuple[RankedGroup, ...], seed: str) -> RankedContest:
+    """The core's ranked contest: candidates in ballot order (RCTab's candidate order, which
+    ``candidate_order`` ties follow); a drawn tie-break without its own seed draws from the
+    count's published seed."""
     options = contest.rule_options or {}
     candidates = tuple(agenda.code for agenda in contest.agendas)
-    return RankedContest(candidates, ranked_rules(contest.rule, options, seed), groups)
+    rules = ranked_rules(contest.rule, options, int(seed[:12], 16))
+    return RankedContest(candidates, rules, groups)
 
 
 def count_contest(
@@ -116,7 +98,7 @@ def count_contest(
     options = contest.rule_options or {}
     costs = {agenda.code: agenda.cost for agenda in contest.agendas}
     if contest.rule in RANKED_RULES:
-        rule_set = str(options.get("rule_set", "rctab"))
+        rule_set = rule_set_of(options)
         ranked = ranked_contest(contest, ranked_groups(counted.groups), seed)
         outcome = count_ranked(ranked, rule_set, rule=contest.rule, progress=progress)
         method: dict[str, Any] = {
@@ -131,7 +113,7 @@ def count_contest(
             for name, votes in (outcome.rounds[0].tally.items() if outcome.rounds else ())
         }
     else:
-        tie_break = tie_break_of(options, seed)
+        tie_break = allocation_tie_break(options, seed)
         read = count_options(options)
         core_outcome = count(
             core_contest(contest),
