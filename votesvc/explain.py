@@ -160,3 +160,57 @@ def ranked(result: Mapping[str, Any], codes: Sequence[str]) -> dict[str, Texts]:
             ),
         )
     return out
+
+
+_TIE_BREAKS: dict[str, Texts] = {
+    "pabutools": _both(
+        "Ties go to the agenda whose code comes first as text (\"10\" before \"9\").",
+        "동점이면 안건 코드를 글자 순으로 비교해 앞선 안건이 선정됩니다 (\"10\"이 \"9\"보다 앞).",
+    ),
+    "equalshares": _both(
+        "Ties go to the cheaper agenda, then to the one with more votes, then by lot ({seed}).",
+        "동점이면 사업비가 적은 안건, 그다음 득표가 많은 안건이 선정되고, 그래도 같으면 "
+        "추첨({seed})으로 정합니다.",
+    ),
+    "lot": _both(
+        "Ties are decided by lot: SHA-256 of \"seed:agenda code\", lowest first ({seed}).",
+        "동점이면 추첨으로 정합니다: \"시드:안건 코드\"의 SHA-256 값이 가장 작은 안건 ({seed}).",
+    ),
+    "candidate_order": _both(
+        "Ties are decided by the agendas' order on the ballot: of the tied agendas, the one "
+        "listed first is elected, or kept when one must be eliminated.",
+        "동점이면 투표지의 안건 순서로 정합니다: 동점인 안건 가운데 앞에 있는 안건이 당선되고, "
+        "탈락할 안건을 고를 때는 뒤에 있는 안건이 탈락합니다.",
+    ),
+    "random": _both(
+        "Ties are decided by lot, drawn as RCTab draws it (java.util.Random, {seed}).",
+        "동점이면 RCTab과 같은 방식(java.util.Random)의 추첨으로 정합니다 ({seed}).",
+    ),
+    "previous_rounds_then_random": _both(
+        "Ties go against the agenda with fewer votes in the latest earlier round where the "
+        "tied agendas differed; if they never did, by lot (java.util.Random, {seed}).",
+        "동점이면 이전 라운드 가운데 표 차이가 있었던 가장 최근 라운드에서 표가 적었던 안건이 "
+        "탈락합니다. 차이가 없었다면 추첨(java.util.Random, {seed})으로 정합니다.",
+    ),
+    "pyrankvote": _both(
+        "Ties are decided as pyrankvote decides them: by later preferences, then by lot "
+        "(Python's random, {seed}).",
+        "동점이면 pyrankvote의 방식으로 정합니다: 다음 순위의 선호를 비교하고, 그래도 같으면 "
+        "추첨(Python random, {seed})으로 정합니다.",
+    ),
+}
+_SEED = _both("seed {seed}", "시드 {seed}")
+_COUNT_SEED = _both(
+    "seed drawn when the count starts, published with the results",
+    "집계를 시작할 때 뽑아 결과와 함께 공개하는 시드",
+)
+
+
+def tie_break(method: str, seed: str | None) -> dict[str, Any]:
+    """A contest's tie-break as voters read it before the vote: the method, its own seed (or
+    None: the count's published seed), and a Korean and English sentence."""
+    texts = {
+        lang: text.format(seed=(_SEED[lang].format(seed=seed) if seed else _COUNT_SEED[lang]))
+        for lang, text in _TIE_BREAKS[method].items()
+    }
+    return {"method": method, "seed": seed, **texts}

@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
+from votesvc import explain
+from votesvc.models import DEFAULT_TIMEZONE, Contest, Election, Phase
 from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, amount, code
 from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULES
 from votesvc.tally.model import BallotType
+from votesvc.tally.options import tie_break_of
 
 
 def _zone(name: str) -> None:
@@ -187,12 +189,24 @@ class ContestOutSchema(_TitledOutSchema):
     ballot_type = fields.String()
     rule = fields.String()
     rule_options = fields.Dict()
+    tie_break = fields.Method(
+        "_tie_break",
+        metadata={
+            "type": "object",
+            "description": "How the count breaks ties, fixed before voting: method (the"
+            " tie_break rule option, or the rule's default), seed (null: the count's seed,"
+            " published with the results), and the rule in words (en, ko).",
+        },
+    )
     min_selections = fields.Integer(allow_none=True)
     max_selections = fields.Integer(allow_none=True)
     knapsack_cap = fields.Boolean()
     points_total = fields.Integer(allow_none=True)
     max_points_per_agenda = fields.Integer(allow_none=True)
     max_ranks = fields.Integer(allow_none=True)
+
+    def _tie_break(self, contest: Contest) -> dict[str, Any]:
+        return explain.tie_break(*tie_break_of(contest.rule, contest.rule_options or {}))
 
 
 class ContestDetailOutSchema(ContestOutSchema):

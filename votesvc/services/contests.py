@@ -81,7 +81,7 @@ def _rules_problem(contest: Contest) -> str | None:
         return option_problem(core_contest(contest), contest.rule, options)
     if contest.rule in RANKED_RULES:
         try:
-            ranked_rules(contest.rule, options, 0).check(())
+            ranked_rules(contest.rule, options, 0, ()).check(())
         except RulesError as error:
             return str(error)
     return None

@@ -84,7 +84,7 @@ def ranked_contest(contest: Contest, groups: tuple[RankedGroup, ...], seed: str)
     count's published seed."""
     options = contest.rule_options or {}
     candidates = tuple(agenda.code for agenda in contest.agendas)
-    rules = ranked_rules(contest.rule, options, int(seed[:12], 16))
+    rules = ranked_rules(contest.rule, options, int(seed[:12], 16), candidates)
     return RankedContest(candidates, rules, groups)
 
 

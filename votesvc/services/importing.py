@@ -26,6 +26,7 @@ from votesvc.services.errors import DomainError, Invalid
 from votesvc.services.transaction import unit_of_work
 from votesvc.tally.catalog import accepts
 from votesvc.tally.model import BallotType
+from votesvc.tally.options import declared_options
 from votesvc.tally.pabulib import PbFile, PbFormatError, read_pb
 
 Progress = Callable[[int, int], None]
@@ -124,8 +125,9 @@ def import_election(document: Mapping[str, Any], progress: Progress | None = Non
 
 DEFAULT_PB_RULE = "greedy"
 RULE_OPTIONS_FROM_META = ("min_project_score_threshold",)
-"""META keys a rule reads when it counts (greedy-threshold's threshold): kept as rule options,
-so a contest imported from a file counts as the file's city counted it."""
+"""META keys a rule reads when it counts (greedy-threshold's threshold): kept as rule options
+when the contest's rule reads them, so a contest imported from a file counts as the file's
+city counted it."""
 
 PB_CONTEXT = (
     "country",
@@ -190,13 +192,15 @@ def pb_contest_document(
     meta = pb.meta
     budget = _whole(pb.contest.budget, "The budget")
     place = " ".join(meta.get(key, "") for key in ("unit", "subunit", "instance")).split()
+    chosen = _pb_rule(pb, rule, notes)
+    reads = {option.name for option in declared_options(chosen, {})} & set(meta)
     document: dict[str, Any] = {
         "title_en": meta.get("description") or " ".join(place) or "pabulib contest",
         "description_en": " · ".join(f"{k}: {v}" for k, v in meta.items() if k in PB_CONTEXT),
         "budget": budget,
         "ballot_type": pb.contest.ballot_type.value,
-        "rule": _pb_rule(pb, rule, notes),
-        "rule_options": {key: meta[key] for key in RULE_OPTIONS_FROM_META if key in meta},
+        "rule": chosen,
+        "rule_options": {key: meta[key] for key in RULE_OPTIONS_FROM_META if key in reads},
         **_pb_limits(pb, budget, notes),
         "agendas": [
             {

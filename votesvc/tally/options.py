@@ -137,15 +137,15 @@ RCTAB_TIE_BREAK = Option(
 PYRANKVOTE_TIE_BREAK = Option(
     TIE_BREAK,
     "tie_break",
-    "random: pyrankvote's own (later preferences, then a draw from Python's random, seeded).",
-    choices=("random",),
-    seeded=("random",),
+    "pyrankvote: pyrankvote's own (later preferences, then Python's random, seeded).",
+    choices=("pyrankvote",),
+    seeded=("pyrankvote",),
     seed="integer",
 )
 DEFAULT_TIE_BREAK = {
     "allocation": "pabutools",
     "rctab": "candidate_order",
-    "pyrankvote": "random",
+    "pyrankvote": "pyrankvote",
 }
 """What a contest without a ``tie_break`` option is counted with, per family."""
 
@@ -308,11 +308,17 @@ _RANKED_FIELDS = frozenset(
 ) | {"seats"}
 
 
-def ranked_rules(rule: str, options: Mapping[str, Any], count_seed: int) -> RankedRules:
+def ranked_rules(
+    rule: str, options: Mapping[str, Any], count_seed: int, candidates: tuple[str, ...]
+) -> RankedRules:
     """The RCTab rules of a ranked contest from its flat options (checked beforehand by
-    :func:`option_problems`). A drawn tie-break without its own seed uses ``count_seed``."""
+    :func:`option_problems`). ``candidate_order`` follows ``candidates`` (the ballot's order);
+    a drawn tie-break without its own seed uses ``count_seed``."""
     method, seed = tie_break_of(rule, options)
-    drawn = method != "candidate_order"
-    tiebreak = TieBreakRule(method=method, seed=(int(seed) if seed else count_seed) if drawn else None)
+    if method == "candidate_order":
+        tiebreak = TieBreakRule(method=method, order=candidates)
+    else:  # pyrankvote's own tie-break reads the seed of a random one
+        drawn = "random" if method == "pyrankvote" else method
+        tiebreak = TieBreakRule(method=drawn, seed=int(seed) if seed else count_seed)
     given = {name: value for name, value in options.items() if name in _RANKED_FIELDS}
     return RankedRules(method=rule if rule in METHODS else "irv", tiebreak=tiebreak, **given)
