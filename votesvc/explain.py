@@ -164,8 +164,8 @@ def ranked(result: Mapping[str, Any], codes: Sequence[str]) -> dict[str, Texts]:
 
 _TIE_BREAKS: dict[str, Texts] = {
     "pabutools": _both(
-        "Ties go to the agenda whose code comes first as text (\"10\" before \"9\").",
-        "동점이면 안건 코드를 글자 순으로 비교해 앞선 안건이 선정됩니다 (\"10\"이 \"9\"보다 앞).",
+        'Ties go to the agenda whose code comes first as text ("10" before "9").',
+        '동점이면 안건 코드를 글자 순으로 비교해 앞선 안건이 선정됩니다 ("10"이 "9"보다 앞).',
     ),
     "equalshares": _both(
         "Ties go to the cheaper agenda, then to the one with more votes, then by lot ({seed}).",
@@ -173,8 +173,8 @@ _TIE_BREAKS: dict[str, Texts] = {
         "추첨({seed})으로 정합니다.",
     ),
     "lot": _both(
-        "Ties are decided by lot: SHA-256 of \"seed:agenda code\", lowest first ({seed}).",
-        "동점이면 추첨으로 정합니다: \"시드:안건 코드\"의 SHA-256 값이 가장 작은 안건 ({seed}).",
+        'Ties are decided by lot: SHA-256 of "seed:agenda code", lowest first ({seed}).',
+        '동점이면 추첨으로 정합니다: "시드:안건 코드"의 SHA-256 값이 가장 작은 안건 ({seed}).',
     ),
     "candidate_order": _both(
         "Ties are decided by the agendas' order on the ballot: of the tied agendas, the one "

@@ -256,7 +256,8 @@ class JobStatus(StrEnum):
 
 class CountJob(db.Model):
     """One count of a closed election, run in the background; ``result`` holds the preliminary
-    results (admins only) once ``done``. A failed job leaves the election closed: count again.
+    results (admins only) once ``done``, and a failed job's ``{"failure": {"code", "contest"}}``
+    beside its ``error`` in words. A failed job leaves the election closed: count again.
 
     A running job names its ``owner`` (host, process, thread) and refreshes ``heartbeat_at``
     while it lives, so a job whose process died can be told from a slow one and set aside

@@ -61,7 +61,14 @@ class JobOutSchema(Schema):
     election_id = fields.Integer()
     status = fields.String(metadata={"enum": ["queued", "running", "failed", "done"]})
     progress = fields.Float()
-    error = fields.String()
+    error = fields.String(metadata={"description": "Why a failed count failed, and what to do."})
+    error_code = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": ["count_rules_invalid", "count_failed", "count_abandoned"],
+            "description": "A failed count's stable code; null otherwise.",
+        },
+    )
     forced = fields.Boolean()
     created_at = fields.String(metadata={"format": "date-time"})
     finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})

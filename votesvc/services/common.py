@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from votesvc.extensions import db
+from votesvc.models import Election, Phase
 from votesvc.services.errors import Conflict, Invalid, NotFound
 
 T = TypeVar("T")
@@ -25,6 +26,16 @@ def fetch(model: type[T], ident: int) -> T:
 def apply(obj: object, data: Mapping[str, Any]) -> None:
     for key, value in data.items():
         setattr(obj, key, value)
+
+
+def ensure_draft(election: Election, field_names: Sequence[str] = ()) -> None:
+    """Ballot rules, agendas and the voting window are frozen once voting starts."""
+    if election.phase != Phase.DRAFT:
+        raise Conflict(
+            "election_frozen",
+            fields={name: ["Frozen once voting starts."] for name in field_names},
+            phase=election.phase,
+        )
 
 
 def require_title(obj: object, stem: str) -> None:

@@ -12,13 +12,13 @@ from votesvc.services import audit
 from votesvc.services.common import (
     apply,
     attach,
+    ensure_draft,
     ensure_unique,
     fetch,
     next_position,
     require_title,
     settle_code,
 )
-from votesvc.services.elections import ensure_draft
 from votesvc.services.errors import Invalid
 from votesvc.services.transaction import unit_of_work
 from votesvc.tally import model as core

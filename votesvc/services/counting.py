@@ -31,6 +31,9 @@ from votesvc.tally.ranked.rules import RankedContest, RankedGroup
 
 Progress = Callable[[float], None]
 
+DRY_RUN_SEED = "0" * 32
+"""The seed of the counts run before voting opens (:func:`count_problem`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Counted:
@@ -143,3 +146,23 @@ def count_contest(
         "ballots": counted.ballots,
         "channels": dict(counted.channels),
     }
+
+
+def count_problem(contest: Contest) -> str | None:
+    """Why ``contest`` could not be counted, or None: it is counted as it would be after the
+    vote, once with no ballots and once with one ballot for its first agenda, so that an
+    election whose rules the count refuses never opens (its rules freeze when it does).
+
+    Any failure counts, not only the core's refusals: a count that fails here would fail
+    after the vote too.
+    """
+    first = contest.agendas[0].code
+    ballot: dict[str, Any] = {"choices": [first]}
+    if contest.ballot_type in ("cumulative", "scoring"):
+        ballot["points"] = [1]
+    for groups in ((), ((json.dumps(ballot), 1),)):
+        try:
+            count_contest(contest, Counted(groups, {}), DRY_RUN_SEED)
+        except Exception as error:  # see the docstring
+            return str(error) or type(error).__name__
+    return None

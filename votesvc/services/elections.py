@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +12,8 @@ from sqlalchemy import select
 from votesvc.extensions import db
 from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
 from votesvc.services import audit
-from votesvc.services.common import apply, ensure_unique, fetch, require_title
+from votesvc.services.common import apply, ensure_draft, ensure_unique, fetch, require_title
+from votesvc.services.counting import count_problem
 from votesvc.services.errors import Conflict, Invalid, NotFound
 from votesvc.services.transaction import unit_of_work
 
@@ -20,16 +21,6 @@ NEXT_PHASE = {Phase.DRAFT: Phase.VOTING, Phase.VOTING: Phase.CLOSED, Phase.CLOSE
 PUBLIC_PHASES = (Phase.VOTING.value, Phase.PUBLISHED.value)
 EDITABLE_WHEN_FROZEN = frozenset({"name_ko", "name_en", "description_ko", "description_en"})
 """Wording may be corrected at any time; what voters are asked and when may not."""
-
-
-def ensure_draft(election: Election, field_names: Sequence[str] = ()) -> None:
-    """Ballot rules, agendas and the voting window are frozen once voting starts."""
-    if election.phase != Phase.DRAFT:
-        raise Conflict(
-            "election_frozen",
-            fields={name: ["Frozen once voting starts."] for name in field_names},
-            phase=election.phase,
-        )
 
 
 def _localise(data: dict[str, Any], timezone: str) -> None:
@@ -118,6 +109,11 @@ def _readiness_problems(election: Election) -> dict[str, Any]:
             problems[contest.code] = ["A contest needs at least one agenda."]
         elif contest.min_selections is not None and contest.min_selections > len(contest.agendas):
             problems[contest.code] = ["min_selections is more than the contest's agendas."]
+        elif (problem := count_problem(contest)) is not None:
+            problems[contest.code] = [
+                f"Its count would fail ({problem}); correct its rule options before voting "
+                "starts, since they are frozen after."
+            ]
     return {"contests": problems} if problems else {}
 
 

@@ -122,6 +122,7 @@ def _set_aside(job: CountJob, reason: str) -> None:
         f"abandoned ({reason}): no sign of life since {last} from {job.owner or 'no worker'}"
     )
     job.finished_at = _now()
+    job.result = {"failure": {"code": "count_abandoned", "contest": None}}
     audit.record(
         "count.abandoned",
         job.election_id,
@@ -291,6 +292,25 @@ def _finish(job_id: int, owner: str, action: str, **values: Any) -> None:
     db.session.commit()
 
 
+def failure(job_id: int, contest: str | None, error: Exception) -> tuple[str, str]:
+    """A failed count's stable code and what the admin should do, in plain words.
+
+    The counting core refuses rules it cannot count with a ``ValueError`` saying why; every
+    other exception is a fault of ours or of the machine (the log has it, under the job id).
+    """
+    if contest is not None and isinstance(error, ValueError):
+        return "count_rules_invalid", (
+            f"Contest {contest} cannot be counted with its rule and options: {error}. "
+            "They are frozen since voting opened, so counting again fails the same way: ask "
+            "the operators of this votesvc to correct the contest's rule options, then count "
+            "again."
+        )
+    return "count_failed", (
+        f"The count stopped on an unexpected error (logged for count job {job_id}). Count "
+        "again; if it fails again, report it to the operators with the job number."
+    )
+
+
 def run_job(job_id: int) -> None:
     """Count every contest of the job's election; the job ends done or failed, never between."""
     owner = _owner()
@@ -299,12 +319,14 @@ def run_job(job_id: int) -> None:
         return
     every = current_app.config["VOTESVC_COUNT_HEARTBEAT_SECONDS"]
     heartbeat = Heartbeat(db.engine, job_id, owner, every)
+    counting: str | None = None
     try:
         job = fetch(CountJob, job_id)
         election = fetch(Election, job.election_id)
         contests = list(election.contests)
         results: dict[str, Any] = {}
         for index, contest in enumerate(contests):
+            counting = contest.code
 
             def progress(done: float, index: int = index) -> None:
                 overall = (index + done) / len(contests)
@@ -315,15 +337,26 @@ def run_job(job_id: int) -> None:
             results[contest.code] = count_contest(contest, gather(contest.id), job.seed, progress)
             job.progress = (index + 1) / len(contests)
             db.session.commit()
+        counting = None
         outcome = {"contests": results, **participation(election.id)}
         _finish(job_id, owner, "count.done", status=JobStatus.DONE.value, result=outcome)
     except Exception as error:  # any failure: record it, keep the election closed
         db.session.rollback()
         log.exception("count job %s failed", job_id)
-        failure = f"{type(error).__name__}: {error}"
-        _finish(job_id, owner, "count.failed", status=JobStatus.FAILED.value, error=failure)
+        code, text = failure(job_id, counting, error)
+        failed = {"failure": {"code": code, "contest": counting}}
+        values = {"status": JobStatus.FAILED.value, "error": text, "result": failed}
+        _finish(job_id, owner, "count.failed", **values)
     finally:
         heartbeat.stop()
+
+
+def _failure_code(job: CountJob) -> str | None:
+    """A failed job's code (``count_rules_invalid``, ``count_failed``, ``count_abandoned``);
+    jobs that failed before codes were kept have none."""
+    if job.status != JobStatus.FAILED.value:
+        return None
+    return ((job.result or {}).get("failure") or {}).get("code")
 
 
 def job_view(job: CountJob) -> dict[str, Any]:
@@ -334,6 +367,7 @@ def job_view(job: CountJob) -> dict[str, Any]:
         "status": job.status,
         "progress": job.progress,
         "error": job.error,
+        "error_code": _failure_code(job),
         "forced": job.forced,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
