@@ -16,6 +16,7 @@ from votesvc.services.common import apply, ensure_draft, ensure_unique, fetch, r
 from votesvc.services.counting import count_problem
 from votesvc.services.errors import Conflict, Invalid, NotFound
 from votesvc.services.transaction import unit_of_work
+from votesvc.tally.options import option_problems
 
 NEXT_PHASE = {Phase.DRAFT: Phase.VOTING, Phase.VOTING: Phase.CLOSED, Phase.CLOSED: Phase.PUBLISHED}
 PUBLIC_PHASES = (Phase.VOTING.value, Phase.PUBLISHED.value)
@@ -109,6 +110,8 @@ def _readiness_problems(election: Election) -> dict[str, Any]:
             problems[contest.code] = ["A contest needs at least one agenda."]
         elif contest.min_selections is not None and contest.min_selections > len(contest.agendas):
             problems[contest.code] = ["min_selections is more than the contest's agendas."]
+        elif options := option_problems(contest.rule, contest.rule_options or {}):
+            problems[contest.code] = {"rule_options": options}  # saved before they were checked
         elif (problem := count_problem(contest)) is not None:
             problems[contest.code] = [
                 f"Its count would fail ({problem}); correct its rule options before voting "
