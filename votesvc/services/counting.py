@@ -20,13 +20,16 @@ from sqlalchemy import func, select
 from votesvc.extensions import db
 from votesvc.models import Contest
 from votesvc.models_voting import Ballot
+from votesvc.results_document import summary
 from votesvc.services.contests import core_contest
 from votesvc.tally import model as core
 from votesvc.tally.catalog import RANKED_RULES
 from votesvc.tally.options import allocation_tie_break, ranked_rules, rule_set_of
+from votesvc.tally.outcome import Outcome
 from votesvc.tally.pb_count import count, count_options
 from votesvc.tally.ranked.counting import count_ranked
 from votesvc.tally.ranked.engine import rules_to_dict
+from votesvc.tally.ranked.outcome import RankedOutcome
 from votesvc.tally.ranked.rules import RankedContest, RankedGroup
 
 Progress = Callable[[float], None]
@@ -100,6 +103,7 @@ def count_contest(
     """
     options = contest.rule_options or {}
     costs = {agenda.code: agenda.cost for agenda in contest.agendas}
+    outcome: Outcome | RankedOutcome
     if contest.rule in RANKED_RULES:
         rule_set = rule_set_of(options)
         ranked = ranked_contest(contest, ranked_groups(counted.groups), seed)
@@ -110,15 +114,10 @@ def count_contest(
             "rule_set": rule_set,
             "rules": rules_to_dict(ranked.rules),
         }
-        funded = list(outcome.winners)
-        support = {
-            name: str(votes)
-            for name, votes in (outcome.rounds[0].tally.items() if outcome.rounds else ())
-        }
     else:
         tie_break = allocation_tie_break(options, seed)
         read = count_options(options)
-        core_outcome = count(
+        outcome = count(
             core_contest(contest),
             profile_of(counted.groups),
             contest.rule,
@@ -126,22 +125,16 @@ def count_contest(
             tie_break,
             progress,
         )
-        outcome = core_outcome
         method = {
             "kind": "allocation",
             "rule": contest.rule,
             "options": read,
             "tie_break": tie_break,
         }
-        funded = list(core_outcome.selected)
-        support = {k: str(v) for k, v in core_outcome.support.items()}
-    spent = sum((costs[code] for code in funded), 0)
     return {
         **method,
         "outcome": outcome.to_dict(),
-        "funded": funded,
-        "support": support,
-        "spent": spent,
+        **summary(outcome, costs),
         "budget": contest.budget,
         "ballots": counted.ballots,
         "channels": dict(counted.channels),

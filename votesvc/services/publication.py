@@ -24,9 +24,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from votesvc import explain, exports
+from votesvc import exports
 from votesvc.extensions import db
 from votesvc.models import Contest, Election, JobStatus, Phase, Publication, PublishedFile
+from votesvc.results_document import contest_document
 from votesvc.services import audit
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
@@ -106,53 +107,22 @@ def _ballot_files(contest: Contest, counted: Counted, funded: list[str]) -> dict
 def _contest_document(
     contest: Contest, result: Mapping[str, Any], digests: Mapping[str, str]
 ) -> dict[str, Any]:
-    costs = {agenda.code: agenda.cost for agenda in contest.agendas}
-    currency = contest.election.currency
-    if result["kind"] == "ranked":
-        why = explain.ranked(result, list(costs))
-    else:
-        why = explain.allocation(result, costs, currency)
-    support = result["support"]
-    ordered = sorted(costs, key=lambda code: -float(support.get(code, 0)))
-    agendas = [
-        {
-            "code": agenda.code,
-            "title_ko": agenda.title_ko,
-            "title_en": agenda.title_en,
-            "cost": agenda.cost,
-            "funded": agenda.code in result["funded"],
-            "support": support.get(agenda.code, "0"),
-            "rank": ordered.index(agenda.code) + 1,
-            "explanation": why[agenda.code],
-        }
-        for agenda in contest.agendas
-    ]
-    method = {
-        k: result[k]
-        for k in ("kind", "rule", "options", "tie_break", "rule_set", "rules")
-        if k in result
-    }
-    prefix = contest_file(contest.id, "")
-    return {
+    """The contest's results document (:mod:`votesvc.results_document`, which ``votesvc
+    verify`` renders again from its recount)."""
+    identity = {
         "contest_id": contest.id,
         "code": contest.code,
         "title_ko": contest.title_ko,
         "title_en": contest.title_en,
         "ballot_type": contest.ballot_type,
-        "currency": currency,
-        "method": method,
-        "budget": result["budget"],
-        "spent": result["spent"],
-        "remaining": result["budget"] - result["spent"],
-        "funded": result["funded"],
-        "ballots": result["ballots"],
-        "channels": _channels(contest.election, result["channels"]),
-        "agendas": agendas,
-        "rounds": result["outcome"]["rounds"],
-        "ties": result["outcome"]["ties"],
-        "outcome": result["outcome"],
-        "files": {name: sha for name, sha in digests.items() if name.startswith(prefix)},
+        "currency": contest.election.currency,
     }
+    agendas = [
+        {"code": a.code, "title_ko": a.title_ko, "title_en": a.title_en, "cost": a.cost}
+        for a in contest.agendas
+    ]
+    channels = _channels(contest.election, result["channels"])
+    return contest_document(identity, agendas, result, channels, digests)
 
 
 def _sha(body: bytes) -> str:
