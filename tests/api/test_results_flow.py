@@ -255,7 +255,10 @@ def test_a_tampered_file_with_a_forged_digest_is_recounted_and_caught(
     report = verify(folder_source(tmp_path))
     assert not report.ok
     assert report.contests["city"][0].startswith("ballots: published 7, file 6")
-    assert report.general == ["the audit log's publication entry does not name these files"]
+    assert report.general == [
+        "the audit log's publication entry does not name these files",
+        "results.json: the file digests differ from the published files",
+    ]
 
 
 def test_the_audit_chain_is_checked(app: Flask, published: int, tmp_path: Path) -> None:
@@ -269,7 +272,10 @@ def test_the_audit_chain_is_checked(app: Flask, published: int, tmp_path: Path) 
     manifest["files"]["audit.json"] = hashlib.sha256(audit.read_bytes()).hexdigest()
     (tmp_path / "publication.json").write_text(json.dumps(manifest))
     report = verify(folder_source(tmp_path))
-    assert report.general == ["audit log entry 1: hash does not match its content"]
+    assert report.general == [
+        "audit log entry 1: hash does not match its content",
+        "results.json: the file digests differ from the published files",  # the forged manifest
+    ]
 
 
 def test_a_second_publication_is_refused(
@@ -290,3 +296,111 @@ def test_the_verify_command_exits_non_zero_on_a_mismatch(
     _drop_last_vote(tmp_path / _city_file(tmp_path))
     bad = runner.invoke(verify_command, [str(tmp_path)])
     assert bad.exit_code == 1 and "city: MISMATCH" in bad.output
+
+
+def _edit_json(path: Path, change: Callable[[Any], None]) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def _city(document: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in document["contests"] if c["code"] == "city")
+
+
+def _another_funded_list(document: dict[str, Any]) -> None:
+    """What a forged results page shows residents: another funded list, told consistently."""
+    city = _city(document)
+    city["funded"] = ["A2"]
+    for agenda in city["agendas"]:
+        agenda["funded"] = agenda["code"] == "A2"
+
+
+def test_a_results_json_showing_another_funded_list_fails_with_exit_1(
+    app: Flask, published: int, tmp_path: Path
+) -> None:
+    with app.app_context():
+        publication.export_to(published, tmp_path)
+    _edit_json(tmp_path / "results.json", _another_funded_list)
+    report = verify(folder_source(tmp_path))
+    assert report.contests["north"] == [] and report.contests["rank"] == []
+    assert "results.json: 'funded' differs from the recount" in report.contests["city"]
+    assert "results.json: 'agendas' differs from the recount" in report.contests["city"]
+    result = CliRunner().invoke(verify_command, [str(tmp_path)])
+    assert result.exit_code == 1 and "city: MISMATCH" in result.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda c: c["agendas"][0]["explanation"].update(en="Funded by magic."), id="why"
+        ),
+        pytest.param(lambda c: c.update(spent=c["spent"] + 1), id="spent"),
+        pytest.param(lambda c: c["agendas"][0].update(cost=1), id="cost"),
+        pytest.param(lambda c: c["channels"][0].update(ballots=99), id="channels"),
+    ],
+)
+def test_every_part_of_a_contest_results_file_is_checked(
+    app: Flask, published: int, tmp_path: Path, change: Callable[[dict[str, Any]], None]
+) -> None:
+    with app.app_context():
+        publication.export_to(published, tmp_path)
+    manifest = json.loads((tmp_path / "publication.json").read_text())
+    name = f"contests/{manifest['contests']['city']['contest_id']}/results.json"
+    _edit_json(tmp_path / name, change)
+    report = verify(folder_source(tmp_path))
+    assert report.status == 1
+    assert report.contests["city"] and all(p.startswith(name) for p in report.contests["city"])
+
+
+def test_a_file_that_cannot_be_read_is_not_a_mismatch(
+    app: Flask, published: int, tmp_path: Path
+) -> None:
+    with app.app_context():
+        publication.export_to(published, tmp_path)
+    (tmp_path / _city_file(tmp_path)).unlink()
+    report = verify(folder_source(tmp_path))
+    assert report.status == 3 and report.unchecked == {"city"}
+    assert report.contests == {"city": [], "north": [], "rank": []}
+    result = CliRunner().invoke(verify_command, [str(tmp_path)])
+    assert result.exit_code == 3
+    assert "city: not checked" in result.output and "verification incomplete" in result.output
+
+
+@contextmanager
+def _serving(app: Flask) -> Iterator[str]:
+    """The app on a real local port, for the command's own HTTP client."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def test_verify_over_http_and_its_refusals_in_one_line(
+    app: Flask, client: FlaskClient, published: int, imported_election: Callable[..., int]
+) -> None:
+    runner = CliRunner()
+    unpublished = imported_election(slug="not-yet")
+    with _serving(app) as root:
+        good = runner.invoke(verify_command, [f"{root}/api/v1/elections/{published}/results"])
+        assert good.exit_code == 0, good.output
+        missing = runner.invoke(verify_command, [f"{root}/api/v1/elections/{unpublished}/results"])
+    assert missing.exit_code == 3
+    (line,) = missing.output.splitlines()
+    assert line.startswith("votesvc verify: nothing checked: ")
+    assert "HTTP 404 (results_not_published: " in line and "Traceback" not in missing.output
+    closed_port = runner.invoke(verify_command, [f"{root}/api/v1/elections/{published}/results"])
+    assert closed_port.exit_code == 3
+    (line,) = closed_port.output.splitlines()
+    assert "cannot be reached" in line
+    folder = runner.invoke(verify_command, ["/nonexistent/votesvc-publication"])
+    assert folder.exit_code == 3 and len(folder.output.splitlines()) == 1
