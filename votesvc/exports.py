@@ -47,7 +47,8 @@ def pb_text(
     meta: Mapping[str, str],
 ) -> str:
     """The contest as a pabulib file with the official ``selected`` column (1 = funded)."""
-    votes = Counter(choice for ballot in ballots for choice in ballot["choices"])
+    listed = [_listed(ballot["choices"]) for ballot in ballots]
+    votes = Counter(choice for choices in listed for choice in choices)
     extra = {
         a.id: {"votes": str(votes[a.id]), "selected": "1" if a.id in funded else "0"}
         for a in contest.agendas
@@ -59,7 +60,10 @@ def pb_text(
         "num_votes": str(len(ballots)),
     }
     profile = core.Profile(
-        tuple(core.BallotGroup(tuple(b["choices"]), 1, tuple(b.get("points", ()))) for b in ballots)
+        tuple(
+            core.BallotGroup(choices, 1, tuple(b.get("points", ())))
+            for choices, b in zip(listed, ballots, strict=True)
+        )
     )
     pb = PbFile(
         contest=replace(contest, meta=full_meta),
@@ -70,15 +74,37 @@ def pb_text(
     return write_pb(pb)
 
 
+def _listed(choices: Sequence[str | list[str] | None]) -> tuple[str, ...]:
+    """A ballot's agendas as a pabulib vote lists them. pabulib has no empty rank and no
+    several agendas at one rank: a ranked ballot's skipped ranks are closed up and an
+    overvoted rank's agendas listed in code order at its place. The exact ranks are in the
+    contest's ``ballots.rcv.json`` and ``ballots.csv``."""
+    out: list[str] = []
+    for mark in choices:
+        if isinstance(mark, list):
+            out.extend(mark)
+        elif mark is not None:
+            out.append(mark)
+    return tuple(out)
+
+
+def _cell(mark: str | list[str] | None) -> str:
+    """One rank in the CSV: empty when skipped, an overvote's codes joined by ``=``."""
+    if isinstance(mark, list):
+        return "=".join(mark)
+    return mark or ""
+
+
 def csv_text(ballots: Sequence[Mapping[str, list]]) -> str:
-    """One row per ballot: the chosen agenda ids (rank order for ordinal ballots) and, for
-    points ballots, the points beside them, each list joined by commas."""
+    """One row per ballot: the chosen agenda ids (rank order for ordinal ballots: an empty
+    item is a skipped rank, ``A=B`` two agendas at one rank) and, for points ballots, the
+    points beside them, each list joined by commas."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["choices", "points"])
     for ballot in ballots:
         points = ",".join(str(p) for p in ballot.get("points", ()))
-        writer.writerow([",".join(ballot["choices"]), points])
+        writer.writerow([",".join(_cell(mark) for mark in ballot["choices"]), points])
     return out.getvalue()
 
 

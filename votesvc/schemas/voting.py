@@ -134,8 +134,10 @@ class Selection(fields.Dict):
         super().__init__(
             metadata={
                 "description": 'One contest\'s selection: {"choices": [agenda codes, in rank'
-                ' order for ordinal contests], "points": [integers, for cumulative and scoring'
-                " contests]}."
+                " order for ordinal contests; in ranked contests (irv, stv, block) null marks a"
+                " skipped rank and a list of codes several agendas at one rank, counted by the"
+                ' contest\'s skipped-rank and overvote options], "points": [integers, for'
+                " cumulative and scoring contests]}."
             },
             **kwargs,
         )
@@ -147,9 +149,13 @@ class Selection(fields.Dict):
         if not (
             isinstance(choices, list)
             and len(choices) <= MAX_CHOICES
-            and all(isinstance(c, str) and len(c) <= 40 for c in choices)
+            and all(c is None or _is_mark(c) for c in choices)
         ):
-            raise ValidationError(f"'choices' must list at most {MAX_CHOICES} agenda codes.")
+            raise ValidationError(
+                f"'choices' must list at most {MAX_CHOICES} entries, each an agenda code or, in"
+                " ranked contests, null (a skipped rank) or a list of agenda codes (several at"
+                " one rank)."
+            )
         if not (
             isinstance(points, list)
             and len(points) <= MAX_CHOICES
@@ -157,6 +163,17 @@ class Selection(fields.Dict):
         ):
             raise ValidationError(f"'points' must list at most {MAX_CHOICES} integers.")
         return {"choices": choices, "points": points}
+
+
+def _is_code(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 40
+
+
+def _is_mark(mark: Any) -> bool:
+    """An agenda code, or a list of them (several agendas marked at one rank)."""
+    if isinstance(mark, list):
+        return 0 < len(mark) <= MAX_CHOICES and all(_is_code(code) for code in mark)
+    return _is_code(mark)
 
 
 def selections_field() -> fields.Dict:

@@ -58,12 +58,16 @@ from votesvc.services import keys
 from votesvc.services.bulk import insert_rows, json_rows
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
+from votesvc.services.counting import ranking
 from votesvc.services.errors import Conflict, Forbidden, Invalid, NotFound
 from votesvc.services.publication import receipt_counted
 from votesvc.services.tokens import admit_presented, allowed_contests, read_token
 from votesvc.services.transaction import core_transaction
 from votesvc.tally import model as core
-from votesvc.tally.validation import validate_ballot
+from votesvc.tally.catalog import RANKED_RULES
+from votesvc.tally.options import rule_set_of
+from votesvc.tally.ranked.validation import validate_ranking
+from votesvc.tally.validation import Problem, validate_ballot
 from votesvc.tokens import ONLINE, TokenStatus
 
 TEST_PHASES = (Phase.DRAFT.value, Phase.VOTING.value)
@@ -85,17 +89,53 @@ class CastResult:
     contests: tuple[str, ...]
 
 
-def canonical_content(contest: core.Contest, choices: Sequence[str], points: Sequence[int]) -> str:
+Mark = str | None | list[str]
+"""One entry of ``choices``: an agenda code; in a ranked contest also ``None`` (a skipped
+rank) or a list of codes (an overvote: several agendas at one rank)."""
+
+
+def canonical_content(contest: core.Contest, choices: Sequence[Mark], points: Sequence[int]) -> str:
     """The stored form of a valid selection: rank order for ordinal ballots, otherwise choices
     sorted by id (points kept beside their agenda), as the counting core aggregates them; JSON
-    with sorted keys and no spaces, so identical ballots are identical strings."""
+    with sorted keys and no spaces, so identical ballots are identical strings. In a ranked
+    ballot an overvote's codes are sorted, and skipped ranks after the last marked one are
+    dropped: RCTab reads them as the end of the ballot either way."""
+    if contest.ballot_type is core.BallotType.ORDINAL:
+        marks = [sorted(mark) if isinstance(mark, list) else mark for mark in choices]
+        while marks and marks[-1] is None:
+            marks.pop()
+        return _CANONICAL_JSON.encode({"choices": marks})
     pairs = list(zip(choices, points or [None] * len(choices), strict=True))
-    if contest.ballot_type is not core.BallotType.ORDINAL:
-        pairs.sort(key=lambda pair: pair[0])
+    pairs.sort(key=lambda pair: pair[0])
     content: dict[str, Any] = {"choices": [choice for choice, _ in pairs]}
     if points:
         content["points"] = [value for _, value in pairs]
     return _CANONICAL_JSON.encode(content)
+
+
+def _problems(contest: core.Contest, choices: Sequence[Mark], points: Sequence[int]) -> list[str]:
+    """Every problem with one contest's selection. A ranked contest (``irv``, ``stv``,
+    ``block``) takes skipped ranks, and overvotes where its rule set has an overvote rule
+    (``rctab``), so that the count's skipped-rank and overvote options apply to cast ballots
+    exactly; every other contest takes agenda codes only."""
+    rule = contest.meta.get("rule")
+    if rule in RANKED_RULES:
+        found = validate_ranking(
+            ranking(choices),
+            contest.by_id,
+            max_rankings=contest.rules.max_length,
+            min_marked=contest.rules.min_length,
+            overvotes=rule_set_of(contest.meta) == "rctab",
+        )
+        if points:
+            found.append(Problem("unexpected_points", "ordinal ballots carry no points."))
+        return [problem.message for problem in found]
+    if not all(isinstance(choice, str) for choice in choices):
+        return [
+            "Only agenda codes can be marked here: a skipped rank (null) or several agendas at"
+            " one rank (a list) can be cast only in ranked contests (irv, stv, block)."
+        ]
+    return [problem.message for problem in validate_ballot(contest, choices, points)]
 
 
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -152,9 +192,9 @@ def check_selections(
             continue
         contest_id, contest = contests[code]
         choices, points = selection.get("choices", []), selection.get("points", [])
-        found = validate_ballot(contest, choices, points)
+        found = _problems(contest, choices, points)
         if found:
-            problems[code] = [problem.message for problem in found]
+            problems[code] = found
         else:
             content = canonical_content(contest, choices, points)
             ballots.append(ContestBallot(contest_id, code, content))

@@ -30,7 +30,7 @@ from votesvc.tally.pb_count import count, count_options
 from votesvc.tally.ranked.counting import count_ranked
 from votesvc.tally.ranked.engine import rules_to_dict
 from votesvc.tally.ranked.outcome import RankedOutcome
-from votesvc.tally.ranked.rules import RankedContest, RankedGroup
+from votesvc.tally.ranked.rules import RankedContest, RankedGroup, Ranking
 
 Progress = Callable[[float], None]
 
@@ -77,11 +77,14 @@ def profile_of(groups: tuple[tuple[str, int], ...]) -> core.Profile:
 
 
 def ranked_groups(groups: tuple[tuple[str, int], ...]) -> tuple[RankedGroup, ...]:
-    """Stored ordinal contents (choices in rank order) as rankings of one name per rank."""
-    return tuple(
-        RankedGroup(tuple((name,) for name in json.loads(content)["choices"]), n)
-        for content, n in groups
-    )
+    """Stored ordinal contents (choices in rank order) as the RCTab rankings they are: a code
+    is one name at its rank, ``null`` a skipped rank, a list an overvote."""
+    return tuple(RankedGroup(ranking(json.loads(content)["choices"]), n) for content, n in groups)
+
+
+def ranking(choices: list[str | list[str] | None]) -> Ranking:
+    """One stored ranked ballot's choices as a ranking of names per rank."""
+    return tuple(() if m is None else tuple(m) if isinstance(m, list) else (m,) for m in choices)
 
 
 def ranked_contest(contest: Contest, groups: tuple[RankedGroup, ...], seed: str) -> RankedContest:

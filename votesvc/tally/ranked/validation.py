@@ -19,14 +19,27 @@ def validate_ranking(
     candidates: Collection[str],
     *,
     max_rankings: int | None = None,
+    min_marked: int | None = None,
+    overvotes: bool = False,
 ) -> list[Problem]:
-    """Every problem with ``ranking`` (ranks in order, each the names marked at that rank).
+    """Every problem with ``ranking`` (ranks in order, each the names marked at that rank;
+    an empty rank is a skipped one, which the count's skipped-rank rule reads).
 
-    Codes are the allocation validator's where the idea is the same (``too_many_choices``,
-    ``unknown_agenda``, ``duplicate_agenda``: a name at a second rank) plus ``overvote``
-    (several names, or a vendor overvote mark, at one rank).
+    Codes are the allocation validator's where the idea is the same (``too_many_choices``:
+    more ranks than ``max_rankings``, skipped ones included; ``too_few_choices``: fewer
+    names marked than ``min_marked``; ``unknown_agenda``; ``duplicate_agenda``: a name at a
+    second rank) plus ``overvote`` (several names, or a vendor overvote mark, at one rank),
+    unless ``overvotes`` says the count's overvote rule takes them.
     """
     problems: list[Problem] = []
+    marked = sum(1 for names in ranking if names)
+    if min_marked is not None and marked < min_marked:
+        problems.append(
+            Problem(
+                "too_few_choices",
+                f"At least {min_marked} agendas must be ranked; the ballot ranks {marked}.",
+            )
+        )
     if max_rankings is not None and len(ranking) > max_rankings:
         problems.append(
             Problem(
@@ -36,7 +49,7 @@ def validate_ranking(
         )
     first_rank: dict[str, int] = {}
     for number, names in enumerate(ranking, start=1):
-        if len(names) > 1 or OVERVOTE_LABEL in names:
+        if not overvotes and (len(names) > 1 or OVERVOTE_LABEL in names):
             shown = ", ".join(n for n in names if n != OVERVOTE_LABEL) or "several candidates"
             problems.append(
                 Problem("overvote", f"Rank {number} marks more than one candidate ({shown}).")
