@@ -3,7 +3,9 @@
 Development needs nothing set: the database is a SQLite file under ``instance/`` and a secret
 key is generated once and kept there (mode 0600). Production (``VOTESVC_ENV=production``)
 refuses to start without ``VOTESVC_SECRET_KEY``: a generated key would differ between workers
-and vanish with the container, invalidating every signed voter token.
+and vanish with the container, invalidating every signed voter token. It also refuses several
+workers (``WEB_CONCURRENCY``) without ``VOTESVC_REDIS_URL``: each would keep its own rate
+limits.
 """
 
 from __future__ import annotations
@@ -150,4 +152,23 @@ def load(
         **_results_settings(environ),
     }
     settings.update(overrides)
+    _check_shared_limits(env, _int(environ, "WEB_CONCURRENCY", 1), settings)
     return settings
+
+
+def _check_shared_limits(env: str, workers: int, settings: Mapping[str, Any]) -> None:
+    """Rate limits kept in memory are counted by each worker apart: with N workers, N times
+    the limit gets through. Production with several workers (gunicorn reads ``WEB_CONCURRENCY``
+    as its worker count, so the deployment sets it once for both) needs Redis to share them."""
+    in_memory = str(settings["RATELIMIT_STORAGE_URI"]).startswith(("votesvc-memory:", "memory:"))
+    if (
+        env == "production"
+        and workers > 1
+        and in_memory
+        and settings.get("RATELIMIT_ENABLED", True)
+    ):
+        raise ConfigError(
+            f"WEB_CONCURRENCY={workers} with rate limits in memory: each worker would count its "
+            f"own, letting {workers} times the limit through. Set VOTESVC_REDIS_URL (Redis keeps "
+            "one count for every worker), or run a single worker."
+        )

@@ -3,11 +3,14 @@ each worker's memory by default (without a timer thread), Redis when configured.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +163,92 @@ def test_casting_limits_are_counted_in_redis(
     connection = redis.Redis(unix_socket_path=str(redis_socket))
     assert any(b"cast_ballot" in key for key in connection.keys("*"))
     connection.close()
+
+
+@pytest.mark.parametrize(
+    ("environ", "refused"),
+    [
+        ({"WEB_CONCURRENCY": "2"}, True),
+        ({"WEB_CONCURRENCY": "2", "VOTESVC_REDIS_URL": "redis://cache:6379/0"}, False),
+        ({"WEB_CONCURRENCY": "1"}, False),
+        ({}, False),
+    ],
+)
+def test_production_with_several_workers_needs_shared_limits(
+    tmp_path: Path, environ: dict[str, str], refused: bool
+) -> None:
+    production = {"VOTESVC_ENV": "production", "VOTESVC_SECRET_KEY": "s" * 40, **environ}
+    if refused:
+        with pytest.raises(config.ConfigError, match="Set VOTESVC_REDIS_URL"):
+            config.load(tmp_path, production, {})
+    else:
+        config.load(tmp_path, production, {})
+    config.load(tmp_path, {**production, "VOTESVC_ENV": "development"}, {})  # a laptop may
+
+
+SERVER = """
+import json, sys
+from werkzeug.serving import make_server
+from votesvc import create_app
+server = make_server("127.0.0.1", 0, create_app(json.loads(sys.argv[1])), threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+@contextmanager
+def _worker(settings: dict[str, Any]) -> Iterator[HTTPConnection]:
+    """One server process on the shared database: a worker as gunicorn would fork it."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER, json.dumps(settings)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    try:
+        connection = HTTPConnection("127.0.0.1", int(process.stdout.readline()), timeout=60)
+        yield connection
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait()
+        process.stdout.close()
+
+
+@pytest.mark.parametrize(("storage", "allowed"), [("redis", 3), ("memory", 6)])
+def test_two_workers_share_one_count_in_redis(
+    app: Flask,
+    imported_election: Callable[..., int],
+    database_url: str,
+    tmp_path: Path,
+    redis_socket: Path,
+    storage: str,
+    allowed: int,
+) -> None:
+    """Casts alternate between two worker processes under a 3-a-minute limit: Redis lets 3
+    through in all; memory storage 3 per worker, the reason production refuses it."""
+    election_id = open_election(imported_election)
+    tokens = issue(app, election_id, 8)
+    uri = f"redis+unix://{redis_socket}" if storage == "redis" else "votesvc-memory://"
+    settings = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "RATELIMIT_STORAGE_URI": uri,
+        "VOTESVC_CAST_LIMIT": "3/minute",
+    }
+    statuses = []
+    with _worker(settings) as first, _worker(settings) as second:
+        for n, token in enumerate(tokens):
+            connection = (first, second)[n % 2]
+            body = json.dumps({"token": token.signed, "selections": GOOD})
+            connection.request(
+                "POST",
+                f"/api/v1/elections/{election_id}/ballots",
+                body,
+                {"Content-Type": "application/json"},
+            )
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+    assert statuses.count(201) == allowed
+    assert statuses.count(429) == len(tokens) - allowed
