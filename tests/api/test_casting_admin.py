@@ -243,6 +243,23 @@ def test_an_eligible_voter_claims_one_online_token_and_votes(
     assert _cast(client, election_id, token["short_code"]).status_code == 201
 
 
+@pytest.mark.parametrize("roll", ["identifier\nA-100\n", "identifier,factor\nA-100,\n"])
+def test_a_roll_row_without_a_factor_claims_with_the_identifier_alone(
+    client: FlaskClient, admin_headers: Headers, election_id: int, roll: str
+) -> None:
+    imported = client.post(
+        _url(election_id, "voter-roll"), data=roll.encode(), headers=admin_headers
+    )
+    assert imported.get_json() == {"added": 1, "already_listed": 0}
+    assert_error(_claim(client, election_id, "A-101", ""), 403, "not_eligible")
+    claimed = client.post(
+        f"/api/v1/elections/{election_id}/online-tokens/claim", json={"identifier": "a100"}
+    )
+    assert claimed.status_code == 201, claimed.get_json()
+    assert_error(_claim(client, election_id, "A-100", ""), 409, "token_already_issued")
+    assert _cast(client, election_id, claimed.get_json()["short_code"]).status_code == 201
+
+
 @pytest.mark.parametrize(
     ("text", "fields"),
     [

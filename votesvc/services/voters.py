@@ -69,18 +69,21 @@ def factor_hash(election: Election, identifier: str, factor: str) -> str:
 
 
 class RollCensus:
-    """Eligible when the identifier is on the imported roll and the factor matches."""
+    """Eligible when the identifier is on the imported roll and the factor matches; a row
+    imported without a factor (the column is optional) needs the identifier alone."""
 
     def eligible(self, election: Election, identifier: str, factor: str) -> bool:
-        stored = db.session.scalar(
+        row = db.session.execute(
             select(VoterRollEntry.factor_hash).where(
                 VoterRollEntry.election_id == election.id,
                 VoterRollEntry.identity_hash == identity_hash(election, identifier),
             )
-        )
-        if stored is None:
+        ).first()
+        if row is None:
             return False
-        return keys.same(stored, factor_hash(election, identifier, factor))
+        if row.factor_hash is None:
+            return True
+        return keys.same(row.factor_hash, factor_hash(election, identifier, factor))
 
 
 def census() -> Census:
