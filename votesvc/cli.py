@@ -16,6 +16,7 @@ import click
 import flask_migrate
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from votesvc import create_app
@@ -38,7 +39,24 @@ def _create_app() -> Flask:
         raise click.ClickException(str(error)) from error
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+class _Group(FlaskGroup):
+    """Flask's command group, with the failures every command may meet said in one line:
+    a database that cannot be reached, a file that cannot be read or written."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except OperationalError as error:
+            reason = str(error.orig or error).strip().splitlines()[0]
+            raise click.ClickException(
+                f"the database cannot be reached (VOTESVC_DATABASE_URL): {reason}"
+            ) from error
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}") from error
+
+
+@click.group(cls=_Group, create_app=_create_app)
 def main() -> None:
     """votesvc: participatory-budgeting voting service."""
 
@@ -103,7 +121,10 @@ def load_demo_command() -> None:
 @with_appcontext
 def import_command(file: Path, election_id: int | None, code: str | None, rule: str | None) -> None:
     """Import an election (.json document) or add a contest to a draft election (.pb file)."""
-    text = file.read_text(encoding="utf-8-sig")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file} is not UTF-8 text: {error.reason}") from error
     with _refusals(), _progress(f"importing {file.name}") as progress:
         if file.suffix.lower() == ".json":
             try:

@@ -312,8 +312,13 @@ def message(code: str, params: Mapping[str, Any] | None = None, lang: str | None
 
 
 def describe(error: DomainError, lang: str = "en") -> str:
-    """A domain error as one line of text, for the CLI: message, then the field details."""
+    """A domain error as one line of text, for the CLI: message, the parameters the message
+    does not show (``not_found``'s resource), then the field details."""
     text = message(error.code, error.params, lang)
+    template = (MESSAGES.get(error.code) or MESSAGES["bad_request"])[lang]
+    unshown = {k: v for k, v in error.params.items() if f"{{{k}}}" not in template}
+    if unshown:
+        text += " (" + ", ".join(f"{k}: {v}" for k, v in unshown.items()) + ")"
     return f"{text} {json.dumps(error.fields, ensure_ascii=False)}" if error.fields else text
 
 

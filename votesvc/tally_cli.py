@@ -70,6 +70,11 @@ def tally_command(
                 raise click.UsageError("FILE must be a pabulib .pb file or an RCV case .json file")
         except ValueError as exc:  # every core error (bad file, rule, tie-break) is one
             raise click.ClickException(str(exc)) from exc
+        except (KeyError, TypeError, AttributeError) as exc:  # JSON, but not a case's shape
+            what = f"{exc} is missing" if isinstance(exc, KeyError) else "its shape differs"
+            raise click.ClickException(
+                f"{file.name} is not an RCV case file (shared/data/rcv/FORMAT.md): {what}"
+            ) from exc
         progress(1.0)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

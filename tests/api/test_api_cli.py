@@ -179,3 +179,35 @@ def test_demo_data_file_is_plain_json() -> None:
     document = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     assert document["is_demo"] is True
     assert "starts_at" not in document  # the window is set when loading
+
+
+def test_every_refusal_is_one_sentence_and_a_non_zero_exit(app: Flask, tmp_path: Path) -> None:
+    """Refusals are handled by the command (SystemExit with a message), never a traceback."""
+    not_utf8 = tmp_path / "latin1.json"
+    not_utf8.write_bytes('{"slug": "caf\xe9"}'.encode("latin-1"))
+    cases = [
+        (["create-admin-key", "--election", "999"], "not_found: Not found. (resource: election)"),
+        (["import", str(not_utf8)], "is not UTF-8 text"),
+        (["print-tokens", "999", str(tmp_path / "out.pdf")], "(resource: token_batch)"),
+        (["publication-export", "999", str(tmp_path / "out")], "results_not_published"),
+    ]
+    for args, expected in cases:
+        result = _run(app, *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert isinstance(result.exception, SystemExit), (args, result.exception)
+        (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
+        assert expected in line, (args, result.output)
+
+
+def test_an_unreachable_database_is_said_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOTESVC_")}
+    env.update(
+        VOTESVC_INSTANCE_PATH=str(tmp_path / "instance"),
+        VOTESVC_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",
+    )
+    result = subprocess.run(
+        [*VOTESVC, "close-due"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: the database cannot be reached (VOTESVC_DATABASE_URL): ")

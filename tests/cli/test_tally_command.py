@@ -51,6 +51,8 @@ def test_rcv_case_prints_winners_and_rounds():
         ("bad.pb", "META\nkey;value\nbudget;x\n", (), "VOTES"),
         ("bad.json", "{not json", (), "Expecting"),
         ("notes.txt", "hello", (), ".pb"),
+        ("case.json", '{"name": "x"}', (), "'candidates' is missing"),
+        ("list.json", "[1, 2]", (), "is not an RCV case file"),
     ],
 )
 def test_bad_files_fail_with_a_message_not_a_traceback(tmp_path, name, text, args, message):
