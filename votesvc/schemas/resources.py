@@ -191,11 +191,13 @@ class ContestOutSchema(_TitledOutSchema):
     rule_options = fields.Dict()
     tie_break = fields.Method(
         "_tie_break",
+        allow_none=True,
         metadata={
             "type": "object",
             "description": "How the count breaks ties, fixed before voting: method (the"
             " tie_break rule option, or the rule's default), seed (null: the count's seed,"
-            " published with the results), and the rule in words (en, ko).",
+            " published with the results), and the rule in words (en, ko); null when the"
+            " stored option is not valid.",
         },
     )
     min_selections = fields.Integer(allow_none=True)
@@ -205,8 +207,12 @@ class ContestOutSchema(_TitledOutSchema):
     max_points_per_agenda = fields.Integer(allow_none=True)
     max_ranks = fields.Integer(allow_none=True)
 
-    def _tie_break(self, contest: Contest) -> dict[str, Any]:
-        return explain.tie_break(*tie_break_of(contest.rule, contest.rule_options or {}))
+    def _tie_break(self, contest: Contest) -> dict[str, Any] | None:
+        try:
+            method, seed = tie_break_of(contest.rule, contest.rule_options or {})
+        except ValueError:  # saved before options were checked; such a contest cannot open
+            return None
+        return explain.tie_break(method, seed)
 
 
 class ContestDetailOutSchema(ContestOutSchema):
