@@ -26,11 +26,15 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,6 +117,9 @@ class Token(db.Model):
     status: Mapped[str] = mapped_column(String(8), default=TokenStatus.UNUSED.value)
     spent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     spend_key: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
+    mixed: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    """False from a spend or an online claim until the mixer rewrites the row
+    (:mod:`votesvc.services.mixing`); a batch's unused tokens have nothing to hide."""
 
 
 class Kiosk(db.Model):
@@ -149,6 +156,15 @@ class Ballot(db.Model):
     so identical ballots are identical strings and aggregate with one GROUP BY."""
 
     __tablename__ = "ballot"
+    __table_args__ = (
+        Index(
+            "ix_ballot_unmixed",
+            "mixed",
+            "election_id",
+            postgresql_where=text("mixed < 2"),
+            sqlite_where=text("mixed < 2"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
@@ -161,6 +177,9 @@ class Ballot(db.Model):
     receipt_hash: Mapped[str] = mapped_column(
         ForeignKey("receipt.code_hash", ondelete="CASCADE"), index=True
     )
+    mixed: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    """How far the mixer has taken the row (:mod:`votesvc.services.mixing`): 0 as cast, 1
+    rewritten with its mixing interval's ballots, 2 with its hour's."""
 
 
 class QuarantinedBallot(db.Model):
@@ -197,3 +216,5 @@ class VoterRollEntry(db.Model):
     identity_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     factor_hash: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
     issued: Mapped[bool] = mapped_column(Boolean, default=False)
+    mixed: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    """False from a claim until the mixer rewrites the row (:mod:`votesvc.services.mixing`)."""

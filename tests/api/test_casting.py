@@ -63,7 +63,10 @@ def test_a_ballot_is_cast_once_with_a_receipt(
     ]
     assert _status(app, election_id) == ["spent", "unused"]
 
-    check = client.get(f"/api/v1/elections/{election_id}/receipts/{body['receipt'].lower()}")
+    check = client.post(
+        f"/api/v1/elections/{election_id}/receipt-check",
+        json={"receipt": body["receipt"].lower()},
+    )
     assert check.status_code == 200
     assert check.get_json()["contests"] == ["city", "north"]
     assert "A1" not in check.get_data(as_text=True)
@@ -305,9 +308,39 @@ def test_an_unknown_election_is_404(client: FlaskClient) -> None:
 
 
 def test_receipt_check_refusals(client: FlaskClient, election_id: int) -> None:
-    base = f"/api/v1/elections/{election_id}/receipts"
-    assert_error(client.get(f"{base}/0000-0000-0000-0000-0"), 404, "receipt_unknown")
-    assert_error(client.get(f"{base}/nonsense"), 422, "receipt_malformed")
+    url = f"/api/v1/elections/{election_id}/receipt-check"
+    unknown = client.post(url, json={"receipt": "0000-0000-0000-0000-0"})
+    assert_error(unknown, 404, "receipt_unknown")
+    assert_error(client.post(url, json={"receipt": "nonsense"}), 422, "receipt_malformed")
+
+
+def test_the_receipt_code_never_travels_in_a_url(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    """The old GET put the code in the path, so every access log kept it beside the voter's
+    address: it answers 410 and reads nothing, even for a real receipt."""
+    (token,) = issue(app, election_id, 1)
+    receipt = _cast(client, election_id, token.signed).get_json()["receipt"]
+    old = client.get(f"/api/v1/elections/{election_id}/receipts/{receipt}")
+    assert_error(old, 410, "gone")
+    assert receipt not in old.get_data(as_text=True)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    in_urls = []
+    for path, item in spec["paths"].items():
+        operations = [op for method, op in item.items() if method != "parameters"]
+        if all(op.get("deprecated") for op in operations):
+            continue
+        parameters = item.get("parameters", []) + [
+            parameter for op in operations for parameter in op.get("parameters", [])
+        ]
+        in_urls += [
+            (path, parameter["name"])
+            for parameter in parameters
+            if parameter["in"] in ("path", "query")
+            and any(word in parameter["name"] for word in ("receipt", "token", "cast_id"))
+            or (parameter["name"] == "code" and "/admin/" not in path)
+        ]
+    assert in_urls == []
 
 
 @pytest.mark.parametrize("app_config", [{"VOTESVC_CAST_LIMIT": "2 per minute"}])

@@ -131,7 +131,9 @@ def test_accepted_then_retried_then_spent_elsewhere(
     assert _results(elsewhere) == [("refused", "token_already_used")]
     assert len(_ballots(app)) == 4
     assert _quarantine(app) == ["token_already_used"]
-    check = client.get(f"/api/v1/elections/{election_id}/receipts/{receipts[0]}")
+    check = client.post(
+        f"/api/v1/elections/{election_id}/receipt-check", json={"receipt": receipts[0]}
+    )
     assert check.get_json()["contests"] == ["city", "north"]
 
 

@@ -304,12 +304,14 @@ _SPEND_SYNCED = (
         status=TokenStatus.SPENT.value,
         spent_at=bindparam("hour", type_=UTCDateTime()),
         spend_key=bindparam("key"),
+        mixed=False,
     )
 )
 """SQLite: one statement executed with every token's parameters."""
 
 _SPEND_SYNCED_PG = text(
-    "UPDATE token SET status = :spent, spent_at = :hour, spend_key = batch.key "
+    "UPDATE token SET status = :spent, spent_at = :hour, spend_key = batch.key, "
+    "mixed = false "
     "FROM json_to_recordset(CAST(:batch AS json)) AS batch(id_hash VARCHAR, key VARCHAR) "
     "WHERE token.id_hash = batch.id_hash AND token.status = :unused"
 ).bindparams(
