@@ -14,6 +14,10 @@ from :attr:`Receipt.code_hash`. Without the receipt code itself (80 random bits,
 voter and never stored) the two hashes cannot be matched, even by someone holding the database
 and every server key; see :mod:`votesvc.services.kiosks`.
 
+What the database keeps beside the columns (PostgreSQL's ``xmin`` and ``ctid``, SQLite's
+``rowid``, the order of a dump) would still pair ballots with tokens as they were written; the
+``mixed`` columns tell :mod:`votesvc.services.mixing` which rows it has yet to rewrite apart.
+
 Times that could order or date a vote (``Token.spent_at``, ``Ballot.cast_at``, ...) are stored
 coarse (see :func:`votesvc.services.keys.coarse`).
 """

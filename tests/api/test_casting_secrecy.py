@@ -3,10 +3,14 @@ token, a voter, a kiosk or an operator; ids are random; stored times are coarse.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
 from voting_support import GOOD, booth_id, issue, offline, open_election, provision
@@ -138,3 +142,33 @@ def test_sqlite_rowid_order_pairs_nothing_after_a_mix(
         assert mixing.mix_pass().ballots == 120
         assert paired() <= 8
         assert mixing.mix_pass().ballots == 0
+
+
+def test_the_service_mixes_on_its_own_every_interval(
+    tmp_path: Path,
+    sqlite_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside tests the app starts its mixer thread with its first request, once per process,
+    and the thread runs a pass every ``VOTESVC_MIX_INTERVAL_SECONDS``."""
+    ran = threading.Event()
+    real = mixing.mix_pass
+
+    def observed() -> mixing.MixReport:
+        report = real()
+        ran.set()
+        return report
+
+    monkeypatch.setattr(mixing, "mix_pass", observed)
+    app = make_app(sqlite_database, tmp_path / "instance", VOTESVC_MIX_INTERVAL_SECONDS=0.01)
+    app.testing = False
+    mixing.install(app)
+    mixer = app.extensions["votesvc.mixer"]
+    try:
+        assert app.test_client().get("/api/v1/elections").status_code == 200
+        assert mixer.pid == os.getpid()
+        assert ran.wait(10)
+        app.test_client().get("/api/v1/elections")
+        assert [t.name for t in threading.enumerate()].count("votesvc-mixer") == 1
+    finally:
+        mixer.stop.set()

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ ONLINE, SYNCED, ROLL = 120, 120, 40
 
 @pytest.fixture
 def app_config() -> dict[str, Any]:
-    return {"RATELIMIT_ENABLED": False}
+    return {"RATELIMIT_ENABLED": False, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20}}
 
 
 @dataclass
@@ -401,3 +402,70 @@ def test_a_dump_taken_after_the_mix_pairs_nothing_in_its_order_or_once_restored(
     assert len(ballots) == SYNCED
     assert _pairs(by_place, ballots, truth.receipt_of_token) <= CHANCE_BOUND
     assert _pairs(by_serial, ballots, truth.receipt_of_token) <= CHANCE_BOUND
+
+
+def test_mixing_while_voters_cast_and_kiosks_sync_loses_and_doubles_nothing(
+    app: Flask, imported_election: Callable[..., int]
+) -> None:
+    """Passes run back to back while 8 threads cast and a kiosk syncs (and retries its batch):
+    every cast gets its receipt, every retry is ``already_accepted``, every ballot is stored
+    once, and what is left unmixed is mixed by the next pass."""
+    election_id = open_election(imported_election)
+    online = issue(app, election_id, 160)
+    booth = booth_id(app, election_id)
+    kiosk = provision(app, election_id, booth)
+    cards = issue(app, election_id, 100, booth=booth)
+    queue = [
+        {"id": receipt_id(), "token": card.signed, "cast_at": _now_iso(), "selections": ONE}
+        for card in cards
+    ]
+    done = threading.Event()
+    passes: list[mixing.MixReport] = []
+    answers: list[int] = []
+    synced: list[dict[str, int]] = []
+
+    def mixer() -> None:
+        with app.app_context():
+            while not done.is_set():
+                passes.append(mixing.mix_pass())
+            passes.append(mixing.mix_pass())
+
+    def voter(tokens: list[IssuedToken]) -> None:
+        client = app.test_client()
+        for token in tokens:
+            answer = client.post(
+                f"/api/v1/elections/{election_id}/ballots",
+                json={"token": token.signed, "selections": ONE},
+            )
+            answers.append(answer.status_code)
+
+    def booth_kiosk() -> None:
+        client = app.test_client()
+        for half in (queue[:50], queue[50:], queue):  # the last: a retry of everything
+            answer = client.post(
+                f"/api/v1/elections/{election_id}/booths/{booth}/sync",
+                json={"ballots": half},
+                headers={"Authorization": f"Bearer {kiosk['credential']}"},
+            )
+            synced.append(answer.get_json()["counts"])
+
+    background = threading.Thread(target=mixer)
+    background.start()
+    workers = [threading.Thread(target=voter, args=(online[i::8],)) for i in range(8)]
+    workers.append(threading.Thread(target=booth_kiosk))
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    done.set()
+    background.join()
+
+    assert answers.count(201) == 160
+    assert synced == [{"accepted": 50}, {"accepted": 50}, {"already_accepted": 100}]
+    assert len(passes) > 1
+    assert sum(p.ballots for p in passes) >= 260  # each ballot mixed at least once
+    stored = _rows(app, "SELECT receipt_hash, mixed FROM ballot")
+    assert len(stored) == len({r[0] for r in stored}) == 260
+    assert {r[1] for r in stored} == {mixing.INTERVAL}
+    assert _rows(app, "SELECT count(*) FROM receipt")[0][0] == 260
+    assert _rows(app, "SELECT count(*) FROM token WHERE NOT mixed")[0][0] == 0
