@@ -357,6 +357,9 @@ def _quarantine(
         }
         for p in refused
     ]
+    # in a random order: the serial ids would otherwise keep each refused ballot's place in
+    # the kiosk's queue, which staff could match with the voters they saw in line
+    secrets.SystemRandom().shuffle(rows)
     insert_new(QuarantinedBallot, rows, ["entry_key"])
 
 
@@ -402,4 +405,5 @@ def list_quarantine(election_id: int, booth_id: int | None = None) -> list[Quara
     query = select(QuarantinedBallot).where(QuarantinedBallot.election_id == election.id)
     if booth_id is not None:
         query = query.where(QuarantinedBallot.booth_id == booth_id)
-    return list(db.session.scalars(query.order_by(QuarantinedBallot.id)))
+    order = (QuarantinedBallot.received_at, QuarantinedBallot.reason, QuarantinedBallot.id)
+    return list(db.session.scalars(query.order_by(*order)))
