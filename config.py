@@ -25,6 +25,7 @@ DEFAULT_CODE_LIMIT = "10 per minute"
 DEFAULT_COUNT_HEARTBEAT_SECONDS = 30
 DEFAULT_COUNT_STALE_SECONDS = 300
 DEFAULT_DB_POOL_SIZE = 10
+DEFAULT_MIX_INTERVAL_SECONDS = 300
 
 
 class ConfigError(RuntimeError):
@@ -79,6 +80,8 @@ def _voting_settings(
     to the secret key. ``VOTESVC_TOKEN_HASH_KEY`` keys every stored hash (token ids, receipts,
     the voter roll) and must never change during an election, so set it apart from the
     rotated secrets in production; it also defaults to the secret key.
+    ``VOTESVC_MIX_INTERVAL_SECONDS`` is how often the secrecy mixer rewrites recent ballots
+    (:mod:`votesvc.services.mixing`); 0 turns the background mixer off (``votesvc mix`` then).
     """
     token_secrets = [s.strip() for s in environ.get("VOTESVC_TOKEN_SECRETS", "").split(",")]
     redis_url = environ.get("VOTESVC_REDIS_URL")
@@ -95,6 +98,9 @@ def _voting_settings(
         "VOTESVC_MAIL_OUTBOX": environ.get("VOTESVC_MAIL_OUTBOX", str(instance_path / "outbox")),
         "VOTESVC_CAST_LIMIT": environ.get("VOTESVC_CAST_LIMIT", DEFAULT_CAST_LIMIT),
         "VOTESVC_CODE_LIMIT": environ.get("VOTESVC_CODE_LIMIT", DEFAULT_CODE_LIMIT),
+        "VOTESVC_MIX_INTERVAL_SECONDS": _int(
+            environ, "VOTESVC_MIX_INTERVAL_SECONDS", DEFAULT_MIX_INTERVAL_SECONDS
+        ),
         "VOTESVC_REDIS_URL": redis_url or "",
         "RATELIMIT_STORAGE_URI": redis_url or "votesvc-memory://",
     }

@@ -76,7 +76,7 @@ def create_pg_schema() -> tuple[str, Callable[[], None]]:
     """A new empty PostgreSQL schema and the function that drops it."""
     assert PG_URL is not None
     schema = f"votesvc_test_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(PG_URL)
+    engine = sa.create_engine(PG_URL, pool_pre_ping=True)  # outlives a test's server restart
     with engine.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
 

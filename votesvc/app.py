@@ -18,6 +18,7 @@ from votesvc import errors
 from votesvc.api import register_blueprints
 from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import VotesvcApi, db, limiter, migrate
+from votesvc.services import mixing
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -84,5 +85,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)
     errors.init_app(app)
+    mixing.install(app)  # the secrecy mixer's thread, started by a process's first request
     ImmutableResponses.install(app)  # published files a worker has served skip Flask after
     return app

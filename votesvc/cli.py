@@ -25,7 +25,7 @@ from votesvc.demo import load_demo
 from votesvc.errors import describe
 from votesvc.extensions import db
 from votesvc.models import ApiKey
-from votesvc.services import api_keys, importing, publication, results
+from votesvc.services import api_keys, importing, mixing, publication, results
 from votesvc.services.errors import DomainError
 from votesvc.tally_cli import tally_command
 from votesvc.verify import verify_command
@@ -187,6 +187,19 @@ def close_due_command() -> None:
     """Close every election whose voting window has passed (run it from cron)."""
     closed = results.close_due()
     click.echo(f"closed: {', '.join(map(str, closed)) or 'none'}")
+
+
+@main.command("mix")
+@click.option("--election", "election_id", type=int, help="Mix all of this election at once.")
+@with_appcontext
+def mix_command(election_id: int | None) -> None:
+    """Run one secrecy-mixing pass now (the service runs one every VOTESVC_MIX_INTERVAL_SECONDS;
+    run this from cron where that is 0, and before a pg_dump)."""
+    report = mixing.mix_pass() if election_id is None else mixing.mix_election(election_id)
+    click.echo(
+        f"mixed: {report.ballots} ballots, {report.receipts} receipts; "
+        f"{report.tokens} tokens, {report.roll_entries} roll entries"
+    )
 
 
 main.add_command(tally_command)

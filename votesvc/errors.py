@@ -20,6 +20,13 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import RateLimitExceeded
+from sqlalchemy.exc import (
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from votesvc.extensions import db, limiter
@@ -271,6 +278,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Ballots arrived after the count (contest {contest}); count again.",
         "ko": "집계 뒤에 투표가 더 들어왔습니다 (투표 항목 {contest}). 다시 집계하세요.",
     },
+    "gone": {
+        "en": "This address is no longer served; the API document names its replacement.",
+        "ko": "더 이상 쓰지 않는 주소입니다. API 문서에서 바뀐 주소를 확인하세요.",
+    },
+    "service_unavailable": {
+        "en": "The service cannot reach its database right now; try again in a few seconds.",
+        "ko": "지금은 서비스가 데이터베이스에 연결할 수 없습니다. 잠시 뒤 다시 시도하세요.",
+    },
     "internal_error": {
         "en": "Something went wrong on our side; quote the request id when reporting it.",
         "ko": "서버 오류가 발생했습니다. 문의할 때 요청 번호를 알려 주세요.",
@@ -292,12 +307,16 @@ CODE_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "rate_limited",
     500: "internal_error",
+    503: "service_unavailable",
 }
+RETRY_UNAVAILABLE_SECONDS = 5
+"""Retry-After of a 503: about what a restarting PostgreSQL or a failover takes."""
 
 
 def language() -> str:
@@ -393,6 +412,22 @@ def _handle_rate_limited(error: RateLimitExceeded) -> Response:
     return response
 
 
+def _handle_unavailable(error: SQLAlchemyError) -> Response:
+    """The database is down, restarting or out of connections: 503 with ``Retry-After``, so
+    clients (the ballot page, kiosks, API clients with a cast id) retry instead of giving up.
+    One log line, not a traceback: an outage would otherwise write one per request."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.invalidate()
+    log.warning(
+        "database unavailable (%s), request id %s", type(error).__name__, g.get("request_id")
+    )
+    response = error_response(503, "service_unavailable")
+    response.headers["Retry-After"] = str(RETRY_UNAVAILABLE_SECONDS)
+    return response
+
+
 def _handle_unexpected(error: Exception) -> Response:
     db.session.rollback()
     log.exception("unexpected error, request id %s", g.get("request_id"), exc_info=error)
@@ -420,4 +455,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(RateLimitExceeded, _handle_rate_limited)
+    for unavailable in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.register_error_handler(unavailable, _handle_unavailable)
     app.register_error_handler(Exception, _handle_unexpected)

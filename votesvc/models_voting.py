@@ -14,6 +14,10 @@ from :attr:`Receipt.code_hash`. Without the receipt code itself (80 random bits,
 voter and never stored) the two hashes cannot be matched, even by someone holding the database
 and every server key; see :mod:`votesvc.services.kiosks`.
 
+What the database keeps beside the columns (PostgreSQL's ``xmin`` and ``ctid``, SQLite's
+``rowid``, the order of a dump) would still pair ballots with tokens as they were written; the
+``mixed`` columns tell :mod:`votesvc.services.mixing` which rows it has yet to rewrite apart.
+
 Times that could order or date a vote (``Token.spent_at``, ``Ballot.cast_at``, ...) are stored
 coarse (see :func:`votesvc.services.keys.coarse`).
 """
@@ -26,11 +30,15 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,6 +121,9 @@ class Token(db.Model):
     status: Mapped[str] = mapped_column(String(8), default=TokenStatus.UNUSED.value)
     spent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     spend_key: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
+    mixed: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    """False from a spend or an online claim until the mixer rewrites the row
+    (:mod:`votesvc.services.mixing`); a batch's unused tokens have nothing to hide."""
 
 
 class Kiosk(db.Model):
@@ -149,6 +160,15 @@ class Ballot(db.Model):
     so identical ballots are identical strings and aggregate with one GROUP BY."""
 
     __tablename__ = "ballot"
+    __table_args__ = (
+        Index(
+            "ix_ballot_unmixed",
+            "mixed",
+            "election_id",
+            postgresql_where=text("mixed < 2"),
+            sqlite_where=text("mixed < 2"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
@@ -161,6 +181,9 @@ class Ballot(db.Model):
     receipt_hash: Mapped[str] = mapped_column(
         ForeignKey("receipt.code_hash", ondelete="CASCADE"), index=True
     )
+    mixed: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    """How far the mixer has taken the row (:mod:`votesvc.services.mixing`): 0 as cast, 1
+    rewritten with its mixing interval's ballots, 2 with its hour's."""
 
 
 class QuarantinedBallot(db.Model):
@@ -197,3 +220,5 @@ class VoterRollEntry(db.Model):
     identity_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     factor_hash: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
     issued: Mapped[bool] = mapped_column(Boolean, default=False)
+    mixed: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    """False from a claim until the mixer rewrites the row (:mod:`votesvc.services.mixing`)."""

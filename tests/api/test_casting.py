@@ -63,7 +63,10 @@ def test_a_ballot_is_cast_once_with_a_receipt(
     ]
     assert _status(app, election_id) == ["spent", "unused"]
 
-    check = client.get(f"/api/v1/elections/{election_id}/receipts/{body['receipt'].lower()}")
+    check = client.post(
+        f"/api/v1/elections/{election_id}/receipt-check",
+        json={"receipt": body["receipt"].lower()},
+    )
     assert check.status_code == 200
     assert check.get_json()["contests"] == ["city", "north"]
     assert "A1" not in check.get_data(as_text=True)
@@ -305,9 +308,41 @@ def test_an_unknown_election_is_404(client: FlaskClient) -> None:
 
 
 def test_receipt_check_refusals(client: FlaskClient, election_id: int) -> None:
-    base = f"/api/v1/elections/{election_id}/receipts"
-    assert_error(client.get(f"{base}/0000-0000-0000-0000-0"), 404, "receipt_unknown")
-    assert_error(client.get(f"{base}/nonsense"), 422, "receipt_malformed")
+    url = f"/api/v1/elections/{election_id}/receipt-check"
+    unknown = client.post(url, json={"receipt": "0000-0000-0000-0000-0"})
+    assert_error(unknown, 404, "receipt_unknown")
+    assert_error(client.post(url, json={"receipt": "nonsense"}), 422, "receipt_malformed")
+
+
+def test_the_receipt_code_never_travels_in_a_url(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    """The old GET put the code in the path, so every access log kept it beside the voter's
+    address: it answers 410 and reads nothing, even for a real receipt."""
+    (token,) = issue(app, election_id, 1)
+    receipt = _cast(client, election_id, token.signed).get_json()["receipt"]
+    old = client.get(f"/api/v1/elections/{election_id}/receipts/{receipt}")
+    assert_error(old, 410, "gone")
+    assert receipt not in old.get_data(as_text=True)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    in_urls = []
+    for path, item in spec["paths"].items():
+        operations = [op for method, op in item.items() if method != "parameters"]
+        if all(op.get("deprecated") for op in operations):
+            continue
+        parameters = item.get("parameters", []) + [
+            parameter for op in operations for parameter in op.get("parameters", [])
+        ]
+        in_urls += [
+            (path, parameter["name"])
+            for parameter in parameters
+            if parameter["in"] in ("path", "query")
+            and (
+                any(word in parameter["name"] for word in ("receipt", "token", "cast_id"))
+                or (parameter["name"] == "code" and "/admin/" not in path)
+            )
+        ]
+    assert in_urls == []
 
 
 @pytest.mark.parametrize("app_config", [{"VOTESVC_CAST_LIMIT": "2 per minute"}])
@@ -373,3 +408,76 @@ def test_a_receipt_collision_is_a_conflict_that_spends_nothing(
     assert len(_stored(app)) == 2
     monkeypatch.undo()
     assert _cast(client, election_id, second.signed).status_code == 201
+
+
+def _named_cast(
+    client: FlaskClient, election_id: int, token: str, cast_id: str, selections: Any = GOOD
+) -> Any:
+    return client.post(
+        f"/api/v1/elections/{election_id}/ballots",
+        json={"token": token, "selections": selections, "cast_id": cast_id},
+    )
+
+
+BOTH_DATABASES = pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+)
+
+
+@BOTH_DATABASES
+def test_a_retried_cast_gets_its_receipt_again_and_stores_nothing_twice(
+    app: Flask, client: FlaskClient, election_id: int, database: str
+) -> None:
+    """The answer to a cast was lost (a killed worker, a dropped connection): the client sends
+    the same cast again and gets the same receipt; the ballots are stored once."""
+    with app.app_context():
+        assert db.engine.dialect.name == database
+    first, other = issue(app, election_id, 2)
+    cast_id = secrets.token_urlsafe(16)
+    answer = _named_cast(client, election_id, first.signed, cast_id)
+    assert answer.status_code == 201, answer.get_json()
+    again = _named_cast(client, election_id, first.signed, cast_id)
+    assert (again.status_code, again.get_json()) == (201, answer.get_json())
+    typed = _named_cast(client, election_id, first.short_code, cast_id)  # the code typed
+    assert typed.get_json() == answer.get_json()
+    assert len(_stored(app)) == 2 and _status(app, election_id) == ["spent", "unused"]
+
+    # the same id with other choices, or another id, is a spent token like any other
+    changed = {**GOOD, "city": {"choices": ["A2"]}}
+    assert_error(
+        _named_cast(client, election_id, first.signed, cast_id, changed), 409, "token_already_used"
+    )
+    assert_error(
+        _named_cast(client, election_id, first.signed, secrets.token_urlsafe(16)),
+        409,
+        "token_already_used",
+    )
+    # the same id with another token is another cast, with another receipt
+    second = _named_cast(client, election_id, other.signed, cast_id)
+    assert (
+        second.status_code == 201 and second.get_json()["receipt"] != answer.get_json()["receipt"]
+    )
+    assert len(_stored(app)) == 4
+
+
+def test_a_cast_id_must_be_long_and_plain(client: FlaskClient, election_id: int) -> None:
+    for bad in ("short", "x" * 65, "émoji-and-more-than-22-chars", 12345678901234567890123):
+        fields = assert_error(
+            _named_cast(client, election_id, "v1.x", bad), 422, "validation_failed"
+        )
+        assert "cast_id" in fields
+
+
+def test_an_unreachable_database_answers_503_with_retry_after(tmp_path: Any) -> None:
+    """Not 500 internal_error: the voter's page (and any client) should try again."""
+    from conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'votesvc.sqlite3'}", tmp_path / "i")
+    for answer in (
+        app.test_client().post(
+            "/api/v1/elections/1/ballots", json={"token": "v1.x", "selections": GOOD}
+        ),
+        app.test_client().get("/api/v1/elections"),
+    ):
+        assert_error(answer, 503, "service_unavailable")
+        assert answer.headers["Retry-After"] == "5"

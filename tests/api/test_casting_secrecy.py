@@ -3,16 +3,21 @@ token, a voter, a kiosk or an operator; ids are random; stored times are coarse.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
 from voting_support import GOOD, booth_id, issue, offline, open_election, provision
 
 from votesvc.extensions import db
 from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.services import keys, mixing
 
 SECRET_TABLES = {"token", "token_batch", "voter_roll_entry", "kiosk", "api_key"}
 """Tables whose rows point at a token, a voter, a kiosk credential or an operator."""
@@ -62,6 +67,7 @@ def test_no_column_or_key_leads_to_a_token_voter_kiosk_or_operator(
             "content",
             "cast_at",
             "receipt_hash",
+            "mixed",
         },
         "receipt": {"code_hash", "election_id", "recorded_at"},
     }
@@ -100,3 +106,69 @@ def test_stored_rows_are_random_coarse_and_unlinkable(
     ballot_values |= {r.code_hash for r in receipts}
     assert token_values.isdisjoint(ballot_values)
     assert {b.channel for b in ballots} == {"online", f"booth-{booth_id(app, cast_some)}"}
+
+
+def test_sqlite_rowid_order_pairs_nothing_after_a_mix(
+    app: Flask, client: FlaskClient, imported_election: Callable[..., int]
+) -> None:
+    """SQLite keeps rows in ``rowid`` order, the order they were written: a kiosk sync in the
+    printed cards' order pairs every ballot with its card's token, until the mixer rewrites the
+    ballots in a random order (more than 8 right of 60 by luck: about once in 10^5 runs)."""
+    election_id = open_election(imported_election)
+    booth = booth_id(app, election_id)
+    kiosk = provision(app, election_id, booth)
+    cards = issue(app, election_id, 60, booth=booth)
+    queue = [offline(card) for card in cards]
+    synced = client.post(
+        f"/api/v1/elections/{election_id}/booths/{booth}/sync",
+        json={"ballots": queue},
+        headers={"Authorization": f"Bearer {kiosk['credential']}"},
+    )
+    assert synced.get_json()["counts"] == {"accepted": 60}
+    with app.app_context():
+        truth = {
+            keys.token_hash(card.token_id): keys.receipt_hash(item["id"])
+            for card, item in zip(cards, queue, strict=True)
+        }
+
+        def paired() -> int:
+            tokens = db.session.scalars(sa.text("SELECT id_hash FROM token ORDER BY rowid"))
+            ballots = db.session.scalars(
+                sa.text("SELECT DISTINCT receipt_hash FROM ballot ORDER BY rowid")
+            )
+            return sum(truth[t] == b for t, b in zip(tokens, ballots, strict=True))
+
+        assert paired() == 60
+        assert mixing.mix_pass().ballots == 120
+        assert paired() <= 8
+        assert mixing.mix_pass().ballots == 0
+
+
+def test_the_service_mixes_on_its_own_every_interval(
+    tmp_path: Path,
+    sqlite_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside tests the app starts its mixer thread with its first request, once per process,
+    and the thread runs a pass every ``VOTESVC_MIX_INTERVAL_SECONDS``."""
+    ran = threading.Event()
+    real = mixing.mix_pass
+
+    def observed() -> mixing.MixReport:
+        report = real()
+        ran.set()
+        return report
+
+    monkeypatch.setattr(mixing, "mix_pass", observed)
+    app = make_app(sqlite_database, tmp_path / "instance", VOTESVC_MIX_INTERVAL_SECONDS=0.01)
+    app.testing = False
+    mixing.install(app)
+    mixer = app.extensions["votesvc.mixer"]
+    try:
+        assert app.test_client().get("/api/v1/elections").status_code == 200
+        assert mixer.pid == os.getpid()
+        assert ran.wait(10)
+        app.test_client().get("/api/v1/elections")
+        assert [t.name for t in threading.enumerate()].count("votesvc-mixer") == 1
+    finally:
+        mixer.stop.set()

@@ -86,7 +86,10 @@ def test_receipt_guessing_is_rate_limited(
 ) -> None:
     election_id = imported_election()
     statuses = [
-        client.get(f"/api/v1/elections/{election_id}/receipts/AAAA-BBBB-CCCC-DDDD").status_code
+        client.post(
+            f"/api/v1/elections/{election_id}/receipt-check",
+            json={"receipt": "AAAA-BBBB-CCCC-DDDD"},
+        ).status_code
         for _ in range(4)
     ]
     assert statuses[3] == 429 and 429 not in statuses[:3]

@@ -156,7 +156,9 @@ def test_set_wise_sync_and_contest_restriction_on_postgresql(
     cast = app.test_client().post(cast_url, json={"token": online.signed, "selections": north})
     assert cast.status_code == 201, cast.get_json()
     receipt = cast.get_json()["receipt"]
-    check = app.test_client().get(f"/api/v1/elections/{election_id}/receipts/{receipt}")
+    check = app.test_client().post(
+        f"/api/v1/elections/{election_id}/receipt-check", json={"receipt": receipt}
+    )
     assert check.get_json()["contests"] == ["north"]
     with app.app_context():
         stored = db.session.execute(

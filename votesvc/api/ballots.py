@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import abort, current_app
 from flask_smorest import Blueprint
 
 from votesvc.extensions import limiter
@@ -47,7 +47,7 @@ def cast_ballot(data: dict[str, Any], election_id: int) -> tuple[dict[str, Any],
     is ``token_already_used`` and nothing else. A test token is checked the whole way and
     answers 200 with ``test: true``; nothing is stored.
     """
-    result = casting.cast(election_id, data["token"], data["selections"])
+    result = casting.cast(election_id, data["token"], data["selections"], data.get("cast_id"))
     body = {"receipt": result.receipt, "test": result.test, "contests": list(result.contests)}
     return body, 200 if result.test else 201
 
@@ -62,9 +62,22 @@ def claim_token(data: dict[str, Any], election_id: int) -> dict[str, str]:
     return {"token": issued.signed, "short_code": issued.short_code}
 
 
-@blp.route("/receipts/<code>", methods=["GET"])
+@blp.route("/receipt-check", methods=["POST"])
 @limiter.limit(_code_limit)
+@blp.arguments(s.ReceiptCheckInSchema)
 @blp.response(200, s.ReceiptOutSchema)
-def check_receipt(election_id: int, code: str) -> dict[str, Any]:
-    """Whether ballots were recorded with this receipt code, in which contests (not how)."""
-    return casting.check_receipt(election_id, code)
+def check_receipt(data: dict[str, Any], election_id: int) -> dict[str, Any]:
+    """Whether ballots were recorded with this receipt code, in which contests (not how).
+
+    The code travels in the body: a URL's path and query are written to every access log
+    (gunicorn's, any proxy's) beside the voter's address."""
+    return casting.check_receipt(election_id, data["receipt"])
+
+
+@blp.route("/receipts/<code>", methods=["GET"])
+@blp.alt_response(410, description="Retired: use POST .../receipt-check.")
+@blp.doc(deprecated=True)
+def retired_receipt_check(election_id: int, code: str) -> None:
+    """Retired (it put the receipt code in the URL): answers 410 ``gone`` and reads nothing;
+    use ``POST /api/v1/elections/<id>/receipt-check`` with ``{"receipt": ...}``."""
+    abort(410)

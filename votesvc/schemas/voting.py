@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text
 
 MAX_CHOICES = 1000
+CAST_ID_PATTERN = r"^[A-Za-z0-9_-]{22,64}$"
 MAX_BATCH_CONTESTS = 200
 MAX_SYNC_BALLOTS = 1000
 """A kiosk syncs in batches of up to this many ballots (500 is the recommended size)."""
@@ -192,6 +193,27 @@ class CastInSchema(Schema):
         metadata={"description": "The signed token (QR code) or its typed short code."},
     )
     selections = selections_field()
+    cast_id = fields.String(
+        validate=validate.Regexp(
+            CAST_ID_PATTERN, error="A cast id is 22 to 64 characters of A-Z, a-z, 0-9, - and _."
+        ),
+        metadata={
+            "description": "Optional: a random id the client makes once per ballot (at least 128"
+            " bits, e.g. 22 base64url characters) and sends again when it retries, so that a"
+            " lost answer is never a lost receipt: the same token, cast id and selections"
+            " answer the same receipt; the same cast id with other selections is refused"
+            " (token_already_used).",
+            "pattern": CAST_ID_PATTERN,
+        },
+    )
+
+
+class ReceiptCheckInSchema(Schema):
+    receipt = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "The receipt code, as printed or shown after voting."},
+    )
 
 
 class CastOutSchema(Schema):

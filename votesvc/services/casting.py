@@ -51,6 +51,7 @@ from sqlalchemy import (
     true,
 )
 
+from votesvc import shortcodes
 from votesvc.extensions import db
 from votesvc.models import Contest, Election, Phase, UTCDateTime
 from votesvc.models_voting import Ballot, Receipt, Token, TokenBatch, TokenBatchContest
@@ -61,7 +62,12 @@ from votesvc.services.contests import core_contest
 from votesvc.services.counting import ranking
 from votesvc.services.errors import Conflict, Forbidden, Invalid, NotFound
 from votesvc.services.publication import receipt_counted
-from votesvc.services.tokens import admit_presented, allowed_contests, read_token
+from votesvc.services.tokens import (
+    admit_presented,
+    allowed_contests,
+    read_token,
+    token_record,
+)
 from votesvc.services.transaction import core_transaction
 from votesvc.tally import model as core
 from votesvc.tally.catalog import RANKED_RULES
@@ -287,7 +293,10 @@ def _spend_online(voted_among: Callable[[Any], ColumnElement[bool]]) -> Update:
             .exists(),
         )
         .values(
-            status=TokenStatus.SPENT.value, spent_at=bindparam("spend_hour", type_=UTCDateTime())
+            status=TokenStatus.SPENT.value,
+            spent_at=bindparam("spend_hour", type_=UTCDateTime()),
+            spend_key=bindparam("spend_key"),
+            mixed=False,
         )
     )
 
@@ -362,7 +371,7 @@ def spend_and_store(
     election_id: int,
     now: datetime,
     ballots: Sequence[ContestBallot],
-    receipt_hash: str,
+    receipt: CastReceipt,
 ) -> bool:
     """Spend the token and store the receipt and the ballots in ``connection``'s transaction,
     or change nothing; True when this call spent it: an unused online token of this election
@@ -376,7 +385,8 @@ def spend_and_store(
         "spend_hour": keys.coarse(now),
         "voted": voted,
         "voted_count": len(voted),
-        "receipt_hash": receipt_hash,
+        "receipt_hash": receipt.code_hash,
+        "spend_key": receipt.spend_key,
     }
     if connection.dialect.name == "postgresql":
         parameters["voted"] = int_array_text(voted)
@@ -387,7 +397,7 @@ def spend_and_store(
         return connection.execute(_CAST_ONLINE_PG, parameters).rowcount > 0
     if connection.execute(_SPEND_ONLINE, parameters).rowcount != 1:
         return False
-    store_ballots(connection, election_id, ONLINE, [(receipt_hash, ballots)])
+    store_ballots(connection, election_id, ONLINE, [(receipt.code_hash, ballots)])
     return True
 
 
@@ -407,8 +417,37 @@ def not_allowed(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CastReceipt:
+    """A cast's receipt code, its stored hash, and the token's ``spend_key`` (set only when
+    the client named its cast, so that a retry can be recognised; see :func:`cast`)."""
+
+    code: str
+    code_hash: str
+    spend_key: str | None
+
+
+def receipt_for(
+    election_id: int, id_hash: str, cast_id: str | None, ballots: Sequence[ContestBallot]
+) -> CastReceipt:
+    """A fresh random receipt, or the one a named cast always gets (:func:`keys.cast_receipt`)."""
+    if cast_id is None:
+        code, code_hash = keys.new_receipt()
+        return CastReceipt(code, code_hash, None)
+    content = "|".join(f"{ballot.code}={ballot.content}" for ballot in ballots)
+    bits = keys.cast_receipt(election_id, id_hash, cast_id, content)
+    return CastReceipt(
+        shortcodes.format_code(bits),
+        keys.keyed(keys.Purpose.RECEIPT, bits),
+        keys.keyed(keys.Purpose.SPEND, bits),
+    )
+
+
 def cast(
-    election_id: int, token_text: str, selections: Mapping[str, Mapping[str, Any]]
+    election_id: int,
+    token_text: str,
+    selections: Mapping[str, Mapping[str, Any]],
+    cast_id: str | None = None,
 ) -> CastResult:
     """Cast an online ballot (see the module docstring).
 
@@ -416,26 +455,35 @@ def cast(
     the spend, the receipt, the ballots, Core statements outside the ORM session
     (:func:`~votesvc.services.transaction.core_transaction`; they need none of the session's
     state, which holds at most the election read by :func:`known_contests`). Only when the
-    spend does not happen is the token's record read, to say precisely why (or to run a test
-    token's dry run).
+    spend does not happen is the token's record read, once, to say precisely why (or to run a
+    test token's dry run).
+
+    **Retries.** A client that names its cast (``cast_id``) gets a receipt derived from the
+    token, the id and the ballots, and the token keeps ``spend_key``, a keyed hash of that
+    receipt, as a kiosk's sync does (:mod:`votesvc.services.kiosks`). The same cast sent again
+    after a lost answer finds its token spent with that very key and answers the same receipt;
+    nothing is stored twice, since the token is spent once. The same id with other selections
+    derives another receipt, so it is refused as any spent token is.
     """
     contests = known_contests(election_id)
     presented = read_token(token_text, election_id, ONLINE)
     ballots = check_selections(contests, selections)
     codes = tuple(ballot.code for ballot in ballots)
     now = keys.now()
+    receipt = receipt_for(election_id, presented.id_hash, cast_id, ballots)
     if not presented.claimed_test:
-        receipt, receipt_hash = keys.new_receipt()
         with core_transaction() as connection:
             spent = spend_and_store(
-                connection, presented.id_hash, election_id, now, ballots, receipt_hash
+                connection, presented.id_hash, election_id, now, ballots, receipt
             )
         if spent:
-            return CastResult(receipt, False, codes)
+            return CastResult(receipt.code, False, codes)
     election = fetch(Election, election_id)
-    status = admit_presented(presented, election, ONLINE)
-    batch_id = db.session.scalar(select(Token.batch_id).where(Token.id_hash == presented.id_hash))
-    refusal = not_allowed(allowed_contests([batch_id]).get(batch_id), ballots)
+    record = token_record(presented.id_hash)
+    if _retried(record, election, receipt):
+        return CastResult(receipt.code, False, codes)
+    status = admit_presented(presented, election, ONLINE, record)
+    refusal = not_allowed(allowed_contests([record.batch_id]).get(record.batch_id), ballots)
     if refusal is not None:
         raise refusal
     ensure_open(election, now, test=status is TokenStatus.TEST)
@@ -444,6 +492,17 @@ def cast(
     # Unused, online, this election, voting and open, yet not spent: it changed under us
     # between the UPDATE and the read, and only spending changes an unused token.
     raise Conflict("token_already_used")
+
+
+def _retried(record: Any, election: Election, receipt: CastReceipt) -> bool:
+    """Whether this token was spent by this very cast before (its answer was lost)."""
+    return (
+        receipt.spend_key is not None
+        and record is not None
+        and record.election_id == election.id
+        and record.status == TokenStatus.SPENT.value
+        and keys.same(record.spend_key or "", receipt.spend_key)
+    )
 
 
 def check_receipt(election_id: int, code: str) -> dict[str, Any]:

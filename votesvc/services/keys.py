@@ -35,6 +35,7 @@ class Purpose(StrEnum):
     IDENTITY = "roll-identity"
     FACTOR = "roll-factor"
     BATCH = "batch-seed"
+    CAST = "cast-receipt"
 
 
 def issuer() -> TokenIssuer:
@@ -73,6 +74,15 @@ def new_receipt() -> tuple[str, str]:
     than parsed back from the code's text (a cast would otherwise decode what it just wrote)."""
     bits = secrets.token_bytes(RECEIPT_BYTES)
     return shortcodes.format_code(bits), keyed(Purpose.RECEIPT, bits)
+
+
+def cast_receipt(election_id: int, token_hash: str, cast_id: str, content: str) -> bytes:
+    """The receipt bits of an online cast that names its own ``cast_id``: the same token, id
+    and ballots give the same receipt again (a retry after a lost answer), anything else
+    another. Keyed, so the receipt cannot be computed without the server's key, and built from
+    the client's random id, which is never stored, so the server's key alone cannot either."""
+    message = f"{election_id}:{token_hash}:{cast_id}:{content}"
+    return hmac.digest(subkey(Purpose.CAST), message.encode(), "sha256")[:RECEIPT_BYTES]
 
 
 def receipt_bits(code: str) -> bytes:

@@ -304,12 +304,14 @@ _SPEND_SYNCED = (
         status=TokenStatus.SPENT.value,
         spent_at=bindparam("hour", type_=UTCDateTime()),
         spend_key=bindparam("key"),
+        mixed=False,
     )
 )
 """SQLite: one statement executed with every token's parameters."""
 
 _SPEND_SYNCED_PG = text(
-    "UPDATE token SET status = :spent, spent_at = :hour, spend_key = batch.key "
+    "UPDATE token SET status = :spent, spent_at = :hour, spend_key = batch.key, "
+    "mixed = false "
     "FROM json_to_recordset(CAST(:batch AS json)) AS batch(id_hash VARCHAR, key VARCHAR) "
     "WHERE token.id_hash = batch.id_hash AND token.status = :unused"
 ).bindparams(
@@ -355,6 +357,9 @@ def _quarantine(
         }
         for p in refused
     ]
+    # in a random order: the serial ids would otherwise keep each refused ballot's place in
+    # the kiosk's queue, which staff could match with the voters they saw in line
+    secrets.SystemRandom().shuffle(rows)
     insert_new(QuarantinedBallot, rows, ["entry_key"])
 
 
@@ -400,4 +405,5 @@ def list_quarantine(election_id: int, booth_id: int | None = None) -> list[Quara
     query = select(QuarantinedBallot).where(QuarantinedBallot.election_id == election.id)
     if booth_id is not None:
         query = query.where(QuarantinedBallot.booth_id == booth_id)
-    return list(db.session.scalars(query.order_by(QuarantinedBallot.id)))
+    order = (QuarantinedBallot.received_at, QuarantinedBallot.reason, QuarantinedBallot.id)
+    return list(db.session.scalars(query.order_by(*order)))

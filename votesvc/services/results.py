@@ -44,7 +44,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from votesvc.extensions import db
 from votesvc.models import CountJob, Election, JobStatus, Phase
 from votesvc.models_voting import Receipt, Token
-from votesvc.services import audit
+from votesvc.services import audit, mixing
 from votesvc.services.common import fetch
 from votesvc.services.counting import count_contest, gather
 from votesvc.services.elections import close_now
@@ -321,6 +321,12 @@ def run_job(job_id: int) -> None:
     heartbeat = Heartbeat(db.engine, job_id, owner, every)
     counting: str | None = None
     try:
+        # Every ballot of the election leaves its mixing pools before the count reads them.
+        # The mixer writes on a connection of its own: the session's read ends first, since
+        # on SQLite it would block that write.
+        election_id = fetch(CountJob, job_id).election_id
+        db.session.commit()
+        mixing.mix_election(election_id)
         job = fetch(CountJob, job_id)
         election = fetch(Election, job.election_id)
         contests = list(election.contests)

@@ -96,23 +96,38 @@ def read_token(
         raise refusal(error) from error
 
 
-class DatabaseLedger:
-    """:class:`votesvc.tokens.TokenLedger` over the token table."""
+def token_record(id_hash: str) -> Any:
+    """The stored row of a presented token (``None`` if never issued): what a refusal, a
+    retried cast or a contest restriction needs, read in one query."""
+    return db.session.execute(
+        select(
+            Token.election_id, Token.channel, Token.status, Token.batch_id, Token.spend_key
+        ).where(Token.id_hash == id_hash)
+    ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLedger:
+    """:class:`votesvc.tokens.TokenLedger` over one row already read by :func:`token_record`."""
+
+    row: Any
 
     def record(self, id_hash: str) -> IssuedRecord | None:
-        row = db.session.execute(
-            select(Token.election_id, Token.channel, Token.status).where(Token.id_hash == id_hash)
-        ).first()
-        if row is None:
+        if self.row is None:
             return None
-        return IssuedRecord(str(row.election_id), row.channel, TokenStatus(row.status))
+        return IssuedRecord(
+            str(self.row.election_id), self.row.channel, TokenStatus(self.row.status)
+        )
 
 
-def admit_presented(presented: Presented, election: Election, channel: str) -> TokenStatus:
-    """``UNUSED`` or ``TEST`` for a token the server issued for this election and channel."""
+def admit_presented(
+    presented: Presented, election: Election, channel: str, row: Any
+) -> TokenStatus:
+    """``UNUSED`` or ``TEST`` for a token the server issued for this election and channel;
+    ``row`` is its :func:`token_record`."""
     try:
         return admit(
-            DatabaseLedger(),
+            RecordLedger(row),
             presented.id_hash,
             expected_election=election_name(election.id),
             expected_channel=channel,
@@ -160,8 +175,10 @@ def insert_tokens(
     *,
     batch_id: int | None = None,
     test: bool = False,
+    mixed: bool = True,
 ) -> None:
-    """One multi-row INSERT of the hashes of ``ids``."""
+    """One multi-row INSERT of the hashes of ``ids``; ``mixed=False`` leaves them for the
+    mixer (a token claimed in the same transaction as a voter's roll entry)."""
     rows = [
         {
             "id_hash": keys.token_hash(token_id),
@@ -169,6 +186,7 @@ def insert_tokens(
             "batch_id": batch_id,
             "channel": channel,
             "status": status_for(test),
+            "mixed": mixed,
         }
         for token_id in ids
     ]

@@ -10,7 +10,9 @@ factor such as a birth date, anything to brute-force without the key.
 :class:`RollCensus` (the default) checks the imported roll, another class might ask a
 municipal register. Either way the roll keeps the "token already issued" mark, so each person
 gets one online token, once; and nothing records *which* token (the token table has no voter
-column), so ballots stay unlinkable to people.
+column), so ballots stay unlinkable to people. The claim writes the roll's mark and the token in
+one transaction, so both rows are left unmixed for :mod:`votesvc.services.mixing` to rewrite
+apart.
 
 **Mailed tokens**: an admin sends online tokens to a list of addresses; the addresses are used
 to send and then forgotten.
@@ -144,14 +146,22 @@ def _mark_issued(election: Election, identifier: str) -> None:
             VoterRollEntry.identity_hash == key,
             VoterRollEntry.issued.is_(False),
         )
-        .values(issued=True)
+        .values(issued=True, mixed=False)
         .execution_options(synchronize_session=False)
     ).rowcount
     if flipped:
         return
     added = insert_new(
         VoterRollEntry,
-        [{"election_id": election.id, "identity_hash": key, "factor_hash": None, "issued": True}],
+        [
+            {
+                "election_id": election.id,
+                "identity_hash": key,
+                "factor_hash": None,
+                "issued": True,
+                "mixed": False,
+            }
+        ],
         ["election_id", "identity_hash"],
     )
     if not added:  # listed (by the roll, or by an external census's earlier claim) and issued
@@ -168,7 +178,7 @@ def claim_online_token(election_id: int, identifier: str, factor: str) -> Issued
     with unit_of_work():
         _mark_issued(election, identifier)
         issued = keys.issuer().issue(election_name(election.id), ONLINE)
-        insert_tokens(election.id, ONLINE, [issued.token_id])
+        insert_tokens(election.id, ONLINE, [issued.token_id], mixed=False)
     return issued
 
 
