@@ -8,8 +8,8 @@ command). Equal Shares lives in ``votesvc.tally.mes`` and is imported only when 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from votesvc.tally.greedy import greedy
 from votesvc.tally.model import BallotType, Contest, Profile
 from votesvc.tally.outcome import Outcome
 from votesvc.tally.pabulib import read_pb_file
+from votesvc.tally.pb_rules import DEFAULT_RESERVE, RESERVE_KEY, meta_rule, reserve_fraction
 from votesvc.tally.phragmen import phragmen
 from votesvc.tally.satisfaction import Satisfaction, default_satisfaction, parse_satisfaction
 from votesvc.tally.ties import TieBreak
@@ -27,12 +28,13 @@ from votesvc.tally.welfare import max_welfare
 Progress = Callable[[float], None]
 
 THRESHOLD_KEY = "min_project_score_threshold"
-"""The pabulib META key (and ``count`` option) for ``greedy-threshold``."""
+"""The pabulib META key (and ``count`` option): the least published score a funded agenda has,
+under every greedy variant (``greedy-threshold`` requires it)."""
 
 ADD1_START_KEY = "add1_start"
 """The ``count`` option that says where Equal Shares' Add1 starts (``share`` or ``integral``)."""
 
-COUNT_OPTIONS = ("satisfaction", THRESHOLD_KEY, ADD1_START_KEY)
+COUNT_OPTIONS = ("satisfaction", THRESHOLD_KEY, ADD1_START_KEY, RESERVE_KEY)
 """The options ``count`` reads (a contest's other rule options are only recorded)."""
 
 _NO_SATISFACTION = frozenset({"phragmen", "phragmen-exhaustive"})
@@ -58,10 +60,13 @@ def _satisfaction(rule: str, contest: Contest, options: Mapping[str, Any]) -> Sa
     return default_satisfaction(contest.ballot_type)
 
 
-def _threshold(contest: Contest, options: Mapping[str, Any]) -> Fraction:
+def _threshold(rule: str, contest: Contest, options: Mapping[str, Any]) -> Fraction | None:
+    """The option's threshold, else the contest's META one; only ``greedy-threshold`` needs one."""
     text = options.get(THRESHOLD_KEY, contest.meta.get(THRESHOLD_KEY))
     if text is None:
-        raise CountError(f"greedy-threshold needs {THRESHOLD_KEY} (an option or META key)")
+        if rule == "greedy-threshold":
+            raise CountError(f"greedy-threshold needs {THRESHOLD_KEY} (an option or META key)")
+        return None
     try:
         return Fraction(str(text))
     except (ValueError, ZeroDivisionError):
@@ -78,8 +83,9 @@ def count(
 ) -> Outcome:
     """Count ``profile`` for ``contest`` under ``rule``.
 
-    ``options``: ``satisfaction`` (a ``Satisfaction`` name; not for Phragmén); for
-    ``greedy-threshold``, ``min_project_score_threshold`` (default: the contest's META value);
+    ``options``: ``satisfaction`` (a ``Satisfaction`` name; not for Phragmén); for every
+    greedy, ``min_project_score_threshold`` (default: the contest's META value; required by
+    ``greedy-threshold``); for ``greedy-reserve``, ``reserve_fraction`` (default 0.8);
     for Equal Shares with an Add1 completion, ``add1_start`` (default: the rule's own).
     ``tie_break``: a ``TieBreak`` or its name (default ``pabutools``). ``progress`` receives the
     fraction done on long counts (Equal Shares with a completion).
@@ -90,6 +96,8 @@ def count(
     order = tie_break if isinstance(tie_break, TieBreak) else TieBreak.parse(tie_break)
     if ADD1_START_KEY in options and not rule.startswith("equalshares"):
         raise CountError(f"{rule} takes no {ADD1_START_KEY}")
+    if RESERVE_KEY in options and rule != "greedy-reserve":
+        raise CountError(f"{rule} takes no {RESERVE_KEY}")
     if rule in _NO_SATISFACTION:
         if "satisfaction" in options:
             raise CountError(f"{rule} takes no satisfaction measure")
@@ -103,8 +111,13 @@ def count(
             profile,
             satisfaction=measure,
             tie_break=order,
-            skip=rule != "greedy-no-skip",
-            threshold=_threshold(contest, options) if rule == "greedy-threshold" else None,
+            skip=rule not in ("greedy-no-skip", "greedy-reserve"),
+            threshold=_threshold(rule, contest, options),
+            reserve_fraction=(
+                reserve_fraction(options.get(RESERVE_KEY, DEFAULT_RESERVE))
+                if rule == "greedy-reserve"
+                else None
+            ),
             rule=rule,
         )
     mes = importlib.import_module("votesvc.tally.mes")
@@ -164,18 +177,36 @@ def count_pb_file(
     progress: Progress | None = None,
     satisfaction: str | None = None,
     add1_start: str | None = None,
+    exclusive: Sequence[Sequence[str]] | None = None,
 ) -> CountResult:
-    """Read a ``.pb`` file and count it under ``rule``, by default the rule its META names."""
+    """Read a ``.pb`` file and count it under ``rule``, by default the rule its META names.
+
+    Counted by its META rule, a file is counted as the city counted it: ``greedy-custom`` and
+    ``greedy-exclusive`` as their comments explain (``pb_rules.meta_rule``), and ties in the
+    file's own project order (``file``) unless ``tie_break`` says otherwise. ``exclusive``
+    groups replace any the comment names.
+    """
     pb = read_pb_file(path)
-    if rule is None and pb.meta.get("rule") not in ALLOCATION_RULES:
-        rule = pb.meta.get("rule")
-        raise CountError(
-            f"{Path(path).name}: META rule {rule!r} is not one we count; "
-            f"choose one with --rule: {', '.join(ALLOCATION_RULES)}"
-        )
+    contest = pb.contest
+    options: dict[str, Any] = {}
+    if rule is None:
+        named = contest.meta.get("rule")
+        if named not in ALLOCATION_RULES and named != "greedy-custom":
+            raise CountError(
+                f"{Path(path).name}: META rule {named!r} is not one we count; "
+                f"choose one with --rule: {', '.join(ALLOCATION_RULES)}"
+            )
+        try:
+            read = meta_rule(contest, read_groups=exclusive is None)
+        except ValueError as error:
+            raise CountError(f"{Path(path).name}: {error}") from None
+        rule, options = read.rule, dict(read.options)
+        contest = replace(contest, exclusive=read.exclusive)
+        tie_break = tie_break or "file"
+    if exclusive is not None:
+        contest = replace(contest, exclusive=tuple(tuple(group) for group in exclusive))
     given = {"satisfaction": satisfaction, ADD1_START_KEY: add1_start}
-    options = {key: value for key, value in given.items() if value}
-    rule = rule or pb.meta["rule"]
-    outcome = count(pb.contest, pb.profile, rule, options, tie_break, progress)
-    names = {a.id: a.name for a in pb.contest.agendas}
+    options.update({key: value for key, value in given.items() if value})
+    outcome = count(contest, pb.profile, rule, options, tie_break, progress)
+    names = {a.id: a.name for a in contest.agendas}
     return CountResult(Path(path).name, outcome, names, pb.repairs)
