@@ -106,10 +106,11 @@ def _spend(inst: Instance, result: Outline | RunResult) -> int:
 def is_exhaustive(
     inst: Instance, buyable: tuple[int, ...], result: Outline | RunResult, total: int
 ) -> bool:
-    """No buyable agenda left out fits in what ``result`` leaves of ``total``."""
+    """No buyable agenda left out (and not ruled out by one funded) fits in what ``result``
+    leaves of ``total``."""
     left = total - _spend(inst, result)
-    chosen = set(result.selected)
-    return all(inst.cost[p] > left for p in buyable if p not in chosen)
+    out = inst.ruled_out(result.selected)
+    return all(inst.cost[p] > left for p in buyable if p not in out)
 
 
 class _Log:
@@ -194,9 +195,8 @@ def add1(
         spend = sum(inst.cost[p] for p in selection)
         if spend > total:
             return True
-        return exhaustive and all(
-            spend + inst.cost[p] > total for p in buyable if p not in selection
-        )
+        out = inst.ruled_out(selection)
+        return exhaustive and all(spend + inst.cost[p] > total for p in buyable if p not in out)
 
     budget = start
     current: Outline | None = outline(inst, start, buyable)

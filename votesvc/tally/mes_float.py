@@ -514,6 +514,8 @@ def float_run(
         bought |= sup.bits
         selected.append(p)
         lower[p] = _INF
+        if inst.rivals:
+            lower[list(inst.rivals[p])] = _INF
     return Outline(tuple(selected), budget, tuple(bounds))
 
 
@@ -659,8 +661,9 @@ def span(
                 high_next = node.high if last else node.high.copy()
                 low_bounds = node.low_lower if last else dict(node.low_lower)
                 high_bounds = node.high_lower if last else dict(node.high_lower)
-                low_bounds.pop(p, None)
-                high_bounds.pop(p, None)
+                for q in (p, *inst.rivals[p]) if inst.rivals else (p,):
+                    low_bounds.pop(q, None)
+                    high_bounds.pop(q, None)
                 sup = table.agendas[p]
                 low_price = low_prices.get(p)
                 if low_price is None:
@@ -681,10 +684,11 @@ def span(
                     }
                     np.maximum(high_next, seen.high, out=high_next)
                     shared = _common(ancestors, seen.ancestors)
+                    out = inst.ruled_out(key)
                     high_bounds = (
-                        {q: v for q, v in shared[0][1].items() if q not in key}
+                        {q: v for q, v in shared[0][1].items() if q not in out}
                         if shared
-                        else initial_bounds(inst, buyable, key)
+                        else initial_bounds(inst, buyable, out)
                     )
                     following[key] = _Node(
                         seen.mask, low_next, low_bounds, high_next, high_bounds, shared
