@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pabulib_data import load
 
-from votesvc.tally.mes_add1 import add1, is_exhaustive
+from votesvc.tally.mes_add1 import add1, ceiling, is_exhaustive
 from votesvc.tally.mes_core import Instance, RunResult, run
 from votesvc.tally.mes_float import span
 from votesvc.tally.mes_instance import prepare
@@ -31,6 +31,8 @@ def step_by_step(
     while True:
         if exhaustive and is_exhaustive(inst, buyable, current, total):
             return current, "exhaustive", steps
+        if current.budget >= ceiling(inst, buyable):
+            return current, "constant", steps
         following = run(inst, current.budget + inst.unit, buyable)
         if sum(inst.cost[p] for p in following.selected) > total:
             return current, "overspend", steps
