@@ -18,7 +18,7 @@ import json
 import sys
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,9 @@ def _recount(method: Mapping[str, Any], files: Mapping[str, bytes], prefix: str)
         outcome = count_ranked(contest, method["rule_set"], rule=method["rule"])
         return {"outcome": outcome.to_dict(), "ballots": contest.total_ballots, "funded": None}
     pb = read_pb(files[prefix + "ballots.pb"].decode("utf-8"))
-    outcome = count(pb.contest, pb.profile, method["rule"], method["options"], method["tie_break"])
+    groups = tuple(tuple(group) for group in method.get("exclusive", ()))
+    contest = replace(pb.contest, exclusive=groups)
+    outcome = count(contest, pb.profile, method["rule"], method["options"], method["tie_break"])
     return {
         "outcome": outcome.to_dict(),
         "ballots": pb.profile.voters,

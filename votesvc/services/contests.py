@@ -18,7 +18,7 @@ from votesvc.services.common import (
     require_title,
     settle_code,
 )
-from votesvc.services.elections import ensure_draft
+from votesvc.services.elections import ensure_draft, unknown_group_codes
 from votesvc.services.errors import Invalid
 from votesvc.services.transaction import unit_of_work
 from votesvc.tally import model as core
@@ -63,8 +63,12 @@ def _check(contest: Contest) -> None:
     rule_set = (contest.rule_options or {}).get("rule_set")
     if contest.rule in RANKED_RULES and rule_set is not None and rule_set not in RANKED_RULE_SETS:
         problems["rule_options"] = [f"rule_set must be one of {', '.join(RANKED_RULE_SETS)}."]
+    unknown = unknown_group_codes(contest)
+    if unknown and contest.agendas:
+        problems["exclusive_groups"] = [f"No agenda {code!r} in this contest." for code in unknown]
     if contest.rule in ALLOCATION_RULES:
-        problem = option_problem(core_contest(contest), contest.rule, contest.rule_options or {})
+        core = core_contest(contest, groups=not unknown)
+        problem = option_problem(core, contest.rule, contest.rule_options or {})
         if problem is not None:
             problems["rule_options"] = [problem]
     if problems:
@@ -112,12 +116,14 @@ def _meta_value(value: str | int | float | bool) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def core_contest(contest: Contest) -> core.Contest:
+def core_contest(contest: Contest, *, groups: bool = True) -> core.Contest:
     """The counting core's view of a stored contest; casting and counting both start here.
 
     Agenda ids are the agendas' codes. ``max_length`` is the ranks limit for ordinal ballots,
     1 for choose-1 ballots, and the selections limit otherwise; the knapsack cap is the budget.
-    ``meta`` carries the rule and its options as strings, as a pabulib META section would.
+    ``meta`` carries the rule and its options as strings, as a pabulib META section would;
+    ``exclusive`` the exclusive groups (left out with ``groups=False``, for checks made before
+    the agendas they name exist).
     """
     ballot_type = BallotType(contest.ballot_type)
     if ballot_type is BallotType.ORDINAL:
@@ -147,4 +153,5 @@ def core_contest(contest: Contest) -> core.Contest:
         ballot_type=ballot_type,
         rules=rules,
         meta=meta,
+        exclusive=tuple(tuple(group) for group in contest.exclusive_groups or ()) if groups else (),
     )

@@ -148,6 +148,8 @@ def count_contest(
             "options": read,
             "tie_break": tie_break,
         }
+        if contest.exclusive_groups:
+            method["exclusive"] = [list(group) for group in contest.exclusive_groups]
         funded = list(core_outcome.selected)
         support = {k: str(v) for k, v in core_outcome.support.items()}
     spent = sum((costs[code] for code in funded), 0)

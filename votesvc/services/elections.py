@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from votesvc.extensions import db
-from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
+from votesvc.models import DEFAULT_TIMEZONE, Contest, Election, Phase
 from votesvc.services import audit
 from votesvc.services.common import apply, ensure_unique, fetch, require_title
 from votesvc.services.errors import Conflict, Invalid, NotFound
@@ -109,6 +109,15 @@ def get_public(election_id: int) -> Election:
     return election
 
 
+def unknown_group_codes(contest: Contest) -> list[str]:
+    """Codes the contest's exclusive groups name that none of its agendas has. A contest is
+    saved before its agendas are added, so these are refused on saving only once it has
+    agendas, and always when voting opens."""
+    codes = {agenda.code for agenda in contest.agendas}
+    named = [code for group in contest.exclusive_groups or () for code in group]
+    return sorted({code for code in named if code not in codes})
+
+
 def _readiness_problems(election: Election) -> dict[str, Any]:
     if not election.contests:
         return {"contests": ["An election needs at least one contest before voting starts."]}
@@ -118,6 +127,8 @@ def _readiness_problems(election: Election) -> dict[str, Any]:
             problems[contest.code] = ["A contest needs at least one agenda."]
         elif contest.min_selections is not None and contest.min_selections > len(contest.agendas):
             problems[contest.code] = ["min_selections is more than the contest's agendas."]
+        elif unknown := unknown_group_codes(contest):
+            problems[contest.code] = [f"An exclusive group names no agenda {', '.join(unknown)}."]
     return {"contests": problems} if problems else {}
 
 

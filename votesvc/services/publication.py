@@ -129,7 +129,7 @@ def _contest_document(
     ]
     method = {
         k: result[k]
-        for k in ("kind", "rule", "options", "tie_break", "rule_set", "rules")
+        for k in ("kind", "rule", "options", "tie_break", "exclusive", "rule_set", "rules")
         if k in result
     }
     prefix = contest_file(contest.id, "")
