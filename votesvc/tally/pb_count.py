@@ -177,6 +177,7 @@ def count_pb_file(
     progress: Progress | None = None,
     satisfaction: str | None = None,
     add1_start: str | None = None,
+    reserve_fraction: str | None = None,
     exclusive: Sequence[Sequence[str]] | None = None,
 ) -> CountResult:
     """Read a ``.pb`` file and count it under ``rule``, by default the rule its META names.
@@ -204,8 +205,15 @@ def count_pb_file(
         contest = replace(contest, exclusive=read.exclusive)
         tie_break = tie_break or "file"
     if exclusive is not None:
-        contest = replace(contest, exclusive=tuple(tuple(group) for group in exclusive))
-    given = {"satisfaction": satisfaction, ADD1_START_KEY: add1_start}
+        try:
+            contest = replace(contest, exclusive=tuple(tuple(group) for group in exclusive))
+        except ValueError as error:
+            raise CountError(f"{Path(path).name}: {error}") from None
+    given = {
+        "satisfaction": satisfaction,
+        ADD1_START_KEY: add1_start,
+        RESERVE_KEY: reserve_fraction,
+    }
     options.update({key: value for key, value in given.items() if value})
     outcome = count(contest, pb.profile, rule, options, tie_break, progress)
     names = {a.id: a.name for a in contest.agendas}
