@@ -45,6 +45,13 @@ import click
     help="A group of mutually exclusive agendas (at most one is funded); repeat for more "
     "groups. Replaces the groups a greedy-exclusive file's comment names.",
 )
+@click.option(
+    "--against-official",
+    "against_official",
+    is_flag=True,
+    help="Compare with the file's selected column; name the differing agendas and the "
+    "smallest change (an agenda left out, a tie, a threshold) that explains them.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def tally_command(
     file: Path,
@@ -54,6 +61,7 @@ def tally_command(
     add1_start: str | None,
     reserve_fraction: str | None,
     exclusive: tuple[str, ...],
+    against_official: bool,
     as_json: bool,
 ) -> None:
     """Count FILE and print the outcome (a readable table, or JSON with --json)."""
@@ -80,9 +88,11 @@ def tally_command(
                     add1_start=add1_start,
                     reserve_fraction=reserve_fraction,
                     exclusive=[group.split(",") for group in exclusive] if exclusive else None,
+                    against_official=against_official,
                 )
             elif file.suffix.lower() == ".json":
-                if rule or tie_break or satisfaction or add1_start or reserve_fraction or exclusive:
+                given = (rule, tie_break, satisfaction, add1_start, reserve_fraction, exclusive)
+                if any(given) or against_official:
                     raise click.UsageError("an RCV case is counted with the rules it carries")
                 from votesvc.tally.ranked.case import count_case_file
 

@@ -245,3 +245,43 @@ def test_add1_with_groups_agrees_with_stepping(election, data, exhaustive):
     assert done.final.purchases == expected.purchases
     assert done.stop == stop
     assert len(set(group) & {inst.ids[p] for p in done.final.selected}) <= 1
+
+
+def official_file(tmp_path, c, votes, selected):
+    """``c`` written as a .pb file whose ``selected`` column funds ``selected``."""
+    extra = {a.id: {"selected": "1" if a.id in selected else "0"} for a in c.agendas}
+    pb = PbFile(c, votes, ("project_id", "cost", "name", "selected"), extra)
+    path = tmp_path / "official.pb"
+    path.write_text(write_pb(pb), encoding="utf-8")
+    return path
+
+
+def test_against_official_names_a_left_out_agenda(tmp_path):
+    c = contest({"a": 6, "b": 5, "c": 4, "d": 1}, 10, rule="greedy")
+    path = official_file(tmp_path, c, VOTES, {"b", "c", "d"})
+    found = count_pb_file(path, against_official=True).against_official
+    assert (found.only_here, found.only_official) == (("a",), ("b", "d"))
+    assert found.explanations == ("a left out of the count (withdrawn or ineligible)",)
+    assert "funded here, not officially: a" in found.to_text()
+
+
+def test_against_official_names_a_tie(tmp_path):
+    c = contest({"9": 5, "10": 5, "x": 1}, 5, rule="greedy")
+    votes = profile(("9", 3), ("10", 3), ("x", 1))
+    path = official_file(tmp_path, c, votes, {"10"})
+    found = count_pb_file(path, against_official=True).against_official
+    assert found.explanations[0] == "a tie broken in the pabutools order instead of file"
+    assert "the tie in round 1 between 9, 10: 9 here by the file order, 10 officially" in (
+        found.explanations
+    )
+    assert count_pb_file(path, tie_break="pabutools", against_official=True).against_official.same
+
+
+def test_against_official_names_a_threshold(tmp_path):
+    c = contest({"a": 3, "b": 3, "c": 3, "d": 1}, 10, rule="greedy")
+    path = official_file(tmp_path, c, VOTES, {"a", "b"})
+    found = count_pb_file(path, against_official=True).against_official
+    assert found.only_here == ("c", "d")
+    assert found.explanations == (
+        "a score threshold above 30, at most 45 (agendas below it unfunded)",
+    )

@@ -17,6 +17,7 @@ from typing import Any
 from votesvc.tally.catalog import ALLOCATION_RULES
 from votesvc.tally.greedy import greedy
 from votesvc.tally.model import BallotType, Contest, Profile
+from votesvc.tally.official import Comparison, compare
 from votesvc.tally.outcome import Outcome
 from votesvc.tally.pabulib import read_pb_file
 from votesvc.tally.pb_rules import DEFAULT_RESERVE, RESERVE_KEY, meta_rule, reserve_fraction
@@ -159,14 +160,20 @@ class CountResult:
     outcome: Outcome
     names: Mapping[str, str]
     repairs: tuple[str, ...]
+    against_official: Comparison | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome's JSON form (``selected`` in the order funded, ``rounds``, ...)."""
-        return {"file": self.file, **self.outcome.to_dict(), "repairs": list(self.repairs)}
+        data = {"file": self.file, **self.outcome.to_dict(), "repairs": list(self.repairs)}
+        if self.against_official is not None:
+            data["against_official"] = self.against_official.to_dict()
+        return data
 
     def to_text(self) -> str:
         lines = [f"{self.file}: {self.outcome.to_text(self.names)}"]
         lines.extend(f"repaired: {repair}" for repair in self.repairs)
+        if self.against_official is not None:
+            lines.append(self.against_official.to_text())
         return "\n".join(lines)
 
 
@@ -179,13 +186,16 @@ def count_pb_file(
     add1_start: str | None = None,
     reserve_fraction: str | None = None,
     exclusive: Sequence[Sequence[str]] | None = None,
+    against_official: bool = False,
 ) -> CountResult:
     """Read a ``.pb`` file and count it under ``rule``, by default the rule its META names.
 
     Counted by its META rule, a file is counted as the city counted it: ``greedy-custom`` and
     ``greedy-exclusive`` as their comments explain (``pb_rules.meta_rule``), and ties in the
     file's own project order (``file``) unless ``tie_break`` says otherwise. ``exclusive``
-    groups replace any the comment names.
+    groups replace any the comment names. ``against_official`` compares the outcome with the
+    file's ``selected`` column and looks for the smallest change that explains a difference
+    (``official.compare``).
     """
     pb = read_pb_file(path)
     contest = pb.contest
@@ -217,4 +227,18 @@ def count_pb_file(
     options.update({key: value for key, value in given.items() if value})
     outcome = count(contest, pb.profile, rule, options, tie_break, progress)
     names = {a.id: a.name for a in contest.agendas}
-    return CountResult(Path(path).name, outcome, names, pb.repairs)
+    comparison = None
+    if against_official:
+        if "selected" not in pb.project_columns:
+            raise CountError(f"{Path(path).name} has no selected column to compare with")
+        marks = {a.id: pb.projects_extra[a.id].get("selected", "") for a in contest.agendas}
+
+        def recount(
+            changed: Contest | None, extra: Mapping[str, str], order: str | None
+        ) -> Outcome:
+            return count(
+                changed or contest, pb.profile, str(rule), {**options, **extra}, order or tie_break
+            )
+
+        comparison = compare(contest, pb.profile, outcome, marks, recount)
+    return CountResult(Path(path).name, outcome, names, pb.repairs, comparison)
