@@ -19,6 +19,7 @@ import importlib.metadata
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,12 @@ def dumps(data: Any) -> bytes:
 def contest_file(contest_id: int, name: str) -> str:
     """Contest files are named by the contest's id: a code may hold a ``/``."""
     return f"contests/{contest_id}/{name}"
+
+
+def _reserve(result: Mapping[str, Any]) -> int:
+    """What a reserve outside the budget paid (``greedy-reserve``): part of ``spent``, not of
+    the budget, so ``remaining`` never goes below 0."""
+    return int(Fraction(result["outcome"].get("reserve", "0")))
 
 
 def _channels(election: Election, channels: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -143,7 +150,7 @@ def _contest_document(
         "method": method,
         "budget": result["budget"],
         "spent": result["spent"],
-        "remaining": result["budget"] - result["spent"],
+        "remaining": result["budget"] - result["spent"] + _reserve(result),
         "funded": result["funded"],
         "ballots": result["ballots"],
         "channels": _channels(contest.election, result["channels"]),
