@@ -235,8 +235,7 @@ def add1(
             return Add1Result(
                 exact(inst, current, buyable), tuple(log.records), "constant", None, runs
             )
-        if inst.rivals:  # a jump may not pass the first step at the ceiling, where stepping stops
-            jump = min(jump, math.ceil((top - budget) / step))
+        jump = min(jump, math.ceil((top - budget) / step))  # stepping stops at the ceiling
         if jump > 1 and patience == 0:
             runs += 2
             outcomes = span(

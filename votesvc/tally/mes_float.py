@@ -605,6 +605,34 @@ def _contenders(
     return [(p, lo) for p, lo, _, rho_lo in found if rho_lo <= cap]
 
 
+def _settled_ties(
+    inst: Instance, table: Arrays, low: np.ndarray, choices: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """``choices`` without the contenders that surely lose to another one by the tie-break.
+
+    A contender whose every supporter can pay ``t w`` in the low state (``t`` = cost over its
+    supporters' total weight) pays exactly that at every budget of the span: nobody pays all
+    they have, so its ``rho`` is the constant ``cost / (total * scale)``. Of several such
+    contenders, the one first by ``(rho, tie-break rank)`` beats the others in this round at
+    every budget, whatever the rest do; they cannot win it. This settles exact ties that hold
+    over a whole span (few voters, large budgets: ``rho = 1 / supporters`` for the ``cost``
+    measure), which the float intervals alone can never separate.
+    """
+    settled: list[tuple[Fraction, int, int]] = []
+    for p, _ in choices:
+        sup = table.agendas[p]
+        share = Fraction(inst.cost[p]) / Fraction(int(sup.total))
+        need = float(share) * (1 + 4 * U)
+        weight = 1.0 if sup.weight is None else sup.weight
+        if np.all(low[sup.index] >= need * weight):
+            settled.append((share / inst.scale[p], inst.rank[p], p))
+    if len(settled) < 2:
+        return choices
+    best = min(settled)[2]
+    losers = {p for _, _, p in settled if p != best}
+    return [choice for choice in choices if choice[0] not in losers]
+
+
 ANCESTORS = 4
 """How many ancestors' bounds a branch of ``span`` keeps for merges."""
 
@@ -652,6 +680,8 @@ def span(
             raise_bounds(node.low_lower, node.high_lower)  # every budget of high is at least low's
             cap, low_prices = _cheapest(table, node.mask, node.low, node.low_lower)
             choices = _contenders(table, node.mask, node.high, node.high_lower, cap)
+            if len(choices) > 1:
+                choices = _settled_ties(inst, table, node.low, choices)
             if cap == _INF or not choices:
                 outcomes.add(bought)
             ancestors = ((next(numbers), dict(node.high_lower)), *node.ancestors)[:ANCESTORS]
