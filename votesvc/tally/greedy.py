@@ -94,15 +94,16 @@ def greedy(
     rounds: list[Round] = []
     ties: list[Tie] = []
 
-    def passed_over(agenda: Agenda) -> str | None:
-        """Why ``agenda`` cannot be funded whatever the money left, or None."""
+    def passed_over(agenda: Agenda) -> dict[str, str] | None:
+        """Why ``agenda`` cannot be funded whatever the money left (its round's details), or
+        None."""
         if threshold is not None and scores[agenda.id] < threshold:
-            return f"score {scores[agenda.id]} below the threshold {threshold}"
+            return {"reason": f"score {scores[agenda.id]} below the threshold {threshold}"}
         rival = contest.conflict(agenda.id, selected)
         if rival is not None:
-            return f"conflicts with {rival}, funded first"
+            return {"conflict": rival, "reason": f"conflicts with {rival}, funded first"}
         if agenda.cost > contest.budget and not skip:
-            return WITHDRAWN
+            return {"reason": WITHDRAWN}
         return None
 
     for position, agenda in enumerate(ranked):
@@ -112,11 +113,9 @@ def greedy(
             "support": str(weights[agenda.id]),
             "cost": str(agenda.cost),
         }
-        reason = passed_over(agenda)
-        if reason is not None:
-            if reason.startswith("conflicts"):
-                details["conflict"] = str(contest.conflict(agenda.id, selected))
-            rounds.append(Round(number, "skip", agenda.id, {**details, "reason": reason}))
+        why = passed_over(agenda)
+        if why is not None:
+            rounds.append(Round(number, "skip", agenda.id, {**details, **why}))
             continue
         fits = agenda.cost <= remaining
         tied = _tied(ranked[position:], keys, passed_over, remaining, skip)
@@ -163,7 +162,7 @@ WITHDRAWN = "costs more than the whole budget (withdrawn)"
 def _tied(
     rest: list[Agenda],
     keys: dict[str, Density],
-    passed_over: Callable[[Agenda], str | None],
+    passed_over: Callable[[Agenda], dict[str, str] | None],
     remaining: Fraction,
     skip: bool,
 ) -> tuple[str, ...]:
