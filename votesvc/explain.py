@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from votesvc.tally.greedy import WITHDRAWN
+
 Texts = dict[str, str]
 
 
@@ -56,6 +58,15 @@ def _funded(
     support = details.get("support")
     said = f" with support {support}" if support is not None else ""
     said_ko = f" (지지 {support})" if support is not None else ""
+    if "reserve" in details:
+        reserve = details["reserve"]
+        return _both(
+            f"Funded in round {number}{said}, partly from the reserve: only {m(left, 'en')} of "
+            f"the budget remained for its cost of {m(cost, 'en')}, and the reserve paid "
+            f"{m(reserve, 'en')}.",
+            f"{number}라운드에서 선정{said_ko}, 일부는 예비비로: 사업비 {m(cost, 'ko')} 중 남은 "
+            f"예산은 {m(left, 'ko')}뿐이었고 예비비에서 {m(reserve, 'ko')}를 충당했습니다.",
+        )
     return _both(
         f"Funded in round {number}{said}: it cost {m(cost, 'en')} and "
         f"{m(left - cost, 'en')} of the budget remained afterwards.",
@@ -74,6 +85,18 @@ def _not_funded(
             f"budget remained and it cost {money(cost, cur, 'en')}.",
             f"선정되지 않음: 차례가 왔을 때({number}라운드) 남은 예산은 {money(left, cur, 'ko')}"
             f"뿐이었고 사업비는 {money(cost, cur, 'ko')}였습니다.",
+        )
+    if "conflict" in details:
+        rival = details["conflict"]
+        return _both(
+            f"Not funded: conflicts with {rival}, funded first.",
+            f"선정되지 않음: 먼저 선정된 {rival}과(와) 함께 추진할 수 없는 안건입니다.",
+        )
+    if reason == WITHDRAWN:
+        return _both(
+            "Not funded: it costs more than the whole budget (a withdrawn agenda), so the count "
+            "passed over it.",
+            "선정되지 않음: 사업비가 전체 예산보다 커서(철회된 안건) 집계에서 제외되었습니다.",
         )
     if action == "reject":
         return _both(
@@ -94,6 +117,7 @@ def allocation(
     left = Fraction(outcome["budget"])
     out: dict[str, Texts] = {}
     stop: tuple[int, str] | None = None
+    reserve_stop = False
     for r in outcome["rounds"]:
         code, details, number = r["agenda"], r["details"], r["number"]
         if code is None or code in out:
@@ -101,6 +125,8 @@ def allocation(
         if r["action"] == "select":
             out[code] = _funded(number, details, outcome["rule"], costs[code], currency, left)
             left -= costs[code]
+            if "reserve" in details:
+                stop, reserve_stop = (number, code), True
         else:
             out[code] = _not_funded(number, details, r["action"], costs[code], currency, left)
             if r["action"] == "stop":
@@ -108,7 +134,14 @@ def allocation(
     for code in costs:
         if code in out:
             continue
-        if stop is not None:
+        if stop is not None and reserve_stop:
+            out[code] = _both(
+                f"Not funded: counting ended in round {stop[0]}, before its turn, when "
+                f"{stop[1]} did not fit the budget and was funded from the reserve.",
+                f"선정되지 않음: {stop[0]}라운드에서 {stop[1]}이(가) 예산에 맞지 않아 "
+                f"예비비로 선정되며 차례가 오기 전에 집계가 끝났습니다.",
+            )
+        elif stop is not None:
             out[code] = _both(
                 f"Not funded: counting stopped in round {stop[0]}, before its turn, when "
                 f"{stop[1]} did not fit the budget.",
@@ -166,6 +199,10 @@ _TIE_BREAKS: dict[str, Texts] = {
     "pabutools": _both(
         'Ties go to the agenda whose code comes first as text ("10" before "9").',
         '동점이면 안건 코드를 글자 순으로 비교해 앞선 안건이 선정됩니다 ("10"이 "9"보다 앞).',
+    ),
+    "file": _both(
+        "Ties go to the agenda listed first, in the order the agendas were published.",
+        "동점이면 공개된 안건 순서에서 앞에 있는 안건이 선정됩니다.",
     ),
     "equalshares": _both(
         "Ties go to the cheaper agenda, then to the one with more votes, then by lot ({seed}).",

@@ -152,6 +152,8 @@ class Contest(Titled, db.Model):
     ballot_type: Mapped[str] = mapped_column(String(16))
     rule: Mapped[str] = mapped_column(String(40))
     rule_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    exclusive_groups: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    """Groups of agenda codes of which at most one may be funded (two plans for one park)."""
     min_selections: Mapped[int | None] = mapped_column(Integer)
     max_selections: Mapped[int | None] = mapped_column(Integer)
     knapsack_cap: Mapped[bool] = mapped_column(Boolean, default=False)

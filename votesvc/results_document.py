@@ -9,15 +9,16 @@ use it with ``votesvc.tally`` alone.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 from votesvc import explain
 from votesvc.tally.outcome import Outcome
 from votesvc.tally.ranked.outcome import RankedOutcome
 
-METHOD_KEYS = ("kind", "rule", "options", "tie_break", "rule_set", "rules")
+METHOD_KEYS = ("kind", "rule", "options", "tie_break", "exclusive", "rule_set", "rules")
 """What a count records about how it counted (a ranked count has ``rule_set`` and ``rules``,
-an allocation count ``options`` and ``tie_break``)."""
+an allocation count ``options``, ``tie_break`` and, with exclusive groups, ``exclusive``)."""
 
 
 def summary(outcome: Outcome | RankedOutcome, costs: Mapping[str, int]) -> dict[str, Any]:
@@ -32,6 +33,12 @@ def summary(outcome: Outcome | RankedOutcome, costs: Mapping[str, int]) -> dict[
         support = {k: str(v) for k, v in outcome.support.items()}
     spent = sum((costs[code] for code in funded), 0)
     return {"funded": funded, "support": support, "spent": spent}
+
+
+def _reserve(result: Mapping[str, Any]) -> int:
+    """What a reserve outside the budget paid (``greedy-reserve``): part of ``spent``, not of
+    the budget, so ``remaining`` never goes below 0."""
+    return int(Fraction(result["outcome"].get("reserve", "0")))
 
 
 def contest_document(
@@ -64,7 +71,7 @@ def contest_document(
         "method": {k: result[k] for k in METHOD_KEYS if k in result},
         "budget": result["budget"],
         "spent": result["spent"],
-        "remaining": result["budget"] - result["spent"],
+        "remaining": result["budget"] - result["spent"] + _reserve(result),
         "funded": result["funded"],
         "ballots": result["ballots"],
         "channels": list(channels),

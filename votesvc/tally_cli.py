@@ -16,7 +16,10 @@ import click
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rule", help="Allocation rule (pabulib vocabulary); default: the file's META rule.")
 @click.option(
-    "--tie-break", "tie_break", help="Tie-break order: pabutools, equalshares or lot:SEED."
+    "--tie-break",
+    "tie_break",
+    help="Tie-break order: file, pabutools, equalshares[:SEED] or lot:SEED "
+    "(default: file for a .pb file's META rule, else pabutools).",
 )
 @click.option(
     "--satisfaction",
@@ -28,6 +31,27 @@ import click
     type=click.Choice(["share", "integral"]),
     help="Where Equal Shares' Add1 starts: the exact share or its integral part.",
 )
+@click.option(
+    "--reserve-fraction",
+    "reserve_fraction",
+    help="greedy-reserve: the share of the stopping agenda's cost the money left must cover "
+    "for the reserve to fund it (default 0.8).",
+)
+@click.option(
+    "--exclusive",
+    "exclusive",
+    multiple=True,
+    metavar="A,B[,...]",
+    help="A group of mutually exclusive agendas (at most one is funded); repeat for more "
+    "groups. Replaces the groups a greedy-exclusive file's comment names.",
+)
+@click.option(
+    "--against-official",
+    "against_official",
+    is_flag=True,
+    help="Compare with the file's selected column; name the differing agendas and the "
+    "smallest change (an agenda left out, a tie, a threshold) that explains them.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def tally_command(
     file: Path,
@@ -35,6 +59,9 @@ def tally_command(
     tie_break: str | None,
     satisfaction: str | None,
     add1_start: str | None,
+    reserve_fraction: str | None,
+    exclusive: tuple[str, ...],
+    against_official: bool,
     as_json: bool,
 ) -> None:
     """Count FILE and print the outcome (a readable table, or JSON with --json)."""
@@ -59,9 +86,13 @@ def tally_command(
                     progress=progress,
                     satisfaction=satisfaction,
                     add1_start=add1_start,
+                    reserve_fraction=reserve_fraction,
+                    exclusive=[group.split(",") for group in exclusive] if exclusive else None,
+                    against_official=against_official,
                 )
             elif file.suffix.lower() == ".json":
-                if rule or tie_break or satisfaction or add1_start:
+                given = (rule, tie_break, satisfaction, add1_start, reserve_fraction, exclusive)
+                if any(given) or against_official:
                     raise click.UsageError("an RCV case is counted with the rules it carries")
                 from votesvc.tally.ranked.case import count_case_file
 

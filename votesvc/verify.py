@@ -28,7 +28,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -165,8 +165,13 @@ def _recount(
         outcome = count_ranked(contest, method["rule_set"], rule=method["rule"])
         ballots = contest.total_ballots
     else:
+        groups = tuple(tuple(group) for group in method.get("exclusive", ()))
         outcome = count(
-            pb.contest, pb.profile, method["rule"], method["options"], method["tie_break"]
+            replace(pb.contest, exclusive=groups),
+            pb.profile,
+            method["rule"],
+            method["options"],
+            method["tie_break"],
         )
         ballots = pb.profile.voters
     result = {

@@ -385,3 +385,29 @@ def test_core_contest_mapping(
         core.Agenda("A2", Fraction(500_000), "Bike lanes"),
         core.Agenda("A3", Fraction(300_000), "Library"),
     )
+
+
+def test_exclusive_groups_are_stored_checked_and_reach_the_count(
+    app: Flask,
+    client: FlaskClient,
+    admin_headers: Headers,
+    election_document: dict[str, Any],
+    imported_election: Callable[..., int],
+) -> None:
+    contests = election_document["contests"]
+    contests[0]["exclusive_groups"] = [["A1", "A3"]]
+    election_id = imported_election(contests=contests)
+    with app.app_context():
+        assert core_contest(fetch(Contest, 1)).exclusive == (("A1", "A3"),)
+    url = f"{ADMIN}/contests/1"
+    assert client.get(url, headers=admin_headers).get_json()["exclusive_groups"] == [["A1", "A3"]]
+    unknown = client.patch(url, json={"exclusive_groups": [["A1", "Z9"]]}, headers=admin_headers)
+    assert "exclusive_groups" in assert_error(unknown, 422, "validation_failed")
+    single = client.patch(url, json={"exclusive_groups": [["A1", "A1"]]}, headers=admin_headers)
+    assert "exclusive_groups" in assert_error(single, 422, "validation_failed")
+    fresh = _new_contest(client, admin_headers, election_id, exclusive_groups=[["N-01", "N-02"]])
+    assert fresh.status_code == 201  # its agendas come later; opening voting checks them
+    opened = client.post(
+        f"{ADMIN}/elections/{election_id}/phase", json={"phase": "voting"}, headers=admin_headers
+    )
+    assert_error(opened, 409, "election_not_ready")

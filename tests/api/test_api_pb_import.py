@@ -207,6 +207,33 @@ def test_the_threshold_a_rule_reads_is_kept_as_a_rule_option(
     body = APPROVAL.replace("rule;greedy", "rule;greedy-threshold\nmin_project_score_threshold;2")
     contest = _post(client, admin_headers, election_id, body).get_json()["contest"]
     assert contest["rule"] == "greedy-threshold"
-    assert contest["rule_options"] == {"min_project_score_threshold": "2"}
+    assert contest["rule_options"] == {"min_project_score_threshold": "2", "tie_break": "file"}
     plain = _post(client, admin_headers, election_id, APPROVAL).get_json()["contest"]
-    assert plain["rule_options"] == {}
+    assert plain["rule_options"] == {"tie_break": "file"}
+    chosen = _post(client, admin_headers, election_id, APPROVAL, rule="greedy")
+    assert chosen.get_json()["contest"]["rule_options"] == {}
+
+
+def test_city_rules_come_with_their_options_and_groups(
+    client: FlaskClient, admin_headers: Headers, imported_election: Callable[..., int]
+) -> None:
+    election_id = imported_election()
+    exclusive = APPROVAL.replace(
+        "rule;greedy",
+        "rule;greedy-exclusive\ncomment;#1: Projects p1 and p3 could not be built simultaneously.",
+    )
+    contest = _post(client, admin_headers, election_id, exclusive).get_json()["contest"]
+    assert (contest["rule"], contest["exclusive_groups"]) == ("greedy-exclusive", [["p1", "p3"]])
+    poznan = APPROVAL.replace(
+        "rule;greedy",
+        "rule;greedy-custom\ncomment;#1: We fund projects until the next project on the list does "
+        "not fit within the budget. Finally, if the remaining budget is enough to fund at least "
+        "80% of that project, we fund it as well.",
+    )
+    contest = _post(client, admin_headers, election_id, poznan).get_json()["contest"]
+    assert contest["rule"] == "greedy-reserve"
+    assert contest["rule_options"] == {"reserve_fraction": "4/5", "tie_break": "file"}
+    vague = APPROVAL.replace("rule;greedy", "rule;greedy-custom\ncomment;#1: A special rule.")
+    response = _post(client, admin_headers, election_id, vague).get_json()
+    assert response["contest"]["rule"] == "greedy"
+    assert any("greedy-reserve" in note for note in response["notes"])

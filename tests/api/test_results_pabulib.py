@@ -21,7 +21,7 @@ from votesvc.models_voting import Ballot, Receipt
 from votesvc.services import importing, publication, results
 from votesvc.services.casting import canonical_content
 from votesvc.services.contests import core_contest
-from votesvc.tally.pabulib import PbFile
+from votesvc.tally.pabulib import PbFile, read_pb_file
 from votesvc.tally.pb_count import THRESHOLD_KEY, count
 from votesvc.verify import folder_source, verify
 
@@ -78,9 +78,10 @@ def test_published_results_of_each_shared_file(
     with app.app_context():
         text = (PABULIB / name).read_text(encoding="utf-8-sig")
         contest, _ = importing.import_pb_contest(election_id, text, code="pb")
-        options = dict(contest.rule_options)  # the import keeps the META threshold
+        options = dict(contest.rule_options)  # the META threshold, ties in the file's order
+        assert options.get("tie_break") == ("file" if pb.meta["rule"] == contest.rule else None)
         if contest.rule == "greedy-threshold":
-            assert options == {THRESHOLD_KEY: pb.meta[THRESHOLD_KEY]}
+            assert options[THRESHOLD_KEY] == pb.meta[THRESHOLD_KEY]
         _store_ballots(contest, pb)
         election = db.session.get(Election, election_id)
         election.ends_at = datetime.now(UTC) - timedelta(hours=1)
@@ -93,7 +94,7 @@ def test_published_results_of_each_shared_file(
         document = json.loads(publication.contest_results(election_id, contest.id).body)
         rule = contest.rule
         publication.export_to(election_id, tmp_path)
-    expected = count(pb.contest, pb.profile, rule, options, "pabutools")
+    expected = count(pb.contest, pb.profile, rule, options, options.get("tie_break"))
     assert document["outcome"] == expected.to_dict()
     assert document["funded"] == list(expected.selected)
     assert document["ballots"] == pb.profile.voters
@@ -101,3 +102,40 @@ def test_published_results_of_each_shared_file(
         assert set(document["funded"]) == set(pb.official_selected)
     report = verify(folder_source(tmp_path))
     assert report.ok, report.text()
+
+
+CITIES = PABULIB / ".." / "pabulib-cities"
+CITY_FILES = (
+    "Poland_Warszawa_2022_Bemowo.pb",
+    "Poland_Poznan_2023_11_-_Fabianowo-Kotowo_Gorczyn_Junikowo_Kwiatowe_Lawica.pb",
+)
+
+
+@pytest.mark.parametrize("name", CITY_FILES)
+def test_a_city_rule_is_counted_published_and_verified(
+    app: Flask, imported_election: Any, name: str, tmp_path: Path
+) -> None:
+    """Imported by its META rule (Warsaw's exclusive group, Poznań's reserve rule), a city file
+    is counted as the city counted it, and ``votesvc verify`` recounts it the same way."""
+    path = CITIES / name
+    if not path.is_file():
+        pytest.skip(f"shared city data not found at {CITIES}")
+    pb = read_pb_file(path)
+    election_id = imported_election(contests=[])
+    with app.app_context():
+        text = path.read_text(encoding="utf-8-sig")
+        contest, _ = importing.import_pb_contest(election_id, text, code="pb")
+        _store_ballots(contest, pb)
+        election = db.session.get(Election, election_id)
+        election.ends_at = datetime.now(UTC) - timedelta(hours=1)
+        election.starts_at = election.ends_at - timedelta(days=1)
+        election.phase = "closed"
+        db.session.commit()
+        results.wait(results.request_count(election_id, force=True).id)
+        publication.publish(election_id)
+        document = json.loads(publication.contest_results(election_id, contest.id).body)
+        publication.export_to(election_id, tmp_path)
+    marked = {a.id for a in pb.contest.agendas if pb.projects_extra[a.id]["selected"] != "0"}
+    assert set(document["funded"]) == marked
+    assert document["remaining"] >= 0  # Poznań: the reserve paid 20 000 beyond the budget
+    assert verify(folder_source(tmp_path)).ok

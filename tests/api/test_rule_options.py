@@ -154,7 +154,7 @@ def test_a_bad_option_is_refused_in_a_pb_import_and_one_the_rule_does_not_read_i
 
     fields = assert_error(post("many"), 422, "validation_failed")
     assert list(fields["rule_options"]) == ["min_project_score_threshold"]
-    plain = post("many", "?rule=greedy")  # greedy reads no threshold: not stored as an option
+    plain = post("many", "?rule=phragmen")  # reads no threshold: not stored as an option
     assert plain.status_code == 201, plain.get_json()
     assert plain.get_json()["contest"]["rule_options"] == {}
 

@@ -1,6 +1,8 @@
 """``votesvc tally``: counts shared files from the shell, with clear errors for bad input."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,50 @@ def test_add1_start_option_reaches_equal_shares():
     refused = run(pb, "--rule", "greedy", "--add1-start", "share")
     assert refused.exit_code == 1
     assert "takes no add1_start" in refused.output
+
+
+CITIES = SHARED / "pabulib-cities"
+
+
+@needs_shared
+def test_exclusive_groups_and_the_reserve_fraction_from_the_command_line():
+    bemowo = CITIES / "Poland_Warszawa_2022_Bemowo.pb"
+    named = json.loads(run(bemowo, "--json").stdout)
+    assert "773" in named["selected"] and "153" not in named["selected"]
+    swapped = run(bemowo, "--exclusive", "153,1103", "--json")
+    assert swapped.exit_code == 0, swapped.output
+    data = json.loads(swapped.stdout)
+    assert "153" in data["selected"] and "1103" not in data["selected"]
+    poznan = next(CITIES.glob("Poland_Poznan_2023_*.pb"))
+    strict = json.loads(run(poznan, "--reserve-fraction", "0.99", "--json").stdout)
+    assert strict["options"]["reserve_fraction"] == "99/100" and "reserve" not in strict
+    unknown = run(bemowo, "--exclusive", "153,nope")
+    assert unknown.exit_code == 1 and "no agenda 'nope'" in unknown.output
+
+
+def test_tally_and_verify_start_without_the_web_stack(tmp_path):
+    """``votesvc tally`` and ``verify`` in a fresh interpreter import no Flask, SQLAlchemy or
+    Alembic (``votesvc.console``); the count is a real one on a small file."""
+    pb = tmp_path / "small.pb"
+    pb.write_text(
+        "META\nkey;value\nbudget;10\nvote_type;approval\nrule;greedy-no-skip\n"
+        "PROJECTS\nproject_id;cost\na;6\nb;5\nVOTES\nvoter_id;vote\n1;a\n2;a,b\n",
+        encoding="utf-8",
+    )
+    code = (
+        "import sys\n"
+        "from votesvc.console import main\n"
+        "for args in (['tally', sys.argv[1]], ['verify', '--help']):\n"
+        "    sys.argv = ['votesvc', *args]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as done:\n"
+        "        assert not done.code, done.code\n"
+        "web = {'flask', 'sqlalchemy', 'alembic', 'flask_migrate', 'werkzeug'}\n"
+        "print('IMPORTED', sorted(n for n in sys.modules if n.split('.')[0] in web))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(pb)], capture_output=True, text=True, check=True
+    )
+    assert "funded (1): a" in out.stdout
+    assert out.stdout.strip().endswith("IMPORTED []")

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pabulib_data import load
 
-from votesvc.tally.mes_add1 import add1, is_exhaustive
+from votesvc.tally.mes_add1 import add1, ceiling, is_exhaustive
 from votesvc.tally.mes_core import Instance, RunResult, run
 from votesvc.tally.mes_float import span
 from votesvc.tally.mes_instance import prepare
@@ -31,6 +31,8 @@ def step_by_step(
     while True:
         if exhaustive and is_exhaustive(inst, buyable, current, total):
             return current, "exhaustive", steps
+        if current.budget >= ceiling(inst, buyable):
+            return current, "constant", steps
         following = run(inst, current.budget + inst.unit, buyable)
         if sum(inst.cost[p] for p in following.selected) > total:
             return current, "overspend", steps
@@ -133,3 +135,43 @@ SMALL = [
 def test_jumps_agree_with_stepping_on_shared_files(name, start, exhaustive):
     pb = load(name)
     check_same(pb.contest, pb.profile, Satisfaction.COST, start, exhaustive)
+
+
+@st.composite
+def few_voters_large_amounts(draw):
+    """A handful of voters and amounts in hundreds of units: supporter counts tie, nobody runs
+    short, and prices stay exactly tied over long spans (the demo election in won)."""
+    names = ("p", "q", "r", "s", "t", "u")[: draw(st.integers(2, 6))]
+    agendas = tuple(Agenda(n, Fraction(100 * draw(st.integers(1, 8)))) for n in names)
+    groups = tuple(
+        BallotGroup(
+            tuple(
+                sorted(draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True)))
+            ),
+            draw(st.integers(1, 2)),
+        )
+        for _ in range(draw(st.integers(1, 4)))
+    )
+    return Contest(agendas, Fraction(100 * draw(st.integers(2, 20)))), Profile(groups)
+
+
+@settings(max_examples=150, deadline=None)
+@given(few_voters_large_amounts(), st.sampled_from(["share", "integral"]), st.booleans())
+def test_jumps_over_exact_ties_agree_with_stepping(election, start, exhaustive):
+    check_same(*election, Satisfaction.COST, start, exhaustive)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    few_voters_large_amounts(),
+    st.sampled_from([Satisfaction.COST, Satisfaction.CARDINALITY]),
+    st.data(),
+)
+def test_every_budget_in_a_span_over_exact_ties_has_one_of_its_outcomes(election, measure, data):
+    inst, buyable, low = instance_and_budget(election, measure, data)
+    width = data.draw(st.integers(1, 400))
+    outcomes = span(inst, buyable, low, low + width, data.draw(st.sampled_from([1, 4])))
+    if outcomes is None:
+        return
+    for k in range(0, width + 1, max(1, width // 40)):
+        assert frozenset(run(inst, low + k, buyable).selected) in outcomes

@@ -29,12 +29,16 @@ def test_lot_is_reproducible_and_depends_on_the_seed():
     assert len(orders) > 1
 
 
-@pytest.mark.parametrize("text", ["coin", "pabutools:3"])
+def test_file_order_is_the_agendas_published_order():
+    assert TieBreak.parse("file").order(CONTEST, {}) == {"10": 0, "9": 1, "2": 2}
+
+
+@pytest.mark.parametrize("text", ["coin", "pabutools:3", "file:1"])
 def test_unknown_or_malformed_orders_are_refused(text):
     with pytest.raises(TieBreakError):
         TieBreak.parse(text)
 
 
 def test_name_round_trips():
-    for text in ("pabutools", "equalshares:7", "lot:abc"):
+    for text in ("pabutools", "file", "equalshares:7", "lot:abc"):
         assert str(TieBreak.parse(text)) == text

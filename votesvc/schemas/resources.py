@@ -35,6 +35,11 @@ def _scalar_options(options: dict[str, Any]) -> None:
             raise ValidationError(f"Option {key!r} must be a string, number or boolean.")
 
 
+def _exclusive_group(codes: list[str]) -> None:
+    if len(set(codes)) < 2 or len(set(codes)) != len(codes):
+        raise ValidationError("A group names two or more different agenda codes.")
+
+
 def _count(minimum: int = 0) -> StrictInteger:
     return StrictInteger(allow_none=True, validate=validate.Range(min=minimum, max=10_000))
 
@@ -84,6 +89,14 @@ class ContestInSchema(_TitledInSchema):
     )
     rule = fields.String(required=True, validate=validate.OneOf([*ALLOCATION_RULES, *RANKED_RULES]))
     rule_options = fields.Dict(keys=fields.String(), validate=_scalar_options)
+    exclusive_groups = fields.List(
+        fields.List(fields.String(), validate=_exclusive_group),
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "Groups of agenda codes of which at most one is funded, e.g. "
+            '[["A-07", "A-09"]]; every rule respects them.'
+        },
+    )
     min_selections = _count()
     max_selections = _count(1)
     knapsack_cap = StrictBoolean()
@@ -200,6 +213,7 @@ class ContestOutSchema(_TitledOutSchema):
             " stored option is not valid.",
         },
     )
+    exclusive_groups = fields.List(fields.List(fields.String()))
     min_selections = fields.Integer(allow_none=True)
     max_selections = fields.Integer(allow_none=True)
     knapsack_cap = fields.Boolean()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from votesvc.extensions import db
-from votesvc.models import Election, Phase
+from votesvc.models import Contest, Election, Phase
 from votesvc.services.errors import Conflict, Invalid, NotFound
 
 T = TypeVar("T")
@@ -98,3 +98,12 @@ def attach(row: object, **parent: object) -> None:
     apply(row, parent)
     db.session.add(row)
     db.session.flush()
+
+
+def unknown_group_codes(contest: Contest) -> list[str]:
+    """Codes the contest's exclusive groups name that none of its agendas has. A contest is
+    saved before its agendas are added, so these are refused on saving only once it has
+    agendas, and always when voting opens."""
+    codes = {agenda.code for agenda in contest.agendas}
+    named = [code for group in contest.exclusive_groups or () for code in group]
+    return sorted({code for code in named if code not in codes})

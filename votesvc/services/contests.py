@@ -18,6 +18,7 @@ from votesvc.services.common import (
     next_position,
     require_title,
     settle_code,
+    unknown_group_codes,
 )
 from votesvc.services.errors import Invalid
 from votesvc.services.transaction import unit_of_work
@@ -62,23 +63,27 @@ def _check(contest: Contest) -> None:
         and contest.max_points_per_agenda > contest.points_total
     ):
         problems["max_points_per_agenda"] = ["Must not exceed points_total."]
+    unknown = unknown_group_codes(contest)
+    if unknown and contest.agendas:
+        problems["exclusive_groups"] = [f"No agenda {code!r} in this contest." for code in unknown]
     option_fields = option_problems(contest.rule, contest.rule_options or {})
     if option_fields:
         problems["rule_options"] = option_fields
     elif not problems:
-        problem = _rules_problem(contest)
+        problem = _rules_problem(contest, groups=not unknown)
         if problem is not None:
             problems["rule_options"] = [problem]
     if problems:
         raise Invalid(fields=problems)
 
 
-def _rules_problem(contest: Contest) -> str | None:
+def _rules_problem(contest: Contest, *, groups: bool) -> str | None:
     """What the rule engine itself refuses in options that are each well formed (a measure
-    that cannot read these ballots, batch elimination with several seats)."""
+    that cannot read these ballots, batch elimination with several seats); ``groups``: count
+    with the contest's exclusive groups (only when they name its agendas)."""
     options = contest.rule_options or {}
     if contest.rule in ALLOCATION_RULES:
-        return option_problem(core_contest(contest), contest.rule, options)
+        return option_problem(core_contest(contest, groups=groups), contest.rule, options)
     if contest.rule in RANKED_RULES:
         try:
             ranked_rules(contest.rule, options, 0, ()).check(())
@@ -128,12 +133,14 @@ def _meta_value(value: str | int | float | bool) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def core_contest(contest: Contest) -> core.Contest:
+def core_contest(contest: Contest, *, groups: bool = True) -> core.Contest:
     """The counting core's view of a stored contest; casting and counting both start here.
 
     Agenda ids are the agendas' codes. ``max_length`` is the ranks limit for ordinal ballots,
     1 for choose-1 ballots, and the selections limit otherwise; the knapsack cap is the budget.
-    ``meta`` carries the rule and its options as strings, as a pabulib META section would.
+    ``meta`` carries the rule and its options as strings, as a pabulib META section would;
+    ``exclusive`` the exclusive groups (left out with ``groups=False``, for checks made before
+    the agendas they name exist).
     """
     ballot_type = BallotType(contest.ballot_type)
     if ballot_type is BallotType.ORDINAL:
@@ -163,4 +170,5 @@ def core_contest(contest: Contest) -> core.Contest:
         ballot_type=ballot_type,
         rules=rules,
         meta=meta,
+        exclusive=tuple(tuple(group) for group in contest.exclusive_groups or ()) if groups else (),
     )

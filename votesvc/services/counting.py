@@ -134,6 +134,8 @@ def count_contest(
             "options": read,
             "tie_break": tie_break,
         }
+        if contest.exclusive_groups:
+            method["exclusive"] = [list(group) for group in contest.exclusive_groups]
     return {
         **method,
         "outcome": outcome.to_dict(),

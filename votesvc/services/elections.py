@@ -12,7 +12,14 @@ from sqlalchemy import select
 from votesvc.extensions import db
 from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
 from votesvc.services import audit
-from votesvc.services.common import apply, ensure_draft, ensure_unique, fetch, require_title
+from votesvc.services.common import (
+    apply,
+    ensure_draft,
+    ensure_unique,
+    fetch,
+    require_title,
+    unknown_group_codes,
+)
 from votesvc.services.counting import count_problem
 from votesvc.services.errors import Conflict, Invalid, NotFound
 from votesvc.services.transaction import unit_of_work
@@ -110,6 +117,8 @@ def _readiness_problems(election: Election) -> dict[str, Any]:
             problems[contest.code] = ["A contest needs at least one agenda."]
         elif contest.min_selections is not None and contest.min_selections > len(contest.agendas):
             problems[contest.code] = ["min_selections is more than the contest's agendas."]
+        elif unknown := unknown_group_codes(contest):
+            problems[contest.code] = [f"An exclusive group names no agenda {', '.join(unknown)}."]
         elif options := option_problems(contest.rule, contest.rule_options or {}):
             problems[contest.code] = {"rule_options": options}  # saved before they were checked
         elif (problem := count_problem(contest)) is not None:

@@ -24,10 +24,11 @@ from votesvc.services.contests import build_contest
 from votesvc.services.elections import apply_transition, build_election
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.services.transaction import unit_of_work
-from votesvc.tally.catalog import accepts
+from votesvc.tally.catalog import ALLOCATION_RULES, accepts
 from votesvc.tally.model import BallotType
 from votesvc.tally.options import declared_options
 from votesvc.tally.pabulib import PbFile, PbFormatError, read_pb
+from votesvc.tally.pb_rules import PbRuleError, meta_rule
 
 Progress = Callable[[int, int], None]
 """Called with (items done, items in all) as an import goes; the CLI draws a bar with it."""
@@ -148,16 +149,33 @@ def _whole(amount: Fraction, what: str) -> int:
     return int(amount)
 
 
-def _pb_rule(pb: PbFile, rule: str | None, notes: list[str]) -> str:
-    """The rule asked for, else the file's META rule when we count it, else plain greedy."""
+def _pb_rule(
+    pb: PbFile, rule: str | None, notes: list[str]
+) -> tuple[str, dict[str, str], list[list[str]]]:
+    """The rule asked for, else the file's META rule as its city counted it, else plain greedy;
+    with the rule options and exclusive groups that come with it.
+
+    Counted by its META rule, the contest breaks ties in the file's order (its agendas keep
+    the file's order) and takes what ``pb_rules.meta_rule`` reads from the comment: Poznań's
+    reserve fraction, Warsaw's exclusive groups.
+    """
     if rule:
-        return rule
+        return rule, {}, []
     named = pb.meta.get("rule", "")
-    if named and accepts(named, pb.contest.ballot_type):
-        return named
+    if named in ALLOCATION_RULES or named == "greedy-custom":
+        try:
+            read = meta_rule(pb.contest)
+        except PbRuleError as error:
+            notes.append(f"The file's rule {named!r}: {error}. Using greedy.")
+        else:
+            if accepts(read.rule, pb.contest.ballot_type):
+                options = {**read.options, "tie_break": "file"}
+                return read.rule, options, [list(group) for group in read.exclusive]
+    elif accepts(named, pb.contest.ballot_type):  # a ranked rule
+        return named, {}, []
     if named:
         notes.append(f"The file's rule {named!r} is not one votesvc counts; using greedy.")
-    return DEFAULT_PB_RULE
+    return DEFAULT_PB_RULE, {}, []
 
 
 def _pb_limits(pb: PbFile, budget: int, notes: list[str]) -> dict[str, Any]:
@@ -190,9 +208,9 @@ def pb_contest_document(
     files are in the city's own language, rarely Korean."""
     notes = list(pb.repairs)
     meta = pb.meta
+    chosen, options, groups = _pb_rule(pb, rule, notes)
     budget = _whole(pb.contest.budget, "The budget")
     place = " ".join(meta.get(key, "") for key in ("unit", "subunit", "instance")).split()
-    chosen = _pb_rule(pb, rule, notes)
     reads = {option.name for option in declared_options(chosen, {})} & set(meta)
     document: dict[str, Any] = {
         "title_en": meta.get("description") or " ".join(place) or "pabulib contest",
@@ -200,7 +218,10 @@ def pb_contest_document(
         "budget": budget,
         "ballot_type": pb.contest.ballot_type.value,
         "rule": chosen,
-        "rule_options": {key: meta[key] for key in RULE_OPTIONS_FROM_META if key in reads},
+        "rule_options": {
+            **{key: meta[key] for key in RULE_OPTIONS_FROM_META if key in reads},
+            **options,
+        },
         **_pb_limits(pb, budget, notes),
         "agendas": [
             {
@@ -211,6 +232,8 @@ def pb_contest_document(
             for agenda in pb.contest.agendas
         ],
     }
+    if groups:
+        document["exclusive_groups"] = groups
     if code:
         document["code"] = code
     if pb.profile.voters:

@@ -16,6 +16,11 @@ ALLOCATION_RULES: dict[str, str] = {
     "greedy": "Fund agendas by votes, most first, skipping any that no longer fit.",
     "greedy-no-skip": "Fund agendas by votes, most first, stopping at the first that does not fit.",
     "greedy-threshold": "Greedy over agendas whose score reaches min_project_score_threshold.",
+    "greedy-exclusive": "Greedy; of agendas that exclude each other only the first is funded.",
+    "greedy-reserve": (
+        "Poznań: greedy stopping at the first agenda that does not fit, which a reserve still "
+        "funds when the money left covers reserve_fraction (default 0.8) of its cost."
+    ),
     "equalshares": "Method of Equal Shares, no completion.",
     "equalshares/add1": "Equal Shares; raise each voter's budget by 1 until it would overspend.",
     "equalshares/add1-exhaustive": "Equal Shares, Add1 stopping at the first exhaustive outcome.",

@@ -30,6 +30,13 @@ pabutools' conventions kept: a free agenda somebody gains from (not under ``cost
 agenda gives nothing) is funded before MES starts; only agendas
 with a cost and a supporter take part; greedy completes over every agenda left, in the greedy
 order (satisfaction per cost, then the tie-break order), funding whatever still fits.
+
+Exclusive groups (``Contest.exclusive``): buying an agenda takes its rivals out of the run, as
+buying takes the agenda itself out, so MES chooses only among sets with at most one agenda per
+group (pabutools has no notion of incompatible projects). Voters keep their money for their
+other agendas; Add1's stops, the exhaustive test and the fast proofs read the same candidate
+sets (``Instance.ruled_out``), and Add1 keeps plain MES when no conflict-free set can
+overspend.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from votesvc.tally.satisfaction import (
     supporters,
 )
 from votesvc.tally.ties import TieBreak
+from votesvc.tally.welfare import best_welfare
 
 if TYPE_CHECKING:
     from votesvc.tally.mes_add1 import Add1Result
@@ -151,6 +159,17 @@ def _tell_add1(story: _Story, inst: Instance, done: Add1Result) -> None:
     story.add("stop", None, reason)
 
 
+def _most_spend(inst: Instance, buyable: tuple[int, ...]) -> int:
+    """The most any run can spend: every buyable agenda's cost, or with exclusive groups the
+    costliest set that holds at most one agenda of each group (exact, ``best_welfare``)."""
+    if not inst.rivals:
+        return sum(inst.cost[p] for p in buyable)
+    items = [(inst.cost[p], inst.cost[p]) for p in buyable]
+    place = {p: i for i, p in enumerate(buyable)}
+    rivals = [[place[q] for q in inst.rivals[p] if q in place] for p in buyable]
+    return best_welfare(items, sum(inst.cost[p] for p in buyable), rivals)
+
+
 def _greedy_fill(
     contest: Contest,
     profile: Profile,
@@ -226,14 +245,15 @@ def equal_shares(
     for agenda_id, reason in skip.items():
         story.add("skip", agenda_id, {"reason": f"ineligible: {reason}"})
     inst = prepare(contest, profile, measure, order, exclude=skip)
-    free = [
-        inst.ids[p]
-        for p in sorted(range(len(inst.ids)), key=inst.rank.__getitem__)
-        if inst.cost[p] == 0 and inst.levels[p] and scale(measure, contest.agendas[p]) > 0
-    ]
-    for agenda_id in free:
-        story.add("select", agenda_id, {"reason": "free", "cost": "0"})
-    buyable = inst.buyable()
+    free: list[str] = []
+    for p in sorted(range(len(inst.ids)), key=inst.rank.__getitem__):
+        if inst.cost[p] == 0 and inst.levels[p] and scale(measure, contest.agendas[p]) > 0:
+            rival = contest.conflict(inst.ids[p], free)
+            if rival is None:
+                free.append(inst.ids[p])
+                story.add("select", inst.ids[p], {"reason": "free", "cost": "0"})
+    out = inst.ruled_out(p for p, agenda_id in enumerate(inst.ids) if agenda_id in free)
+    buyable = tuple(p for p in inst.buyable() if p not in out)
     total = int(contest.budget * inst.unit)
     voters = profile.voters
     options: dict[str, Detail] = {
@@ -243,7 +263,7 @@ def equal_shares(
     }
     selected = list(free)
     if voters and buyable:
-        everything = sum(inst.cost[p] for p in buyable) <= total
+        everything = _most_spend(inst, buyable) <= total
         if completion in _ADD1 and not (everything and completion not in _EXHAUSTIVE):
             share = Fraction(total, voters)
             first = (

@@ -62,6 +62,7 @@ the steps) has one of its outcomes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -94,7 +95,8 @@ class Add1Result:
     """The outcome kept, counted exactly (prices, ties)."""
     records: tuple[Add1Record, ...]
     stop: str
-    """Why it stopped: ``exhaustive``, or ``overspend`` (then ``overspent`` is that outcome)."""
+    """Why it stopped: ``exhaustive``, ``overspend`` (then ``overspent`` is that outcome), or
+    ``constant`` (the budget reached ``ceiling``: the outcome cannot change any more)."""
     overspent: Outline | None
     runs: int
 
@@ -106,10 +108,11 @@ def _spend(inst: Instance, result: Outline | RunResult) -> int:
 def is_exhaustive(
     inst: Instance, buyable: tuple[int, ...], result: Outline | RunResult, total: int
 ) -> bool:
-    """No buyable agenda left out fits in what ``result`` leaves of ``total``."""
+    """No buyable agenda left out (and not ruled out by one funded) fits in what ``result``
+    leaves of ``total``."""
     left = total - _spend(inst, result)
-    chosen = set(result.selected)
-    return all(inst.cost[p] > left for p in buyable if p not in chosen)
+    out = inst.ruled_out(result.selected)
+    return all(inst.cost[p] > left for p in buyable if p not in out)
 
 
 class _Log:
@@ -178,6 +181,16 @@ def _stretch(
     return runs
 
 
+def ceiling(inst: Instance, buyable: tuple[int, ...]) -> Fraction:
+    """A per-voter budget from which the outcome no longer changes: every buyable agenda's cost
+    together. From there on no supporter can run short, so every price is the cost over the
+    supporters' weight, whatever the budget, and every run buys the same agendas in the same
+    order. Without exclusive groups that run buys everything, so a rule that has not stopped
+    before it overspends there; with groups it may buy a set that never overspends, and Add1
+    stops there keeping it (stepping on would never stop)."""
+    return Fraction(sum(inst.cost[p] for p in buyable))
+
+
 def add1(
     inst: Instance,
     buyable: tuple[int, ...],
@@ -194,9 +207,8 @@ def add1(
         spend = sum(inst.cost[p] for p in selection)
         if spend > total:
             return True
-        return exhaustive and all(
-            spend + inst.cost[p] > total for p in buyable if p not in selection
-        )
+        out = inst.ruled_out(selection)
+        return exhaustive and all(spend + inst.cost[p] > total for p in buyable if p not in out)
 
     budget = start
     current: Outline | None = outline(inst, start, buyable)
@@ -207,6 +219,7 @@ def add1(
     patience = 0
     backoff = 1
     stretch: list[Outline] = []  # this stretch of plain steps, run top down, next step first
+    top = ceiling(inst, buyable)
     while True:
         if current is not None:
             if progress is not None and total:
@@ -214,6 +227,15 @@ def add1(
             if exhaustive and is_exhaustive(inst, buyable, current, total):
                 final = exact(inst, current, buyable)
                 return Add1Result(final, tuple(log.records), "exhaustive", None, runs)
+        if budget >= top:
+            if current is None:  # a jump landed here: test this outcome as a step would
+                runs += 1
+                current = outline(inst, budget, buyable)
+                continue
+            return Add1Result(
+                exact(inst, current, buyable), tuple(log.records), "constant", None, runs
+            )
+        jump = min(jump, math.ceil((top - budget) / step))  # stepping stops at the ceiling
         if jump > 1 and patience == 0:
             runs += 2
             outcomes = span(

@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from operator import mul
@@ -135,6 +135,8 @@ class Instance:
     ``cost[p]`` and ``scale[p]`` (the satisfaction factor: the cost for the ``cost`` measure,
     else 1) are in money units, the contest's money times ``unit``. A voter's satisfaction from
     ``p`` is ``weight * scale[p]``; ``rank[p]`` is ``p``'s place in the tie-break order.
+    ``rivals[p]`` are the agendas buying ``p`` rules out (the contest's exclusive groups; empty
+    without groups): they leave the run as a bought agenda does.
     """
 
     ids: tuple[str, ...]
@@ -145,7 +147,16 @@ class Instance:
     voters: int
     unit: int
     bit_weight: tuple[int, ...]
+    rivals: tuple[tuple[int, ...], ...] = ()
     memo: Memo = field(default_factory=Memo, compare=False, repr=False)
+
+    def ruled_out(self, selection: Iterable[int]) -> set[int]:
+        """``selection`` and every agenda it rules out: what a run that bought it cannot buy."""
+        out = set(selection)
+        if self.rivals:
+            for p in list(out):
+                out.update(self.rivals[p])
+        return out
 
     def support(self, p: int) -> int:
         """Total weight of ``p``'s supporters (its total satisfaction over ``scale[p]``)."""
@@ -507,6 +518,8 @@ def run(
         purchases.append(Purchase(step.agenda, step.rho, step.supporters, step.poor, step.tied))
         state.buy(step.agenda, step.price)
         del lower[step.agenda]
+        for rival in inst.rivals[step.agenda] if inst.rivals else ():
+            lower.pop(rival, None)
     return RunResult(tuple(purchases), budget, tuple(bounds))
 
 

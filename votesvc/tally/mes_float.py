@@ -514,6 +514,8 @@ def float_run(
         bought |= sup.bits
         selected.append(p)
         lower[p] = _INF
+        if inst.rivals:
+            lower[list(inst.rivals[p])] = _INF
     return Outline(tuple(selected), budget, tuple(bounds))
 
 
@@ -603,6 +605,34 @@ def _contenders(
     return [(p, lo) for p, lo, _, rho_lo in found if rho_lo <= cap]
 
 
+def _settled_ties(
+    inst: Instance, table: Arrays, low: np.ndarray, choices: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """``choices`` without the contenders that surely lose to another one by the tie-break.
+
+    A contender whose every supporter can pay ``t w`` in the low state (``t`` = cost over its
+    supporters' total weight) pays exactly that at every budget of the span: nobody pays all
+    they have, so its ``rho`` is the constant ``cost / (total * scale)``. Of several such
+    contenders, the one first by ``(rho, tie-break rank)`` beats the others in this round at
+    every budget, whatever the rest do; they cannot win it. This settles exact ties that hold
+    over a whole span (few voters, large budgets: ``rho = 1 / supporters`` for the ``cost``
+    measure), which the float intervals alone can never separate.
+    """
+    settled: list[tuple[Fraction, int, int]] = []
+    for p, _ in choices:
+        sup = table.agendas[p]
+        share = Fraction(inst.cost[p]) / Fraction(int(sup.total))
+        need = float(share) * (1 + 4 * U)
+        weight = 1.0 if sup.weight is None else sup.weight
+        if np.all(low[sup.index] >= need * weight):
+            settled.append((share / inst.scale[p], inst.rank[p], p))
+    if len(settled) < 2:
+        return choices
+    best = min(settled)[2]
+    losers = {p for _, _, p in settled if p != best}
+    return [choice for choice in choices if choice[0] not in losers]
+
+
 ANCESTORS = 4
 """How many ancestors' bounds a branch of ``span`` keeps for merges."""
 
@@ -650,6 +680,8 @@ def span(
             raise_bounds(node.low_lower, node.high_lower)  # every budget of high is at least low's
             cap, low_prices = _cheapest(table, node.mask, node.low, node.low_lower)
             choices = _contenders(table, node.mask, node.high, node.high_lower, cap)
+            if len(choices) > 1:
+                choices = _settled_ties(inst, table, node.low, choices)
             if cap == _INF or not choices:
                 outcomes.add(bought)
             ancestors = ((next(numbers), dict(node.high_lower)), *node.ancestors)[:ANCESTORS]
@@ -659,8 +691,9 @@ def span(
                 high_next = node.high if last else node.high.copy()
                 low_bounds = node.low_lower if last else dict(node.low_lower)
                 high_bounds = node.high_lower if last else dict(node.high_lower)
-                low_bounds.pop(p, None)
-                high_bounds.pop(p, None)
+                for q in (p, *inst.rivals[p]) if inst.rivals else (p,):
+                    low_bounds.pop(q, None)
+                    high_bounds.pop(q, None)
                 sup = table.agendas[p]
                 low_price = low_prices.get(p)
                 if low_price is None:
@@ -681,10 +714,11 @@ def span(
                     }
                     np.maximum(high_next, seen.high, out=high_next)
                     shared = _common(ancestors, seen.ancestors)
+                    out = inst.ruled_out(key)
                     high_bounds = (
-                        {q: v for q, v in shared[0][1].items() if q not in key}
+                        {q: v for q, v in shared[0][1].items() if q not in out}
                         if shared
-                        else initial_bounds(inst, buyable, key)
+                        else initial_bounds(inst, buyable, out)
                     )
                     following[key] = _Node(
                         seen.mask, low_next, low_bounds, high_next, high_bounds, shared

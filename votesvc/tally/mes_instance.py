@@ -65,6 +65,11 @@ def prepare(
         levels[p].append(Level(bit, weight, tuple(light[bit]), tuple(heavy[bit])))
         bit_weight[bit] = weight
     ranks = tie_break.ranks(contest, profile)
+    rivals = (
+        tuple(tuple(sorted(index[q] for q in contest.conflicts.get(a.id, ()))) for a in agendas)
+        if contest.conflicts
+        else ()
+    )
     return Instance(
         ids=tuple(a.id for a in agendas),
         cost=tuple(int(a.cost * unit) for a in agendas),
@@ -74,4 +79,5 @@ def prepare(
         voters=profile.voters,
         unit=unit,
         bit_weight=tuple(bit_weight),
+        rivals=rivals,
     )

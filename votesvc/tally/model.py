@@ -8,7 +8,7 @@ thousand rows and every rule's work scales with distinct ballots, not voters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
@@ -61,6 +61,11 @@ class Contest:
 
     ``meta`` keeps whatever else the source said (pabulib META keys such as ``rule`` or
     ``min_project_score_threshold``), verbatim, so nothing read is lost on a round trip.
+
+    ``exclusive`` lists groups of mutually exclusive agendas (two plans for one park, CONSUL's
+    incompatible projects, Warsaw's ``greedy-exclusive``): every rule funds at most one agenda
+    of each group. An agenda may sit in several groups; ``conflicts`` says, per agenda, which
+    others a funded agenda rules out.
     """
 
     agendas: tuple[Agenda, ...]
@@ -68,11 +73,34 @@ class Contest:
     ballot_type: BallotType = BallotType.APPROVAL
     rules: BallotRules = field(default_factory=BallotRules)
     meta: Mapping[str, str] = field(default_factory=dict)
+    exclusive: tuple[tuple[str, ...], ...] = ()
     by_id: Mapping[str, Agenda] = field(init=False, repr=False, compare=False)
     """The agendas by id, built once: validating a ballot must not rebuild it each time."""
+    conflicts: Mapping[str, frozenset[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {agenda.id: agenda for agenda in self.agendas})
+        conflicts: dict[str, set[str]] = {}
+        for group in self.exclusive:
+            unknown = [agenda_id for agenda_id in group if agenda_id not in self.by_id]
+            if unknown:
+                raise ValueError(f"exclusive group {', '.join(group)}: no agenda {unknown[0]!r}")
+            if len(set(group)) < 2:
+                raise ValueError(f"exclusive group {', '.join(group)} needs two agendas or more")
+            for agenda_id in group:
+                conflicts.setdefault(agenda_id, set()).update(set(group) - {agenda_id})
+        object.__setattr__(
+            self, "conflicts", {key: frozenset(value) for key, value in conflicts.items()}
+        )
+
+    def conflict(self, agenda_id: str, funded: Iterable[str]) -> str | None:
+        """The first of ``funded`` that rules ``agenda_id`` out, or None."""
+        rivals = self.conflicts.get(agenda_id)
+        if rivals:
+            for other in funded:
+                if other in rivals:
+                    return other
+        return None
 
     def agenda(self, agenda_id: str) -> Agenda:
         """The agenda called ``agenda_id`` (``KeyError`` if there is none)."""

@@ -22,12 +22,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULE_SETS, RANKED_RULES
 from votesvc.tally.pb_count import ADD1_START_KEY, THRESHOLD_KEY
+from votesvc.tally.pb_rules import RESERVE_KEY, PbRuleError, reserve_fraction
 from votesvc.tally.ranked.rules import (
     METHODS,
     OVERVOTE_RULES,
@@ -35,6 +36,7 @@ from votesvc.tally.ranked.rules import (
     TieBreakRule,
 )
 from votesvc.tally.satisfaction import Satisfaction
+from votesvc.tally.ties import SEEDLESS
 
 TIE_BREAK = "tie_break"
 RULE_SET = "rule_set"
@@ -52,7 +54,8 @@ class Option:
     """One option a rule reads: its JSON type and the values it takes.
 
     ``kind`` is ``choice`` (one of ``choices``), ``integer`` (from ``minimum`` to ``maximum``),
-    ``boolean``, ``number`` (a JSON number or a decimal string, as pabulib META values come)
+    ``boolean``, ``number`` (a JSON number or a decimal string, as pabulib META values come),
+    ``fraction`` (a number or ``"4/5"``, above 0 and at most 1)
     or ``tie_break`` (one of ``choices``, the ``seeded`` ones optionally with ``:SEED``, a
     seed of the ``seed`` form in :data:`SEEDS`).
     """
@@ -77,6 +80,12 @@ class Option:
             if type(value) is int and self.minimum <= value <= self.maximum:
                 return None
             return f"Must be an integer from {self.minimum} to {self.maximum}."
+        if self.kind == "fraction":
+            try:
+                reserve_fraction(value)
+            except PbRuleError as error:
+                return f"{error}."
+            return None
         if self.kind == "boolean":
             return None if isinstance(value, bool) else "Must be true or false."
         if self.kind == "number":
@@ -119,9 +128,10 @@ def _is_number(value: Any) -> bool:
 ALLOCATION_TIE_BREAK = Option(
     TIE_BREAK,
     "tie_break",
-    "pabutools: agenda code as text; equalshares: lower cost, then more votes, then a lot; "
-    "lot: SHA-256 of 'SEED:agenda-code'.",
-    choices=("pabutools", "equalshares", "lot"),
+    "pabutools: agenda code as text; file: the agendas' own order (a .pb file's, or the "
+    "ballot's); equalshares: lower cost, then more votes, then a lot; lot: SHA-256 of "
+    "'SEED:agenda-code'.",
+    choices=("pabutools", "file", "equalshares", "lot"),
     seeded=("equalshares", "lot"),
 )
 RCTAB_TIE_BREAK = Option(
@@ -155,11 +165,13 @@ _SATISFACTION = Option(
     "What a voter gains from a funded agenda (see docs/allocation.md).",
     choices=tuple(s.value for s in Satisfaction),
 )
-_THRESHOLD = Option(
-    THRESHOLD_KEY,
-    "number",
-    "The score an agenda must reach to be considered.",
-    required=True,
+_THRESHOLD = Option(THRESHOLD_KEY, "number", "The score an agenda must reach to be considered.")
+_REQUIRED_THRESHOLD = replace(_THRESHOLD, required=True)
+_RESERVE = Option(
+    RESERVE_KEY,
+    "fraction",
+    "The share of the stopping agenda's cost the money left must cover for a reserve to "
+    "fund it (above 0, at most 1; default 4/5).",
 )
 _ADD1_START = Option(
     ADD1_START_KEY, "choice", "Where Add1 starts raising budgets.", choices=("share", "integral")
@@ -181,7 +193,11 @@ def _allocation_options(rule: str) -> tuple[Option, ...]:
     if rule not in _NO_SATISFACTION:
         options.append(_SATISFACTION)
     if rule == "greedy-threshold":
-        options.append(_THRESHOLD)
+        options.append(_REQUIRED_THRESHOLD)
+    elif rule.startswith("greedy"):
+        options.append(_THRESHOLD)  # pabulib: "not selected even if it fits", every greedy
+    if rule == "greedy-reserve":
+        options.append(_RESERVE)
     if rule in _ADD1_RULES:
         options.append(_ADD1_START)
     return tuple(options)
@@ -295,7 +311,7 @@ def allocation_tie_break(options: Mapping[str, Any], count_seed: str) -> str:
     """The ``TieBreak`` text an allocation count uses; a lot without its own seed draws from
     the count's published seed."""
     method, seed = tie_break_of("greedy", options)
-    if method == "pabutools":
+    if method in SEEDLESS:
         return method
     return f"{method}:{seed or count_seed}"
 

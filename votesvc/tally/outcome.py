@@ -76,7 +76,11 @@ class Round:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """Funded agendas in the order chosen, the spend, per-agenda support and every round."""
+    """Funded agendas in the order chosen, the spend, per-agenda support and every round.
+
+    ``reserve`` is what money from outside the budget paid (Poznań's reserve), included in
+    ``total_cost``; it is written only when some was used, so older outcomes read the same.
+    """
 
     rule: str
     selected: tuple[str, ...]
@@ -86,14 +90,17 @@ class Outcome:
     rounds: tuple[Round, ...] = ()
     ties: tuple[Tie, ...] = ()
     options: Mapping[str, Detail] = field(default_factory=dict)
+    reserve: Fraction = Fraction(0)
 
     def to_dict(self) -> dict[str, Any]:
+        reserve = {"reserve": fraction_to_json(self.reserve)} if self.reserve else {}
         return {
             "rule": self.rule,
             "options": dict(self.options),
             "selected": list(self.selected),
             "total_cost": fraction_to_json(self.total_cost),
             "budget": fraction_to_json(self.budget),
+            **reserve,
             "support": {k: fraction_to_json(v) for k, v in self.support.items()},
             "rounds": [r.to_dict() for r in self.rounds],
             "ties": [t.to_dict() for t in self.ties],
@@ -110,6 +117,7 @@ class Outcome:
             rounds=tuple(Round.from_dict(r) for r in data["rounds"]),
             ties=tuple(Tie.from_dict(t) for t in data["ties"]),
             options=dict(data["options"]),
+            reserve=fraction_from_json(data.get("reserve", "0")),
         )
 
     def to_text(self, names: Mapping[str, str] | None = None) -> str:
@@ -121,7 +129,9 @@ class Outcome:
         options = ", ".join(f"{k}={v}" for k, v in self.options.items())
         lines = [
             f"{self.rule}" + (f" ({options})" if options else ""),
-            f"budget {self.budget}, spent {self.total_cost}, left {self.budget - self.total_cost}",
+            f"budget {self.budget}, spent {self.total_cost}, left "
+            f"{self.budget - self.total_cost + self.reserve}"
+            + (f" (the reserve paid {self.reserve})" if self.reserve else ""),
             f"funded ({len(self.selected)}): {', '.join(self.selected) or '(none)'}",
             "",
         ]

@@ -8,8 +8,8 @@ command). Equal Shares lives in ``votesvc.tally.mes`` and is imported only when 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,10 @@ from typing import Any
 from votesvc.tally.catalog import ALLOCATION_RULES
 from votesvc.tally.greedy import greedy
 from votesvc.tally.model import BallotType, Contest, Profile
+from votesvc.tally.official import Comparison, compare
 from votesvc.tally.outcome import Outcome
 from votesvc.tally.pabulib import read_pb_file
+from votesvc.tally.pb_rules import DEFAULT_RESERVE, RESERVE_KEY, meta_rule, reserve_fraction
 from votesvc.tally.phragmen import phragmen
 from votesvc.tally.satisfaction import Satisfaction, default_satisfaction, parse_satisfaction
 from votesvc.tally.ties import TieBreak
@@ -27,12 +29,13 @@ from votesvc.tally.welfare import max_welfare
 Progress = Callable[[float], None]
 
 THRESHOLD_KEY = "min_project_score_threshold"
-"""The pabulib META key (and ``count`` option) for ``greedy-threshold``."""
+"""The pabulib META key (and ``count`` option): the least published score a funded agenda has,
+under every greedy variant (``greedy-threshold`` requires it)."""
 
 ADD1_START_KEY = "add1_start"
 """The ``count`` option that says where Equal Shares' Add1 starts (``share`` or ``integral``)."""
 
-COUNT_OPTIONS = ("satisfaction", THRESHOLD_KEY, ADD1_START_KEY)
+COUNT_OPTIONS = ("satisfaction", THRESHOLD_KEY, ADD1_START_KEY, RESERVE_KEY)
 """The options ``count`` reads (a contest's other rule options are only recorded)."""
 
 _NO_SATISFACTION = frozenset({"phragmen", "phragmen-exhaustive"})
@@ -58,10 +61,13 @@ def _satisfaction(rule: str, contest: Contest, options: Mapping[str, Any]) -> Sa
     return default_satisfaction(contest.ballot_type)
 
 
-def _threshold(contest: Contest, options: Mapping[str, Any]) -> Fraction:
+def _threshold(rule: str, contest: Contest, options: Mapping[str, Any]) -> Fraction | None:
+    """The option's threshold, else the contest's META one; only ``greedy-threshold`` needs one."""
     text = options.get(THRESHOLD_KEY, contest.meta.get(THRESHOLD_KEY))
     if text is None:
-        raise CountError(f"greedy-threshold needs {THRESHOLD_KEY} (an option or META key)")
+        if rule == "greedy-threshold":
+            raise CountError(f"greedy-threshold needs {THRESHOLD_KEY} (an option or META key)")
+        return None
     try:
         return Fraction(str(text))
     except (ValueError, ZeroDivisionError):
@@ -78,8 +84,9 @@ def count(
 ) -> Outcome:
     """Count ``profile`` for ``contest`` under ``rule``.
 
-    ``options``: ``satisfaction`` (a ``Satisfaction`` name; not for Phragmén); for
-    ``greedy-threshold``, ``min_project_score_threshold`` (default: the contest's META value);
+    ``options``: ``satisfaction`` (a ``Satisfaction`` name; not for Phragmén); for every
+    greedy, ``min_project_score_threshold`` (default: the contest's META value; required by
+    ``greedy-threshold``); for ``greedy-reserve``, ``reserve_fraction`` (default 0.8);
     for Equal Shares with an Add1 completion, ``add1_start`` (default: the rule's own).
     ``tie_break``: a ``TieBreak`` or its name (default ``pabutools``). ``progress`` receives the
     fraction done on long counts (Equal Shares with a completion).
@@ -90,6 +97,8 @@ def count(
     order = tie_break if isinstance(tie_break, TieBreak) else TieBreak.parse(tie_break)
     if ADD1_START_KEY in options and not rule.startswith("equalshares"):
         raise CountError(f"{rule} takes no {ADD1_START_KEY}")
+    if RESERVE_KEY in options and rule != "greedy-reserve":
+        raise CountError(f"{rule} takes no {RESERVE_KEY}")
     if rule in _NO_SATISFACTION:
         if "satisfaction" in options:
             raise CountError(f"{rule} takes no satisfaction measure")
@@ -103,8 +112,13 @@ def count(
             profile,
             satisfaction=measure,
             tie_break=order,
-            skip=rule != "greedy-no-skip",
-            threshold=_threshold(contest, options) if rule == "greedy-threshold" else None,
+            skip=rule not in ("greedy-no-skip", "greedy-reserve"),
+            threshold=_threshold(rule, contest, options),
+            reserve_fraction=(
+                reserve_fraction(options.get(RESERVE_KEY, DEFAULT_RESERVE))
+                if rule == "greedy-reserve"
+                else None
+            ),
             rule=rule,
         )
     mes = importlib.import_module("votesvc.tally.mes")
@@ -146,14 +160,20 @@ class CountResult:
     outcome: Outcome
     names: Mapping[str, str]
     repairs: tuple[str, ...]
+    against_official: Comparison | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome's JSON form (``selected`` in the order funded, ``rounds``, ...)."""
-        return {"file": self.file, **self.outcome.to_dict(), "repairs": list(self.repairs)}
+        data = {"file": self.file, **self.outcome.to_dict(), "repairs": list(self.repairs)}
+        if self.against_official is not None:
+            data["against_official"] = self.against_official.to_dict()
+        return data
 
     def to_text(self) -> str:
         lines = [f"{self.file}: {self.outcome.to_text(self.names)}"]
         lines.extend(f"repaired: {repair}" for repair in self.repairs)
+        if self.against_official is not None:
+            lines.append(self.against_official.to_text())
         return "\n".join(lines)
 
 
@@ -164,18 +184,61 @@ def count_pb_file(
     progress: Progress | None = None,
     satisfaction: str | None = None,
     add1_start: str | None = None,
+    reserve_fraction: str | None = None,
+    exclusive: Sequence[Sequence[str]] | None = None,
+    against_official: bool = False,
 ) -> CountResult:
-    """Read a ``.pb`` file and count it under ``rule``, by default the rule its META names."""
+    """Read a ``.pb`` file and count it under ``rule``, by default the rule its META names.
+
+    Counted by its META rule, a file is counted as the city counted it: ``greedy-custom`` and
+    ``greedy-exclusive`` as their comments explain (``pb_rules.meta_rule``), and ties in the
+    file's own project order (``file``) unless ``tie_break`` says otherwise. ``exclusive``
+    groups replace any the comment names. ``against_official`` compares the outcome with the
+    file's ``selected`` column and looks for the smallest change that explains a difference
+    (``official.compare``).
+    """
     pb = read_pb_file(path)
-    if rule is None and pb.meta.get("rule") not in ALLOCATION_RULES:
-        rule = pb.meta.get("rule")
-        raise CountError(
-            f"{Path(path).name}: META rule {rule!r} is not one we count; "
-            f"choose one with --rule: {', '.join(ALLOCATION_RULES)}"
-        )
-    given = {"satisfaction": satisfaction, ADD1_START_KEY: add1_start}
-    options = {key: value for key, value in given.items() if value}
-    rule = rule or pb.meta["rule"]
-    outcome = count(pb.contest, pb.profile, rule, options, tie_break, progress)
-    names = {a.id: a.name for a in pb.contest.agendas}
-    return CountResult(Path(path).name, outcome, names, pb.repairs)
+    contest = pb.contest
+    options: dict[str, Any] = {}
+    if rule is None:
+        named = contest.meta.get("rule")
+        if named not in ALLOCATION_RULES and named != "greedy-custom":
+            raise CountError(
+                f"{Path(path).name}: META rule {named!r} is not one we count; "
+                f"choose one with --rule: {', '.join(ALLOCATION_RULES)}"
+            )
+        try:
+            read = meta_rule(contest, read_groups=exclusive is None)
+        except ValueError as error:
+            raise CountError(f"{Path(path).name}: {error}") from None
+        rule, options = read.rule, dict(read.options)
+        contest = replace(contest, exclusive=read.exclusive)
+        tie_break = tie_break or "file"
+    if exclusive is not None:
+        try:
+            contest = replace(contest, exclusive=tuple(tuple(group) for group in exclusive))
+        except ValueError as error:
+            raise CountError(f"{Path(path).name}: {error}") from None
+    given = {
+        "satisfaction": satisfaction,
+        ADD1_START_KEY: add1_start,
+        RESERVE_KEY: reserve_fraction,
+    }
+    options.update({key: value for key, value in given.items() if value})
+    outcome = count(contest, pb.profile, rule, options, tie_break, progress)
+    names = {a.id: a.name for a in contest.agendas}
+    comparison = None
+    if against_official:
+        if "selected" not in pb.project_columns:
+            raise CountError(f"{Path(path).name} has no selected column to compare with")
+        marks = {a.id: pb.projects_extra[a.id].get("selected", "") for a in contest.agendas}
+
+        def recount(
+            changed: Contest | None, extra: Mapping[str, str], order: str | None
+        ) -> Outcome:
+            return count(
+                changed or contest, pb.profile, str(rule), {**options, **extra}, order or tie_break
+            )
+
+        comparison = compare(contest, pb.profile, outcome, marks, recount)
+    return CountResult(Path(path).name, outcome, names, pb.repairs, comparison)

@@ -8,6 +8,8 @@ pabutools, ``phragmen`` stops as soon as one of the lowest-load agendas does not
 ``phragmen-exhaustive`` instead drops agendas that no longer fit and goes on. An agenda nobody
 supports has an infinite load, so it comes last. Supporters are the voters who list an agenda
 (pabutools accepts approval ballots only; here any ballot's listed agendas count as approved).
+An agenda that conflicts with a funded one (``Contest.exclusive``) leaves the count when its
+turn comes, as if it had never been proposed: it neither stops ``phragmen`` nor is funded.
 
 How it is fast and exact: a load never decreases, so an agenda's load only rises from round to
 round and a stale value is a lower bound. A priority queue keyed by lower bounds recomputes
@@ -108,6 +110,13 @@ def phragmen(
     ties: list[Tie] = []
 
     def drop_misfit(agenda_id: str) -> bool:
+        """Drop an agenda a funded one rules out, or (exhaustive) one that no longer fits."""
+        rival = contest.conflict(agenda_id, selected)
+        if rival is not None:
+            reason = f"conflicts with {rival}, funded first"
+            details = {"conflict": rival, "reason": reason}
+            rounds.append(Round(len(rounds) + 1, "skip", agenda_id, details))
+            return True
         if exhaustive and cost[agenda_id] > remaining:
             rounds.append(Round(len(rounds) + 1, "skip", agenda_id, {"reason": "does not fit"}))
             return True

@@ -6,6 +6,10 @@ up front makes every tie decision reproducible from the published ballots and th
 
 - ``pabutools``: agenda id compared as a string (the reference library's lexicographic default).
 - ``equalshares``: lower cost first, then more votes, then the seeded lot (equalshares.net).
+- ``file``: the agendas' own order, as the city published them (a ``.pb`` file's PROJECTS
+  order, a stored contest's ballot order). Cities that break ties by hand follow their list;
+  in 10 corpus files where the official result breaks a tie differently from ``pabutools``,
+  this order reproduced all 10, so a ``.pb`` file counted by its META rule uses it.
 - ``lot:SEED``: a lot drawn from a published seed. The draw is SHA-256 of ``"SEED:agenda-id"``,
   so anyone can redraw it in any language without our random-number generator.
 """
@@ -20,7 +24,9 @@ from fractions import Fraction
 from votesvc.tally.model import Contest, Profile
 from votesvc.tally.satisfaction import supporters
 
-KINDS = ("pabutools", "equalshares", "lot")
+KINDS = ("pabutools", "equalshares", "file", "lot")
+SEEDLESS = frozenset({"pabutools", "file"})
+"""Orders fixed by the contest alone: they take no seed."""
 
 
 class TieBreakError(ValueError):
@@ -34,18 +40,18 @@ class TieBreak:
 
     @classmethod
     def parse(cls, text: str | None) -> TieBreak:
-        """``None`` -> pabutools; ``"equalshares"``, ``"equalshares:SEED"``, ``"lot:SEED"``."""
+        """``None`` -> pabutools; ``"file"``, ``"equalshares[:SEED]"``, ``"lot:SEED"``."""
         if not text:
             return cls()
         kind, _, seed = text.partition(":")
         if kind not in KINDS:
             raise TieBreakError(f"unknown tie-break {text!r}; use one of {', '.join(KINDS)}")
-        if kind == "pabutools" and seed:
-            raise TieBreakError("the pabutools order takes no seed")
+        if kind in SEEDLESS and seed:
+            raise TieBreakError(f"the {kind} order takes no seed")
         return cls(kind, seed or "0")
 
     def __str__(self) -> str:
-        return self.kind if self.kind == "pabutools" else f"{self.kind}:{self.seed}"
+        return self.kind if self.kind in SEEDLESS else f"{self.kind}:{self.seed}"
 
     def lot(self, agenda_id: str) -> bytes:
         return hashlib.sha256(f"{self.seed}:{agenda_id}".encode()).digest()
@@ -58,6 +64,8 @@ class TieBreak:
         """
         if self.kind == "pabutools":
             ordered = sorted(contest.agendas, key=lambda a: a.id)
+        elif self.kind == "file":
+            ordered = list(contest.agendas)
         elif self.kind == "equalshares":
             ordered = sorted(
                 contest.agendas, key=lambda a: (a.cost, -votes.get(a.id, 0), self.lot(a.id))

@@ -14,6 +14,10 @@ the core takes no dependencies, and one knapsack constraint needs no general sol
 Branch and bound is exponential in the worst case; on the shared files each optimum takes
 milliseconds (see ``bench/allocation_simple.py``).
 
+Exclusive groups (``Contest.exclusive``) add "at most one agenda of each group" to the program
+(a multiple-choice knapsack); the search rules out an item's rivals when it takes it, and the
+relaxation, which ignores them, remains an upper bound.
+
 Ties: many sets can share the optimum. The outcome is the one that is first in the tie-break
 order, lexicographically: agendas are decided one by one in that order, each funded if some
 optimal set funds it together with the agendas already funded. Agendas nobody gains from (zero
@@ -23,6 +27,7 @@ total satisfaction) are never funded, though funding them would not lower the we
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Iterable, Sequence
 from fractions import Fraction
 
 from votesvc.tally.model import Agenda, Contest, Profile
@@ -34,36 +39,56 @@ Item = tuple[int, int]
 """(scaled cost, scaled satisfaction), both positive integers."""
 
 
-def best_welfare(items: list[Item], capacity: int) -> int:
-    """The largest total satisfaction of items with total cost <= ``capacity`` (exact)."""
-    free = sum(gain for cost, gain in items if cost == 0)
+def best_welfare(
+    items: Sequence[Item],
+    capacity: int,
+    rivals: Sequence[Collection[int]] = (),
+    allowed: Iterable[int] | None = None,
+) -> int:
+    """The largest total satisfaction of items with total cost <= ``capacity`` (exact).
+
+    ``rivals[i]`` are the items that cannot be taken with item ``i`` (exclusive groups; empty:
+    none); ``allowed`` limits the choice to those item indices (default: all). The linear
+    relaxation ignores rivals, so it stays an upper bound; taking an item rules its rivals out.
+    """
+    chosen = range(len(items)) if allowed is None else allowed
+    free = sum(items[i][1] for i in chosen if items[i][0] == 0 and not (rivals and rivals[i]))
     ordered = sorted(
-        (item for item in items if 0 < item[0] <= capacity),
-        key=lambda item: Fraction(item[1], item[0]),
+        (
+            i
+            for i in chosen
+            if 0 < items[i][0] <= capacity or (items[i][0] == 0 and rivals and rivals[i])
+        ),
+        key=lambda i: (items[i][0] == 0, Fraction(items[i][1], items[i][0] or 1)),
         reverse=True,
     )
     size = len(ordered)
     best = 0
 
-    def bound(index: int, room: int, value: int) -> int:
-        for cost, gain in ordered[index:]:
+    def bound(index: int, room: int, value: int, blocked: frozenset[int]) -> int:
+        for i in ordered[index:]:
+            if i in blocked:
+                continue
+            cost, gain = items[i]
             if cost > room:
                 return value + gain * room // cost
             room -= cost
             value += gain
         return value
 
-    def search(index: int, room: int, value: int) -> None:
+    def search(index: int, room: int, value: int, blocked: frozenset[int]) -> None:
         nonlocal best
         best = max(best, value)
-        if index == size or bound(index, room, value) <= best:
+        if index == size or bound(index, room, value, blocked) <= best:
             return
-        cost, gain = ordered[index]
-        if cost <= room:
-            search(index + 1, room - cost, value + gain)
-        search(index + 1, room, value)
+        i = ordered[index]
+        cost, gain = items[i]
+        if cost <= room and i not in blocked:
+            taken = blocked | frozenset(rivals[i]) if rivals else blocked
+            search(index + 1, room - cost, value + gain, taken)
+        search(index + 1, room, value, blocked)
 
-    search(0, capacity, 0)
+    search(0, capacity, 0, frozenset())
     return best + free
 
 
@@ -89,21 +114,38 @@ def max_welfare(
         return (int(agenda.cost * cost_unit), int(totals[agenda.id] * gain_unit))
 
     items = [item(a) for a in wanted]
+    place = {a.id: i for i, a in enumerate(wanted)}
+    rivals = (
+        [frozenset(place[q] for q in contest.conflicts.get(a.id, ()) if q in place) for a in wanted]
+        if contest.conflicts
+        else []
+    )
     room = int(contest.budget * cost_unit)
-    target = best_welfare(items, room)
+    target = best_welfare(items, room, rivals)
     selected: list[str] = []
     rounds: list[Round] = []
     ties: list[Tie] = []
+    blocked: set[int] = set()
     for index, agenda in enumerate(wanted):
         cost, gain = items[index]
-        later = items[index + 1 :]
+        later = [i for i in range(index + 1, len(items)) if i not in blocked]
         number = index + 1
         details = {"satisfaction": str(totals[agenda.id]), "cost": str(agenda.cost)}
-        if cost <= room and gain + best_welfare(later, room - cost) == target:
-            if best_welfare(later, room) == target:
+        rival = contest.conflict(agenda.id, selected)
+        if rival is not None:
+            reason = f"conflicts with {rival}, funded first"
+            rounds.append(
+                Round(number, "skip", agenda.id, {**details, "conflict": rival, "reason": reason})
+            )
+            continue
+        without = rivals[index] if rivals else frozenset()
+        rest = [i for i in later if i not in without]
+        if cost <= room and gain + best_welfare(items, room - cost, rivals, rest) == target:
+            if best_welfare(items, room, rivals, later) == target:
                 ties.append(Tie(number, (agenda.id,), agenda.id, str(tie_break)))
                 details["tie"] = "an optimal set without it exists"
             selected.append(agenda.id)
+            blocked.update(without)
             room -= cost
             target -= gain
             rounds.append(Round(number, "select", agenda.id, details))
