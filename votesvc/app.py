@@ -15,7 +15,7 @@ from flask.sessions import SessionInterface
 from sqlalchemy import event
 
 from votesvc import errors
-from votesvc.api import register_blueprints
+from votesvc.api import inputs, register_blueprints
 from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import VotesvcApi, db, limiter, migrate
 
@@ -79,7 +79,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
+    inputs.init_app(app)  # before the routes: their ids use its converter
     api = VotesvcApi(app)
+    api.register_converter(inputs.IdConverter, inputs.id_parameter_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)

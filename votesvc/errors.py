@@ -28,6 +28,7 @@ from votesvc.services.errors import (
     DomainError,
     Forbidden,
     Invalid,
+    Malformed,
     NotFound,
     Unauthorized,
 )
@@ -278,6 +279,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    Malformed: 400,
     Invalid: 422,
     NotFound: 404,
     Unauthorized: 401,

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.immutable import Answer, ImmutableResponses
+from votesvc.api.inputs import Blueprint
 from votesvc.models import CountJob, Election
 from votesvc.services import publication, results
 from votesvc.services.common import fetch

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text
+from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, ident, moment
 
 MAX_CHOICES = 1000
 MAX_BATCH_CONTESTS = 200
@@ -15,7 +15,7 @@ MAX_SYNC_BALLOTS = 1000
 
 
 class BatchInSchema(Schema):
-    booth_id = StrictInteger(
+    booth_id = ident(
         allow_none=True, metadata={"description": "The booth; leave out for online tokens."}
     )
     size = StrictInteger(required=True, validate=validate.Range(min=1, max=100_000))
@@ -92,7 +92,7 @@ class QuarantinedOutSchema(Schema):
 
 
 class QuarantineQuerySchema(Schema):
-    booth_id = fields.Integer()
+    booth_id = ident(strict=False)
 
 
 class KioskInSchema(Schema):
@@ -202,7 +202,7 @@ class SyncBallotSchema(Schema):
         },
     )
     token = fields.String(required=True, validate=validate.Length(min=1, max=512))
-    cast_at = fields.AwareDateTime(required=True)
+    cast_at = moment(aware=True, required=True)
     selections = selections_field()
 
 

@@ -136,7 +136,9 @@ class _Reader:
     """The csv rows of a ``.pb`` text, with the physical line number of the last one read."""
 
     def __init__(self, text: str) -> None:
-        self.rows = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")
+        # newline="": the csv module splits lines itself, so CR-only line ends (old Mac
+        # files) are line ends too rather than "new-line character seen in unquoted field"
+        self.rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";")
 
     @property
     def line(self) -> int:
@@ -372,6 +374,13 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def read_pb(text: str) -> PbFile:
     """Parse the text of a ``.pb`` file; raises ``PbFormatError`` naming the line at fault."""
     reader = _Reader(text)
+    try:
+        return _read_pb(reader)
+    except csv.Error as error:  # e.g. a quoted field left open at the end of the file
+        raise PbFormatError(f"not a ';'-separated file: {error}", reader.line) from None
+
+
+def _read_pb(reader: _Reader) -> PbFile:
     sections, vote_header = _sections_before_votes(reader)
     repairs: list[str] = []
     meta_rows = sections["meta"][1]
