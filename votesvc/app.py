@@ -81,7 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     inputs.init_app(app)  # before the routes: their ids use its converter
     api = VotesvcApi(app)
-    api.register_converter(inputs.IdConverter, inputs.id_parameter_schema)
+    inputs.document(api)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)

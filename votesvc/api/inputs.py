@@ -3,10 +3,11 @@
 - Bodies: at most ``MAX_CONTENT_LENGTH`` bytes however they are sent. Werkzeug checks a
   ``Content-Length`` header, but a chunked body (no header) is only cut at the limit, and
   the cut body was then processed as if whole; :class:`BoundedRequest` refuses it with 413.
-- JSON: standard JSON only (no ``NaN`` or ``Infinity``), nested at most
-  :data:`MAX_JSON_DEPTH` deep, integer literals Python can read (4 300 digits), and text
-  that a database can store and a response can echo: no U+0000 and no lone UTF-16
-  surrogates (``"\\ud800"``). :class:`Blueprint` gives every route this parser.
+- JSON: nested at most :data:`MAX_JSON_DEPTH` deep, integer literals Python can read
+  (4 300 digits), and text that a database can store and a response can echo: no U+0000
+  and no lone UTF-16 surrogates (``"\\ud800"``). :class:`Blueprint` gives every route this
+  parser. ``NaN`` and ``Infinity`` (Python's extensions) are read as floats, which every
+  field refuses by type except the options' own finite check (422 on the field).
 - URLs: ids in paths are database integers (:class:`IdConverter`); a path or a query value
   with U+0000 is refused before any lookup (:func:`refuse_unstorable_url`).
 - Text bodies (pabulib files, voter rolls): UTF-8 without U+0000 (:func:`body_text`).
@@ -23,7 +24,10 @@ from functools import cached_property
 from typing import IO, Any
 
 import flask_smorest
+from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_instance
 from flask import Flask, Request, request
+from marshmallow import fields as ma_fields
 from marshmallow import missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -79,14 +83,6 @@ class BoundedRequest(Request):
         return super().stream
 
 
-class _NotJson(ValueError):
-    """``NaN``, ``Infinity`` or ``-Infinity``: Python's extensions, not JSON (RFC 8259)."""
-
-
-def _refused_constant(name: str) -> float:
-    raise _NotJson(f"{name} is not a JSON number.")
-
-
 def _nest(path: list[str | int], leaf: list[str]) -> Any:
     """marshmallow's error shape for a value at ``path``: ``{"a": {0: [message]}}``."""
     tree: Any = leaf
@@ -129,17 +125,17 @@ def loads(data: bytes) -> Any:
     """A UTF-8 JSON body under the rules of this module, or :class:`Malformed`
     (``400 malformed_json``) or :class:`Invalid` (``422``, unstorable text)."""
     try:
-        value = json.loads(data.decode("utf-8"), parse_constant=_refused_constant)
+        value = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
-        raise Malformed(fields={"json": ["Not UTF-8 text."]}) from error
+        raise Malformed() from error
     except RecursionError as error:
         raise Malformed(
             fields={"json": [f"Nested deeper than {MAX_JSON_DEPTH} levels."]}
         ) from error
-    except _NotJson as error:
-        raise Malformed(fields={"json": [str(error)]}) from error
-    except ValueError as error:  # JSONDecodeError, an integer of over 4 300 digits
-        raise Malformed(fields={"json": ["Invalid JSON body."]}) from error
+    except json.JSONDecodeError as error:
+        raise Malformed() from error  # as webargs answered: the syntax is simply wrong
+    except ValueError as error:  # an integer literal of over 4 300 digits
+        raise Malformed(fields={"json": ["An integer has too many digits."]}) from error
     # Raw U+0000 and surrogates cannot reach a parsed string (the decoder refuses control
     # characters, UTF-8 has no surrogates), only \u escapes; nesting needs brackets. Most
     # bodies have neither, and skip the walk.
@@ -185,6 +181,39 @@ class IdConverter(IntegerConverter):
 def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
     """How the OpenAPI document describes an id in a path."""
     return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
+
+
+STORABLE_PATTERN = "^[^\\u0000]*$"
+"""The OpenAPI pattern of a text field with no pattern of its own: no U+0000 (surrogates
+cannot be sent in UTF-8 JSON, only as escapes, so a schema has no way to generate them)."""
+
+
+def _storable_text(converter: Any, field: ma_fields.Field, ret: dict[str, Any]) -> dict[str, Any]:
+    """apispec attribute function: text fields say that U+0000 is refused."""
+    if isinstance(field, ma_fields.String) and "pattern" not in ret and "enum" not in ret:
+        return {"pattern": STORABLE_PATTERN}
+    return {}
+
+
+class _PartialSchemas(BasePlugin):
+    """apispec plugin: an update (PATCH) schema needs at least one field (``minProperties``),
+    as its ``partial`` load checks."""
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        schema = kwargs.get("schema")
+        if schema is not None and resolve_schema_instance(schema).partial is True:
+            return {"minProperties": 1}
+        return {}
+
+
+def document(api: flask_smorest.Api) -> None:
+    """Make the OpenAPI document say what this module and the schemas refuse: ids' range,
+    U+0000 in text, empty updates. Before the blueprints are registered."""
+    api.register_converter(IdConverter, id_parameter_schema)
+    api.ma_plugin.converter.add_attribute_function(_storable_text)
+    plugin = _PartialSchemas()
+    plugin.init_spec(api.spec)
+    api.spec.plugins.append(plugin)
 
 
 def refuse_unstorable_url() -> None:

@@ -135,7 +135,7 @@ def close(election_id: int) -> dict[str, Any]:
 
 @admin_blp.route("/count", methods=["POST"])
 @admin
-@admin_blp.arguments(CountInSchema)
+@admin_blp.arguments(CountInSchema, required=False)
 @admin_blp.response(202, JobOutSchema)
 def start_count(data: dict[str, Any], election_id: int) -> dict[str, Any]:
     """Count every contest in the background; poll ``GET .../count`` for progress. A count

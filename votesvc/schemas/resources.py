@@ -77,7 +77,13 @@ class ContestInSchema(_TitledInSchema):
         required=True, validate=validate.OneOf([t.value for t in BallotType])
     )
     rule = fields.String(required=True, validate=validate.OneOf([*ALLOCATION_RULES, *RANKED_RULES]))
-    rule_options = fields.Dict(keys=fields.String(), validate=finite_scalars)
+    rule_options = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(
+            metadata={"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
+        ),
+        validate=finite_scalars,
+    )
     min_selections = _count()
     max_selections = _count(1)
     knapsack_cap = StrictBoolean()

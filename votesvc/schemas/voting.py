@@ -62,7 +62,9 @@ class BatchOutSchema(Schema):
 
 class VoidTokenInSchema(Schema):
     code = fields.String(
-        required=True, validate=validate.Length(max=64), metadata={"description": "Short code."}
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Short code."},
     )
 
 
