@@ -19,6 +19,7 @@ from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.immutable import Answer, ImmutableResponses
 from votesvc.api.inputs import Blueprint
 from votesvc.models import CountJob, Election
+from votesvc.schemas.fields import StrictBoolean
 from votesvc.services import publication, results
 from votesvc.services.common import fetch
 from votesvc.services.errors import NotFound
@@ -43,11 +44,11 @@ admin = admin_blp.doc(security=BEARER_AUTH)
 
 
 class CountInSchema(Schema):
-    force = fields.Boolean(
+    force = StrictBoolean(
         load_default=False,
         metadata={"description": "Count before the kiosk grace period has ended."},
     )
-    restart = fields.Boolean(
+    restart = StrictBoolean(
         load_default=False,
         metadata={
             "description": "Set aside a queued or running count whose process is known to be "
