@@ -79,12 +79,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
+    errors.init_app(app)  # first: its request id is there for every refusal after it
     inputs.init_app(app)  # before the routes: their ids use its converter
     api = VotesvcApi(app)
     inputs.document(api)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)
-    errors.init_app(app)
     ImmutableResponses.install(app)  # published files a worker has served skip Flask after
     return app
