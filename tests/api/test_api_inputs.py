@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from votesvc import errors
-from votesvc.api.inputs import MAX_JSON_DEPTH
+from votesvc.api.inputs import MAX_JSON_DEPTH, too_deep
 
 Headers = dict[str, str]
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -108,6 +108,35 @@ def test_json_as_deep_as_the_limit_is_read(
     body = '{"token": ' + nested + ', "selections": {}}'
     response = _raw(client, "POST", f"/api/v1/elections/{election_id}/ballots", body, {})
     assert_error(response, 422, "validation_failed", {"token": ["Not a valid string."]})
+
+
+def _nested(depth: int, inner: str = "") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        (_nested(MAX_JSON_DEPTH), False),
+        (_nested(MAX_JSON_DEPTH + 1), True),
+        ('{"a": [' + '"' + "[" * 40 + '"' + ', {"b": {}}]}', False),  # brackets in a string
+        ('["\\"' + "[" * 40 + '", 1]', False),  # after an escaped quote, still in the string
+        (_nested(MAX_JSON_DEPTH + 1, '"\\"]]]"'), True),
+        ('[{"a": ' + _nested(MAX_JSON_DEPTH) + "}]", True),
+        ("[" * 100_000, False),  # unbalanced: the parser's to refuse
+    ],
+    ids=[
+        "at-the-limit",
+        "past-it",
+        "in-a-string",
+        "escaped-quote",
+        "deep-escaped",
+        "mixed",
+        "open",
+    ],
+)
+def test_depth_is_found_before_parsing(text: str, deep: bool) -> None:
+    assert too_deep(text.encode()) is deep
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])

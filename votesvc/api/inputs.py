@@ -96,53 +96,69 @@ def _shown(key: str) -> str:
     return UNSTORABLE.sub("\ufffd", key)
 
 
-def check_json_value(value: Any, *, texts: bool, depth: bool) -> None:
-    """Refuse a parsed body nested deeper than :data:`MAX_JSON_DEPTH` (when ``depth``) or
-    holding unstorable text in a key or a string (when ``texts``); one pass, no recursion."""
+def check_texts(value: Any) -> None:
+    """Refuse a parsed body holding unstorable text in a key or a string, naming where
+    (one pass over the body, no recursion)."""
     stack: list[tuple[Any, list[str | int]]] = [(value, [])]
     while stack:
         item, path = stack.pop()
         if isinstance(item, str):
-            if texts and UNSTORABLE.search(item):
+            if UNSTORABLE.search(item):
                 raise Invalid(fields=_nest(path or ["_schema"], [UNSTORABLE_MESSAGE]))
             continue
-        if isinstance(item, dict):
-            children: Any = item.items()
-        elif isinstance(item, list):
-            children = enumerate(item)
-        else:
-            continue
-        if depth and len(path) >= MAX_JSON_DEPTH:
-            raise Malformed(fields={"json": [f"Nested deeper than {MAX_JSON_DEPTH} levels."]})
+        children = item.items() if isinstance(item, dict) else enumerate(item)
         for key, child in children:
-            if texts and isinstance(key, str) and UNSTORABLE.search(key):
+            if isinstance(key, str) and UNSTORABLE.search(key):
                 raise Invalid(fields=_nest([*path, _shown(key)], [UNSTORABLE_MESSAGE]))
             if isinstance(child, str | dict | list):
                 stack.append((child, [*path, key]))
 
 
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+_RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+"""What a ``\\u`` escape of U+0000 or of a surrogate (half of a valid pair too) looks like:
+the only way either reaches a parsed string, as the decoder refuses raw control characters
+and UTF-8 has no surrogates. A match only means the exact check runs."""
+
+
+def too_deep(data: bytes) -> bool:
+    """Whether a JSON text nests arrays and objects deeper than :data:`MAX_JSON_DEPTH`, found
+    before parsing and without a step per value: strings dropped, only brackets kept, then
+    each pass removes the innermost empty pairs, one level. Unbalanced text stops early and
+    is left to the parser's syntax error."""
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return False  # a cast, a phase change: too few brackets to nest that deep
+    # without escaped quotes, text between quotes alternates with strings: split is C-fast
+    outside = _STRING.sub(b"", data) if b'\\"' in data else b"".join(data.split(b'"')[::2])
+    brackets = outside.translate(None, _NOT_BRACKETS)
+    for _ in range(MAX_JSON_DEPTH):
+        inner = _INNERMOST.sub(b"", brackets)
+        if not inner or len(inner) == len(brackets):
+            return False
+        brackets = inner
+    return True
+
+
 def loads(data: bytes) -> Any:
     """A UTF-8 JSON body under the rules of this module, or :class:`Malformed`
     (``400 malformed_json``) or :class:`Invalid` (``422``, unstorable text)."""
+    deep = Malformed(fields={"json": [f"Nested deeper than {MAX_JSON_DEPTH} levels."]})
+    if too_deep(data):
+        raise deep
     try:
         value = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise Malformed() from error
-    except RecursionError as error:
-        raise Malformed(
-            fields={"json": [f"Nested deeper than {MAX_JSON_DEPTH} levels."]}
-        ) from error
+    except RecursionError as error:  # deep and unbalanced: the parser meets the depth first
+        raise deep from error
     except json.JSONDecodeError as error:
         raise Malformed() from error  # as webargs answered: the syntax is simply wrong
     except ValueError as error:  # an integer literal of over 4 300 digits
         raise Malformed(fields={"json": ["An integer has too many digits."]}) from error
-    # Raw U+0000 and surrogates cannot reach a parsed string (the decoder refuses control
-    # characters, UTF-8 has no surrogates), only \u escapes; nesting needs brackets. Most
-    # bodies have neither, and skip the walk.
-    texts = b"\\u" in data
-    depth = data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH
-    if texts or depth:
-        check_json_value(value, texts=texts, depth=depth)
+    if b"\\u" in data and _RISKY_ESCAPE.search(data):
+        check_texts(value)
     return value
 
 
