@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,15 +92,31 @@ class PbFile:
         )
 
 
+MAX_EXPONENT = 30
+"""Largest power of ten a number may be written with (``1e30``): ``Fraction("1e9999999")``
+alone takes half a minute, and no real amount needs more."""
+
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)")
+
+
+def _fraction(text: str, what: str, line: int) -> Fraction:
+    """``Fraction(text)`` for a number as files write it, or a ``PbFormatError``."""
+    exponent = _EXPONENT.search(text)
+    digits = exponent.group(1).lstrip("+-").lstrip("0") if exponent else ""
+    if len(digits) > len(str(MAX_EXPONENT)) or int(digits or 0) > MAX_EXPONENT:
+        raise PbFormatError(f"{what} {text[:40]!r} has an exponent past {MAX_EXPONENT}", line)
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):  # also integers of over 4 300 digits
+        raise PbFormatError(f"{what} {text[:40]!r} is not a number", line) from None
+
+
 def parse_amount(text: str, what: str, line: int = 0) -> Fraction:
     """``"400000.0"``, ``"2458488.22"``, ``"12,5"`` or ``"7/3"`` -> an exact ``Fraction``."""
     cleaned = text.strip()
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
-    try:
-        value = Fraction(cleaned)
-    except (ValueError, ZeroDivisionError):
-        raise PbFormatError(f"{what} {text!r} is not a number", line) from None
+    value = _fraction(cleaned, what, line)
     if value < 0:
         raise PbFormatError(f"{what} {text!r} is negative", line)
     return value
@@ -123,10 +140,7 @@ def format_amount(value: Fraction) -> str:
 
 
 def _integer(text: str, what: str, line: int) -> int:
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise PbFormatError(f"{what} {text!r} is not a number", line) from None
+    value = _fraction(text.strip(), what, line)
     if value.denominator != 1:
         raise PbFormatError(f"{what} {text!r} is not a whole number", line)
     return value.numerator
