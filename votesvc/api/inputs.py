@@ -165,7 +165,7 @@ def loads(data: bytes) -> Any:
 class StrictJSONParser(FlaskParser):
     """webargs' Flask parser reading bodies with :func:`loads`. webargs' own reader turns only
     syntax errors into a 400; an over-long integer or a stack overflow on deep nesting
-    escaped it as a 500, and ``NaN`` or a lone surrogate went through to the database."""
+    escaped it as a 500, and U+0000 or a lone surrogate went on to the database."""
 
     def _raw_load_json(self, req: Request) -> Any:
         data = req.get_data(cache=True) if is_json_request(req) else b""
