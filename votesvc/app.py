@@ -15,7 +15,7 @@ from flask.sessions import SessionInterface
 from sqlalchemy import event
 
 from votesvc import errors
-from votesvc.api import register_blueprints
+from votesvc.api import inputs, register_blueprints
 from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import VotesvcApi, db, limiter, migrate
 from votesvc.services import mixing
@@ -80,11 +80,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
+    errors.init_app(app)  # first: its request id is there for every refusal after it
+    inputs.init_app(app)  # before the routes: their ids use its converter
     api = VotesvcApi(app)
+    inputs.document(api)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)
-    errors.init_app(app)
     mixing.install(app)  # the secrecy mixer's thread, started by a process's first request
     ImmutableResponses.install(app)  # published files a worker has served skip Flask after
     return app

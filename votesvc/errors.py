@@ -15,7 +15,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -35,6 +35,7 @@ from votesvc.services.errors import (
     DomainError,
     Forbidden,
     Invalid,
+    Malformed,
     NotFound,
     Unauthorized,
 )
@@ -293,6 +294,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    Malformed: 400,
     Invalid: 422,
     NotFound: 404,
     Unauthorized: 401,
@@ -428,9 +430,64 @@ def _handle_unavailable(error: SQLAlchemyError) -> Response:
     return response
 
 
+TRACEBACK_SECONDS = 600.0
+"""A kind of unexpected error logs its traceback at most once this often (see below)."""
+
+
+class TracebackThrottle:
+    """Which unexpected errors log a whole traceback (about 5 KB) and which one line.
+
+    Anyone can send a request; one that fails the same way in a loop must not write
+    kilobytes of log for each of its few bytes. A kind of failure (the exception's type and
+    the line that raised it) logs its traceback the first time and again after
+    :data:`TRACEBACK_SECONDS`; in between each occurrence is one line naming the kind and
+    the request id, and no text of the request.
+    """
+
+    MAX_KINDS = 1000
+    """Kinds remembered at once; past that the memory starts over (a few more tracebacks)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._logged_at: dict[tuple[str, str, int], float] = {}
+
+    @staticmethod
+    def kind(error: BaseException) -> tuple[str, str, int]:
+        tb = error.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is None:
+            return (type(error).__qualname__, "?", 0)
+        return (type(error).__qualname__, tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+
+    def wants_traceback(self, kind: tuple[str, str, int]) -> bool:
+        now = self.clock()
+        last = self._logged_at.get(kind)
+        if last is not None and now - last < TRACEBACK_SECONDS:
+            return False
+        if len(self._logged_at) >= self.MAX_KINDS:
+            self._logged_at.clear()
+        self._logged_at[kind] = now
+        return True
+
+
+THROTTLE = TracebackThrottle()
+
+
 def _handle_unexpected(error: Exception) -> Response:
     db.session.rollback()
-    log.exception("unexpected error, request id %s", g.get("request_id"), exc_info=error)
+    kind = THROTTLE.kind(error)
+    if THROTTLE.wants_traceback(kind):
+        log.exception("unexpected error, request id %s", g.get("request_id"), exc_info=error)
+    else:
+        name, filename, line = kind
+        log.error(
+            "unexpected error, request id %s: %s at %s:%d (traceback logged before)",
+            g.get("request_id"),
+            name,
+            filename,
+            line,
+        )
     return error_response(500, "internal_error")
 
 

@@ -35,6 +35,10 @@ from votesvc.extensions import db
 MAX_AMOUNT = 2**53
 """Largest cost or budget accepted: the largest integer every JSON client reads exactly."""
 
+MAX_ID = 2**31 - 1
+"""Largest row id: ids are the databases' 32-bit ``integer`` columns. A larger number in a
+request names nothing; PostgreSQL would refuse it in a query with an error."""
+
 DEFAULT_TIMEZONE = "Asia/Seoul"
 
 

@@ -145,6 +145,11 @@ def test_crlf_bom_quotes_and_decimal_costs():
     assert read_pb(write_pb(pb)) == pb
 
 
+def test_cr_only_line_ends_are_line_ends():
+    text = pb_text(APPROVAL_META, PROJECTS, "voter_id;vote\n1;a,b\n2;c\n")
+    assert read_pb(text.replace("\n", "\r")) == read_pb(text)
+
+
 def test_approval_ballots_aggregate_as_sets_sorted_by_id():
     projects = PROJECTS + "10;1;Ten\n9;1;Nine\n"
     pb = read_pb(pb_text(APPROVAL_META, projects, "voter_id;vote\n1;c,a\n2;a,c\n3;9,10,b\n"))
@@ -224,6 +229,14 @@ def test_writing_brings_stale_meta_up_to_date():
         (f"META\nkey;value\n{APPROVAL_META}PROJECTS\n{PROJECTS}", "no VOTES section", 0),
         (pb_text(APPROVAL_META + "budget;5\n", PROJECTS, "voter_id;vote\n"), "appears twice", 5),
         (pb_text("budget;9\nvote_type;approval\nmax_length;two\n", PROJECTS, "vote\n"), "two", 5),
+        (pb_text("budget;1e9999999\nvote_type;approval\n", PROJECTS, "vote\n"), "exponent", 3),
+        (pb_text(APPROVAL_META, PROJECTS + "d;1e+0000031;D\n", "vote\n"), "exponent", 10),
+        (
+            pb_text("budget;" + "9" * 5000 + "\nvote_type;approval\n", PROJECTS, "vote\n"),
+            "not a",
+            3,
+        ),
+        (pb_text(APPROVAL_META, PROJECTS + "d;1;" + "D" * 200_000 + "\n", "vote\n"), "limit", 10),
     ],
 )
 def test_malformed_input_is_refused_with_line_and_reason(text, message, line):

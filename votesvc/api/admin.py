@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
-from flask_smorest import Blueprint
+from flask import g
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
+from votesvc.api.inputs import Blueprint, body_text
 from votesvc.models import Agenda, Booth, Contest, Election, Phase
 from votesvc.schemas import resources as s
 from votesvc.services import agendas, booths, contests, elections, importing
@@ -28,12 +28,8 @@ blp.before_request(guard_admin_request)
 admin = blp.doc(security=BEARER_AUTH)
 
 
-def _body_text() -> str:
-    """The request body as UTF-8 text (a byte-order mark is dropped)."""
-    try:
-        return request.get_data().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Invalid("invalid_pb_file", reason="the file is not UTF-8 text.") from error
+def _invalid_pb(reason: str) -> Invalid:
+    return Invalid("invalid_pb_file", reason=reason)
 
 
 # --- elections ----------------------------------------------------------------------------
@@ -123,7 +119,7 @@ def create_contest(data: dict[str, Any], election_id: int) -> Contest:
 def import_pb_contest(query: dict[str, Any], election_id: int) -> dict[str, Any]:
     """Add a contest (agendas, budget, ballot type, limits) from a pabulib file's text."""
     contest, notes = importing.import_pb_contest(
-        election_id, _body_text(), query.get("code"), query.get("rule")
+        election_id, body_text(_invalid_pb), query.get("code"), query.get("rule")
     )
     return {"contest": contest, "notes": notes}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app
-from flask_smorest import Blueprint
 
+from votesvc.api.inputs import Blueprint
 from votesvc.extensions import limiter
 from votesvc.schemas import voting as s
 from votesvc.services import casting, voters

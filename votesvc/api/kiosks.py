@@ -10,8 +10,8 @@ from collections import Counter
 from typing import Any
 
 from flask import g, request
-from flask_smorest import Blueprint
 
+from votesvc.api.inputs import Blueprint
 from votesvc.errors import message
 from votesvc.schemas import voting as s
 from votesvc.services import kiosks

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
+from votesvc.api.inputs import Blueprint
 from votesvc.models import Election
 from votesvc.schemas.resources import ElectionDetailOutSchema, ElectionOutSchema
 from votesvc.services import elections

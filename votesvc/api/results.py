@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.immutable import Answer, ImmutableResponses
+from votesvc.api.inputs import Blueprint
 from votesvc.models import CountJob, Election
+from votesvc.schemas.fields import StrictBoolean
 from votesvc.services import publication, results
 from votesvc.services.common import fetch
 from votesvc.services.errors import NotFound
@@ -43,11 +44,11 @@ admin = admin_blp.doc(security=BEARER_AUTH)
 
 
 class CountInSchema(Schema):
-    force = fields.Boolean(
+    force = StrictBoolean(
         load_default=False,
         metadata={"description": "Count before the kiosk grace period has ended."},
     )
-    restart = fields.Boolean(
+    restart = StrictBoolean(
         load_default=False,
         metadata={
             "description": "Set aside a queued or running count whose process is known to be "
@@ -142,7 +143,7 @@ def close(election_id: int) -> dict[str, Any]:
 
 @admin_blp.route("/count", methods=["POST"])
 @admin
-@admin_blp.arguments(CountInSchema)
+@admin_blp.arguments(CountInSchema, required=False)
 @admin_blp.response(202, JobOutSchema)
 def start_count(data: dict[str, Any], election_id: int) -> dict[str, Any]:
     """Count every contest in the background; poll ``GET .../count`` for progress. A count

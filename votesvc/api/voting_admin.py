@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
-from flask_smorest import Blueprint
+from flask import Response
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
+from votesvc.api.inputs import Blueprint, body_text
 from votesvc.models_voting import QuarantinedBallot, TokenBatch
 from votesvc.schemas import voting as s
 from votesvc.services import kiosks, tokens, voters
@@ -144,6 +144,10 @@ def provision_kiosk(data: dict[str, Any], election_id: int, booth_id: int) -> di
     return kiosks.provision_kiosk(election_id, booth_id, data.get("label", ""))
 
 
+def _invalid_roll(reason: str) -> Invalid:
+    return Invalid("voter_roll_invalid", fields={"file": [reason[:1].upper() + reason[1:]]})
+
+
 @blp.route("/voter-roll", methods=["POST"])
 @admin
 @blp.doc(
@@ -156,11 +160,7 @@ def provision_kiosk(data: dict[str, Any], election_id: int, booth_id: int) -> di
 @blp.response(200, s.RollOutSchema)
 def import_roll(election_id: int) -> dict[str, int]:
     """Add eligible voters for online voting; only keyed hashes are stored."""
-    try:
-        text = request.get_data().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Invalid("voter_roll_invalid", fields={"file": ["Not UTF-8 text."]}) from error
-    return voters.import_roll(election_id, text)
+    return voters.import_roll(election_id, body_text(_invalid_roll))
 
 
 @blp.route("/online-tokens/mail", methods=["POST"])

@@ -6,11 +6,24 @@ those has a bug worth reporting, not guessing around.
 
 from __future__ import annotations
 
+import math
+import zoneinfo
+from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from votesvc.models import MAX_AMOUNT
+from votesvc.models import MAX_AMOUNT, MAX_ID
+
+EARLIEST = datetime(1970, 1, 1)
+LATEST = datetime(2100, 1, 1)
+"""Times are taken between these wall-clock moments. Outside, the tz database has local mean
+times with offsets in seconds (Seoul before 1908: +08:27:52, which RFC 3339 cannot write),
+and years near 1 or 9999 overflow when moved to UTC."""
+
+TIME_ZONES = tuple(sorted(zoneinfo.available_timezones() - {"localtime", "posixrules"}))
+"""The tz database's zone names (folders such as ``America`` are not zones); ``localtime``
+and ``posixrules`` are files of this machine, not names with a meaning elsewhere."""
 
 
 class StrictInteger(fields.Integer):
@@ -47,6 +60,47 @@ class Text(fields.String):
         if not text and not self.blank:
             raise ValidationError("Must not be empty.")
         return text
+
+
+def ident(*, strict: bool = True, **kwargs: Any) -> fields.Integer:
+    """A row id (1 to 2^31 - 1, the databases' ``integer``); ``strict=False`` for query
+    strings, where numbers arrive as text."""
+    cls = StrictInteger if strict else fields.Integer
+    return cls(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _sensible(moment: datetime) -> None:
+    if not EARLIEST <= moment.replace(tzinfo=None) < LATEST:
+        raise ValidationError(
+            f"Must be from {EARLIEST.year} to {LATEST.year - 1}, as ISO 8601 (RFC 3339)."
+        )
+
+
+def moment(*, aware: bool = False, **kwargs: Any) -> fields.DateTime:
+    """An ISO 8601 time from 1970 to 2099 (see :data:`EARLIEST`). ``aware`` needs an offset;
+    otherwise a time without one is read in the election's time zone by the service."""
+    cls = fields.AwareDateTime if aware else fields.DateTime
+    return cls(validate=_sensible, **kwargs)
+
+
+def time_zone(**kwargs: Any) -> fields.String:
+    """A tz database zone name, such as ``Asia/Seoul``."""
+    return fields.String(
+        validate=validate.OneOf(
+            TIME_ZONES, error="Unknown time zone; use a tz database name such as Asia/Seoul."
+        ),
+        **kwargs,
+    )
+
+
+def finite_scalars(options: dict[str, Any]) -> None:
+    """Every value a string, a boolean or a finite number (JSON has no NaN or infinity; a
+    document read by the command line could still carry one, and ``1e999`` is infinite)."""
+    for key, value in options.items():
+        if not isinstance(value, str | int | float | bool):
+            raise ValidationError(f"Option {key!r} must be a string, number or boolean.")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(f"Option {key!r} must be a finite number.")
 
 
 def amount(minimum: int, **kwargs: Any) -> StrictInteger:

@@ -8,31 +8,27 @@ one language on the merged object) live in the services.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from votesvc import explain
 from votesvc.models import DEFAULT_TIMEZONE, Contest, Election, Phase
-from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, amount, code
+from votesvc.schemas.fields import (
+    StrictBoolean,
+    StrictInteger,
+    Text,
+    amount,
+    code,
+    finite_scalars,
+    moment,
+    time_zone,
+)
 from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULES
 from votesvc.tally.model import BallotType
 from votesvc.tally.options import tie_break_of
-
-
-def _zone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError("Unknown time zone.") from error
-
-
-def _scalar_options(options: dict[str, Any]) -> None:
-    for key, value in options.items():
-        if not isinstance(value, str | int | float | bool):
-            raise ValidationError(f"Option {key!r} must be a string, number or boolean.")
 
 
 def _exclusive_group(codes: list[str]) -> None:
@@ -63,9 +59,9 @@ class ElectionInSchema(Schema):
     name_en = Text(max_length=300)
     description_ko = Text()
     description_en = Text()
-    starts_at = fields.DateTime(required=True)
-    ends_at = fields.DateTime(required=True)
-    timezone = fields.String(validate=_zone)
+    starts_at = moment(required=True)
+    ends_at = moment(required=True)
+    timezone = time_zone()
     currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="ISO 4217 code."))
     is_demo = StrictBoolean()
 
@@ -88,7 +84,13 @@ class ContestInSchema(_TitledInSchema):
         required=True, validate=validate.OneOf([t.value for t in BallotType])
     )
     rule = fields.String(required=True, validate=validate.OneOf([*ALLOCATION_RULES, *RANKED_RULES]))
-    rule_options = fields.Dict(keys=fields.String(), validate=_scalar_options)
+    rule_options = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(
+            metadata={"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
+        ),
+        validate=finite_scalars,
+    )
     exclusive_groups = fields.List(
         fields.List(fields.String(), validate=_exclusive_group),
         validate=validate.Length(max=1000),
@@ -113,10 +115,16 @@ class BoothInSchema(Schema):
 
 
 class _Partial:
-    """Loads any subset of the fields: the update (PATCH) form of an input schema."""
+    """Loads any non-empty subset of the fields: the update (PATCH) form of an input schema.
+    An empty one would change nothing yet answer as if it had (and write an audit entry)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(partial=True, **kwargs)  # type: ignore[call-arg]
+
+    @validates_schema
+    def _not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Give at least one field to change.")
 
 
 class ElectionPatchSchema(_Partial, ElectionInSchema):
@@ -257,7 +265,13 @@ class ElectionOutSchema(Schema):
     is_demo = fields.Boolean()
 
     def _local(self, election: Election, moment: datetime) -> str:
-        return moment.astimezone(ZoneInfo(election.timezone or DEFAULT_TIMEZONE)).isoformat()
+        """The time in the election's zone, or in UTC where the zone's offset then had
+        seconds (a local mean time, e.g. Monrovia until 1972), which RFC 3339 cannot write."""
+        local = moment.astimezone(ZoneInfo(election.timezone or DEFAULT_TIMEZONE))
+        offset = local.utcoffset()
+        if offset is not None and offset.seconds % 60:
+            local = moment.astimezone(UTC)
+        return local.isoformat()
 
     def _starts_at(self, election: Election) -> str:
         return self._local(election, election.starts_at)

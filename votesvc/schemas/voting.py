@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text
+from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, ident, moment
 
 MAX_CHOICES = 1000
 CAST_ID_PATTERN = r"^[A-Za-z0-9_-]{22,64}$"
@@ -16,7 +16,7 @@ MAX_SYNC_BALLOTS = 1000
 
 
 class BatchInSchema(Schema):
-    booth_id = StrictInteger(
+    booth_id = ident(
         allow_none=True, metadata={"description": "The booth; leave out for online tokens."}
     )
     size = StrictInteger(required=True, validate=validate.Range(min=1, max=100_000))
@@ -63,7 +63,9 @@ class BatchOutSchema(Schema):
 
 class VoidTokenInSchema(Schema):
     code = fields.String(
-        required=True, validate=validate.Length(max=64), metadata={"description": "Short code."}
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Short code."},
     )
 
 
@@ -93,7 +95,7 @@ class QuarantinedOutSchema(Schema):
 
 
 class QuarantineQuerySchema(Schema):
-    booth_id = fields.Integer()
+    booth_id = ident(strict=False)
 
 
 class KioskInSchema(Schema):
@@ -241,7 +243,7 @@ class SyncBallotSchema(Schema):
         },
     )
     token = fields.String(required=True, validate=validate.Length(min=1, max=512))
-    cast_at = fields.AwareDateTime(required=True)
+    cast_at = moment(aware=True, required=True)
     selections = selections_field()
 
 

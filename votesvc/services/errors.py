@@ -49,3 +49,9 @@ class Invalid(DomainError):
     """The input breaks a rule that involves more than one field or the stored state."""
 
     code = "validation_failed"
+
+
+class Malformed(DomainError):
+    """The request cannot be read at all: its body is not JSON the API accepts."""
+
+    code = "malformed_json"

@@ -94,7 +94,13 @@ def census() -> Census:
 
 
 def _roll_rows(election: Election, text: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _checked_roll_rows(election, csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as error:  # newline="" above: CR-only line ends are line ends, not this
+        raise Invalid("voter_roll_invalid", fields={"file": [f"Not CSV: {error}."]}) from None
+
+
+def _checked_roll_rows(election: Election, reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     if not reader.fieldnames or "identifier" not in reader.fieldnames:
         raise Invalid("voter_roll_invalid", fields={"file": ["Needs an 'identifier' column."]})
     rows, problems, seen = [], {}, set()

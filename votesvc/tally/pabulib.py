@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,15 +92,31 @@ class PbFile:
         )
 
 
+MAX_EXPONENT = 30
+"""Largest power of ten a number may be written with (``1e30``): ``Fraction("1e9999999")``
+alone takes half a minute, and no real amount needs more."""
+
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)")
+
+
+def _fraction(text: str, what: str, line: int) -> Fraction:
+    """``Fraction(text)`` for a number as files write it, or a ``PbFormatError``."""
+    exponent = _EXPONENT.search(text)
+    digits = exponent.group(1).lstrip("+-").lstrip("0") if exponent else ""
+    if len(digits) > len(str(MAX_EXPONENT)) or int(digits or 0) > MAX_EXPONENT:
+        raise PbFormatError(f"{what} {text[:40]!r} has an exponent past {MAX_EXPONENT}", line)
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):  # also integers of over 4 300 digits
+        raise PbFormatError(f"{what} {text[:40]!r} is not a number", line) from None
+
+
 def parse_amount(text: str, what: str, line: int = 0) -> Fraction:
     """``"400000.0"``, ``"2458488.22"``, ``"12,5"`` or ``"7/3"`` -> an exact ``Fraction``."""
     cleaned = text.strip()
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
-    try:
-        value = Fraction(cleaned)
-    except (ValueError, ZeroDivisionError):
-        raise PbFormatError(f"{what} {text!r} is not a number", line) from None
+    value = _fraction(cleaned, what, line)
     if value < 0:
         raise PbFormatError(f"{what} {text!r} is negative", line)
     return value
@@ -123,10 +140,7 @@ def format_amount(value: Fraction) -> str:
 
 
 def _integer(text: str, what: str, line: int) -> int:
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise PbFormatError(f"{what} {text!r} is not a number", line) from None
+    value = _fraction(text.strip(), what, line)
     if value.denominator != 1:
         raise PbFormatError(f"{what} {text!r} is not a whole number", line)
     return value.numerator
@@ -136,7 +150,9 @@ class _Reader:
     """The csv rows of a ``.pb`` text, with the physical line number of the last one read."""
 
     def __init__(self, text: str) -> None:
-        self.rows = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")
+        # newline="": the csv module splits lines itself, so CR-only line ends (old Mac
+        # files) are line ends too rather than "new-line character seen in unquoted field"
+        self.rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";")
 
     @property
     def line(self) -> int:
@@ -372,6 +388,13 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def read_pb(text: str) -> PbFile:
     """Parse the text of a ``.pb`` file; raises ``PbFormatError`` naming the line at fault."""
     reader = _Reader(text)
+    try:
+        return _read_pb(reader)
+    except csv.Error as error:  # e.g. a quoted field left open at the end of the file
+        raise PbFormatError(f"not a ';'-separated file: {error}", reader.line) from None
+
+
+def _read_pb(reader: _Reader) -> PbFile:
     sections, vote_header = _sections_before_votes(reader)
     repairs: list[str] = []
     meta_rows = sections["meta"][1]
