@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from votesvc import create_app
+from votesvc.api.inputs import UNSTORABLE, UNSTORABLE_MESSAGE, check_texts
 from votesvc.app import settings_module
 from votesvc.demo import load_demo
 from votesvc.errors import describe
@@ -125,12 +126,17 @@ def import_command(file: Path, election_id: int | None, code: str | None, rule: 
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise click.ClickException(f"{file} is not UTF-8 text: {error.reason}") from error
+    if UNSTORABLE.search(text):
+        raise click.ClickException(f"{file}: {UNSTORABLE_MESSAGE}")
     with _refusals(), _progress(f"importing {file.name}") as progress:
         if file.suffix.lower() == ".json":
             try:
                 raw = json.loads(text)
             except json.JSONDecodeError as error:
                 raise click.ClickException(f"{file} is not valid JSON: {error}") from error
+            except (RecursionError, ValueError) as error:  # too deep; a 4 300-digit integer
+                raise click.ClickException(f"{file} is not JSON votesvc reads: {error}") from error
+            check_texts(raw)  # U+0000 or a lone surrogate written as an escape
             election = importing.import_election(importing.parse_election_document(raw), progress)
             summary = f"Election {election.id} ({election.slug}) imported."
         elif file.suffix.lower() == ".pb":

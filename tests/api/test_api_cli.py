@@ -148,6 +148,26 @@ def test_import_refusals_change_nothing(
     other = tmp_path / "election.csv"
     other.write_text("a,b", encoding="utf-8")
     assert _run(app, "import", str(other)).exit_code == 2
+    # text no database can store, as the API refuses it: raw, escaped, a lone surrogate
+    election_document["contests"][0]["budget"] = 1_000_000
+    for name, text in (
+        (
+            "raw.json",
+            json.dumps({**election_document, "name_en": "a\x00b"}).replace("\\u0000", "\x00"),
+        ),
+        ("escaped.json", json.dumps({**election_document, "name_en": "a\x00b"})),
+        (
+            "lone.json",
+            json.dumps({**election_document, "name_en": "x"}).replace('"x"', '"\\ud800"'),
+        ),
+        ("deep.json", "[" * 5000 + "]" * 5000),
+    ):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        result = _run(app, "import", str(path))
+        assert result.exit_code == 1, (name, result.output)
+        assert "Traceback" not in result.output
+        assert ("U+0000" in result.output) is (name != "deep.json"), result.output
     assert row_counts() == before
 
 
