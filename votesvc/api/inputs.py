@@ -141,18 +141,21 @@ def too_deep(data: bytes) -> bool:
     return True
 
 
+def _too_deep() -> Malformed:
+    return Malformed(fields={"json": [f"Nested deeper than {MAX_JSON_DEPTH} levels."]})
+
+
 def loads(data: bytes) -> Any:
     """A UTF-8 JSON body under the rules of this module, or :class:`Malformed`
     (``400 malformed_json``) or :class:`Invalid` (``422``, unstorable text)."""
-    deep = Malformed(fields={"json": [f"Nested deeper than {MAX_JSON_DEPTH} levels."]})
     if too_deep(data):
-        raise deep
+        raise _too_deep()
     try:
         value = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise Malformed() from error
     except RecursionError as error:  # deep and unbalanced: the parser meets the depth first
-        raise deep from error
+        raise _too_deep() from error
     except json.JSONDecodeError as error:
         raise Malformed() from error  # as webargs answered: the syntax is simply wrong
     except ValueError as error:  # an integer literal of over 4 300 digits
@@ -238,6 +241,9 @@ def refuse_unstorable_url() -> None:
     surrogates cannot arrive this way."""
     if "\x00" in request.path:
         raise NotFound()
+    query = request.query_string
+    if b"%00" not in query and b"\x00" not in query:
+        return  # nearly every request: no query, or one without U+0000; parse nothing
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
             raise Invalid(fields={_shown(name): [UNSTORABLE_MESSAGE]})

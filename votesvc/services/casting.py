@@ -44,6 +44,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     column,
+    false,
     func,
     insert,
     literal,
@@ -296,7 +297,7 @@ def _spend_online(voted_among: Callable[[Any], ColumnElement[bool]]) -> Update:
             status=TokenStatus.SPENT.value,
             spent_at=bindparam("spend_hour", type_=UTCDateTime()),
             spend_key=bindparam("spend_key"),
-            mixed=False,
+            mixed=false(),
         )
     )
 

@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, false, select, text
 
 from votesvc import shortcodes
 from votesvc.extensions import db
@@ -304,7 +304,7 @@ _SPEND_SYNCED = (
         status=TokenStatus.SPENT.value,
         spent_at=bindparam("hour", type_=UTCDateTime()),
         spend_key=bindparam("key"),
-        mixed=False,
+        mixed=false(),
     )
 )
 """SQLite: one statement executed with every token's parameters."""
