@@ -154,24 +154,12 @@ def _pairs(left: Sequence[str], right: Sequence[str], truth: dict[str, str]) -> 
     return sum(1 for a, b in zip(left, right, strict=False) if truth.get(a) == b)
 
 
-def _xmin_join(app: Flask, subset: Sequence[str], truth: Truth) -> float:
-    """Token ↔ ballot by equal ``xmin`` (the cast's transaction)."""
+def _xmin_join(app: Flask, subset: Sequence[str], truth: Truth, table: str = "ballot") -> float:
+    """Token ↔ ballot (or receipt) by equal ``xmin``: the cast's transaction."""
+    column = "receipt_hash" if table == "ballot" else "code_hash"
     candidates: dict[str, set[str]] = {}
     for token_hash, receipt_hash in _rows(
-        app, "SELECT t.id_hash, b.receipt_hash FROM token t JOIN ballot b ON t.xmin = b.xmin"
-    ):
-        candidates.setdefault(token_hash, set()).add(receipt_hash)
-    wanted = set(subset)
-    return _expected_hits(
-        {k: v for k, v in candidates.items() if k in wanted}, truth.receipt_of_token
-    )
-
-
-def _receipt_xmin_join(app: Flask, subset: Sequence[str], truth: Truth) -> float:
-    """A receipt's token by equal ``xmin``."""
-    candidates: dict[str, set[str]] = {}
-    for token_hash, receipt_hash in _rows(
-        app, "SELECT t.id_hash, r.code_hash FROM token t JOIN receipt r ON t.xmin = r.xmin"
+        app, f"SELECT t.id_hash, x.{column} FROM token t JOIN {table} x ON t.xmin = x.xmin"
     ):
         candidates.setdefault(token_hash, set()).add(receipt_hash)
     wanted = set(subset)
@@ -249,7 +237,7 @@ def _serial_pairing(app: Flask, subset: Sequence[str], truth: Truth) -> int:
 def _attacks(app: Flask, truth: Truth) -> dict[str, float]:
     return {
         "xmin join, online": _xmin_join(app, truth.online, truth),
-        "receipt xmin join, online": _receipt_xmin_join(app, truth.online, truth),
+        "receipt xmin join, online": _xmin_join(app, truth.online, truth, "receipt"),
         "xmin order, online": _order_pairing(app, truth.online, truth, "xmin::text::bigint"),
         "ctid order, kiosk sync": _order_pairing(app, truth.synced, truth, "ctid"),
         "serial id against ctid, kiosk sync": _serial_pairing(app, truth.synced, truth),
