@@ -25,7 +25,7 @@ OUR_LIMIT = 900.0
 
 OURS = """
 import json, sys
-from votesvc.tally.mes import equal_shares
+from votesvc.tally.mes.equal_shares import equal_shares
 from votesvc.tally.pabulib import read_pb_file
 pb = read_pb_file(sys.argv[1])
 out = equal_shares(pb.contest, pb.profile, completion=sys.argv[2], add1_start=sys.argv[3] or None)

@@ -45,7 +45,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from votesvc import create_app, shortcodes
-from votesvc.extensions import db
+from votesvc.models.base import db
 from votesvc.services import importing, keys, kiosks, tokens
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,11 +6,12 @@ For Warsaw 2026 (61 668 voters) and a small file (Wrocław 2017, 3 agendas), eac
 ``--repeat`` times (default 5) in fresh processes, medians printed:
 
 - ``python -c pass``: the interpreter alone;
-- ``votesvc tally``: the console script as installed (``votesvc.console``: no Flask);
-- ``via Flask group``: the same command through the Flask command group (``votesvc.cli``),
-  which is how ``votesvc tally`` started before ``votesvc.console``;
+- ``votesvc tally``: the console script as installed (``votesvc.cli.console``: no Flask);
+- ``via Flask group``: the same command through the Flask command group (``votesvc.cli.commands``),
+  which is how ``votesvc tally`` started before ``votesvc.cli.console``;
 - ``core only``: reading the file and counting, timed inside the process (no start-up);
-- with ``--before CHECKOUT`` (a checkout of an older commit), its ``votesvc.cli`` on the same
+- with ``--before CHECKOUT`` (a checkout of an older commit), its ``votesvc.cli.commands`` on
+  the same
   file, run from that checkout with ``PYTHONPATH``.
 """
 
@@ -33,7 +34,8 @@ FILES = {
 SCRIPT = Path(sys.executable).with_name("votesvc")
 
 VIA_GROUP = (
-    "import sys; from votesvc.cli import main; sys.argv = ['votesvc', 'tally', sys.argv[1]]; main()"
+    "import sys; from votesvc.cli.commands import main; "
+    "sys.argv = ['votesvc', 'tally', sys.argv[1]]; main()"
 )
 CORE = (
     "import sys, time; from votesvc.tally.pb_count import count_pb_file\n"
@@ -74,7 +76,7 @@ def main() -> None:
         }
         if args.before is not None:
             env = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
-            rows["before (its votesvc.cli)"] = lambda file=file, env=env: wall(
+            rows["before (its votesvc.cli.commands)"] = lambda file=file, env=env: wall(
                 [py, "-c", VIA_GROUP, file], env, args.before
             )
         print(f"\n{label}")

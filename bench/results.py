@@ -56,9 +56,8 @@ from casting import (
 )
 
 from votesvc import create_app
-from votesvc.extensions import db
-from votesvc.models import Election
-from votesvc.models_voting import Ballot, Receipt
+from votesvc.models import Ballot, Election, Receipt
+from votesvc.models.base import db
 from votesvc.services import importing, publication, results
 from votesvc.services.casting import canonical_content
 from votesvc.services.contests import core_contest

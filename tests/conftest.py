@@ -24,7 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from votesvc import create_app
-from votesvc.extensions import db
+from votesvc.models.base import db
 from votesvc.services import api_keys, importing
 
 PG_URL = os.environ.get("VOTESVC_TEST_DATABASE_URL")

@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import Flask
 
-from votesvc import shortcodes
-from votesvc.extensions import db
 from votesvc.models import Booth, Election
+from votesvc.models.base import db
 from votesvc.services import kiosks, tokens
 from votesvc.services.keys import RECEIPT_BYTES
-from votesvc.tokens import IssuedToken
+from votesvc.voting import shortcodes
+from votesvc.voting.tokens import IssuedToken
 
 CONTESTS: list[dict[str, Any]] = [
     {

@@ -14,10 +14,10 @@ from flask import Flask, Request, Response
 from flask.sessions import SessionInterface
 from sqlalchemy import event
 
-from votesvc import errors
-from votesvc.api import inputs, register_blueprints
+from votesvc.api import errors, inputs, register_blueprints
 from votesvc.api.immutable import ImmutableResponses
-from votesvc.extensions import VotesvcApi, db, limiter, migrate
+from votesvc.extensions import VotesvcApi, limiter, migrate
+from votesvc.models.base import db
 from votesvc.services import mixing
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -11,32 +11,15 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
-from flask_sqlalchemy import SQLAlchemy
 from limits.storage import MemoryStorage
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
 
 from votesvc.schemas.errors import ErrorEnvelopeSchema
-
-# Named constraints: Alembic needs names to alter constraints on SQLite (batch mode) and to
-# compare the migrated schema with the models; the same names on every database.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class VotesvcApi(Api):
     """flask-smorest's Api, documenting votesvc's error envelope instead of its own.
 
-    The handlers that produce the envelope are registered by :mod:`votesvc.errors`, the one
+    The handlers that produce the envelope are registered by :mod:`votesvc.api.errors`, the one
     place that turns exceptions into responses, so the Api's default handler is not installed.
     """
 
@@ -46,7 +29,6 @@ class VotesvcApi(Api):
         return None
 
 
-db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 
 
@@ -129,4 +111,4 @@ limiter = RouteLimiter(get_remote_address)
 (:class:`SweptMemoryStorage`), in Redis when ``VOTESVC_REDIS_URL`` is set
 (``RATELIMIT_STORAGE_URI``). Behind a reverse proxy, wrap the app in werkzeug's ``ProxyFix`` so
 the address is the voter's, not the proxy's. No ``X-RateLimit-*`` headers (they cost a storage
-read per request, a round trip with Redis); a 429 says when to retry (:mod:`votesvc.errors`)."""
+read per request, a round trip with Redis); a 429 says when to retry (:mod:`votesvc.api.errors`)."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from werkzeug.test import TestResponse
 
-from votesvc.errors import MESSAGES
+from votesvc.api.errors import MESSAGES
 
 
 def assert_error(

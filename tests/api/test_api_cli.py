@@ -13,10 +13,10 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from votesvc.cli import main
-from votesvc.demo import DEMO_FILE
+from votesvc.cli.commands import main
+from votesvc.services.demo import DEMO_FILE
 
-VOTESVC = [sys.executable, "-c", "from votesvc.cli import main; main()"]
+VOTESVC = [sys.executable, "-c", "from votesvc.cli.commands import main; main()"]
 """The console script's entry point, run in a fresh interpreter as `votesvc` would be."""
 
 PB = """META

@@ -11,8 +11,8 @@ from api_assertions import assert_error
 from flask import Flask
 from flask.testing import FlaskClient
 
-from votesvc.extensions import db
 from votesvc.models import Election
+from votesvc.models.base import db
 from votesvc.services import elections
 from votesvc.services.errors import Conflict
 from votesvc.services.transaction import unit_of_work
@@ -136,7 +136,7 @@ def test_unexpected_error_is_500_without_internals_and_logged(
         raise RuntimeError("secret internals: password=hunter2")
 
     monkeypatch.setattr(elections, "list_elections", explode)
-    with caplog.at_level(logging.ERROR, logger="votesvc.errors"):
+    with caplog.at_level(logging.ERROR, logger="votesvc.api.errors"):
         response = client.get(ELECTIONS, headers=admin_headers)
     assert_error(response, 500, "internal_error", {})
     assert "hunter2" not in response.get_data(as_text=True)
@@ -161,7 +161,7 @@ def test_a_sane_incoming_request_id_is_echoed(client: FlaskClient) -> None:
 
 
 def test_every_catalogue_message_exists_in_both_languages() -> None:
-    from votesvc.errors import CODE_BY_STATUS, MESSAGES
+    from votesvc.api.errors import CODE_BY_STATUS, MESSAGES
 
     assert set(CODE_BY_STATUS.values()) <= set(MESSAGES)
     for texts in MESSAGES.values():

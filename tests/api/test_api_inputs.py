@@ -15,7 +15,7 @@ from api_assertions import assert_error
 from flask import Flask
 from flask.testing import FlaskClient
 
-from votesvc import errors
+from votesvc.api import errors
 from votesvc.api.inputs import MAX_JSON_DEPTH, too_deep
 
 Headers = dict[str, str]
@@ -380,7 +380,7 @@ def test_a_repeated_unexpected_error_logs_its_traceback_once(
 
     app.add_url_rule("/broken", view_func=broken)
     client = app.test_client()
-    with caplog.at_level(logging.ERROR, logger="votesvc.errors"):
+    with caplog.at_level(logging.ERROR, logger="votesvc.api.errors"):
         for _ in range(3):
             assert_error(client.get("/broken"), 500, "internal_error")
         now[0] += errors.TRACEBACK_SECONDS

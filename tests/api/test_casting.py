@@ -15,11 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from voting_support import GOOD, issue, open_election, window
 
-from votesvc.extensions import db
-from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.models import Ballot, Receipt, Token
+from votesvc.models.base import db
 from votesvc.services import keys
 from votesvc.services.keys import receipt_hash
-from votesvc.tokens import TOKEN_ID_BYTES, TokenClaims, TokenIssuer, booth_channel, sign
+from votesvc.voting.tokens import TOKEN_ID_BYTES, TokenClaims, TokenIssuer, booth_channel, sign
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 from flask import Flask
 from voting_support import open_election
 
-from votesvc.extensions import db
-from votesvc.models_voting import TokenBatch
+from votesvc.cli.voting import print_tokens_command
+from votesvc.models import TokenBatch
+from votesvc.models.base import db
 from votesvc.services import tokens
-from votesvc.voting_cli import print_tokens_command
 
 
 def test_print_tokens_writes_the_pdf_and_seals(

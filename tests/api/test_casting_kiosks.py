@@ -24,11 +24,10 @@ from voting_support import (
     window,
 )
 
-from votesvc.extensions import db
-from votesvc.models import Election, Phase
-from votesvc.models_voting import Ballot, QuarantinedBallot
+from votesvc.models import Ballot, Election, Phase, QuarantinedBallot
+from votesvc.models.base import db
 from votesvc.services import tokens
-from votesvc.tokens import KioskVerifier, TokenClaims, booth_channel, sign
+from votesvc.voting.tokens import KioskVerifier, TokenClaims, booth_channel, sign
 
 Headers = dict[str, str]
 

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from voting_support import GOOD, booth_id, issue, offline, open_election, provision
 
-from votesvc.extensions import db
-from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.models import Ballot, Receipt, Token
+from votesvc.models.base import db
 from votesvc.services import keys, mixing
 
 SECRET_TABLES = {"token", "token_batch", "voter_roll_entry", "kiosk", "api_key"}

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from results_support import close_count_publish
 from voting_support import issue
 
-from votesvc.demo import load_demo
+from votesvc.services.demo import load_demo
 
 # A dozen residents: the city-wide choice of each, and a district ballot for most of them.
 CITY = [

@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 from results_support import RANKED, count_and_wait
 from voting_support import CONTESTS, booth_id, issue, offline, provision, window
 
-from votesvc.extensions import db
-from votesvc.models_voting import Ballot
+from votesvc.models import Ballot
+from votesvc.models.base import db
+from votesvc.publication.verify import folder_source, verify
 from votesvc.services import publication
-from votesvc.verify import folder_source, verify
 
 Headers = dict[str, str]
 SKIPPING = {"choices": ["R3", None, "R2"]}

@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from results_support import EXPECTED_BALLOTS, count_and_wait, sync_booth, vote
 from voting_support import GOOD, issue, open_election, window
 
-from votesvc.audit_chain import chain_problems
-from votesvc.extensions import db
 from votesvc.models import CountJob, Election
+from votesvc.models.base import db
+from votesvc.publication.audit_chain import chain_problems
 from votesvc.services import counting, results
 
 Headers = dict[str, str]

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from results_support import count_and_wait, sync_booth, vote
 
 from votesvc.api.immutable import ImmutableResponses
-from votesvc.extensions import db
 from votesvc.models import Election
+from votesvc.models.base import db
 
 Headers = dict[str, str]
 

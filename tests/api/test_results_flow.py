@@ -23,10 +23,10 @@ from results_support import (
 )
 
 from votesvc.api.immutable import ImmutableResponses
-from votesvc.extensions import db
-from votesvc.models_voting import Ballot
+from votesvc.models import Ballot
+from votesvc.models.base import db
+from votesvc.publication.verify import folder_source, url_source, verify, verify_command
 from votesvc.services import publication
-from votesvc.verify import folder_source, url_source, verify, verify_command
 
 Headers = dict[str, str]
 

@@ -17,8 +17,8 @@ from results_support import count_and_wait
 from sqlalchemy import update
 from voting_support import open_election
 
-from votesvc.extensions import db
 from votesvc.models import CountJob
+from votesvc.models.base import db
 from votesvc.services import audit, counting, results
 
 Headers = dict[str, str]

@@ -15,15 +15,14 @@ from flask import Flask
 from sqlalchemy import insert
 from unit.pabulib_data import PABULIB, file_params, load
 
-from votesvc.extensions import db
-from votesvc.models import Contest, Election
-from votesvc.models_voting import Ballot, Receipt
+from votesvc.models import Ballot, Contest, Election, Receipt
+from votesvc.models.base import db
+from votesvc.publication.verify import folder_source, verify
 from votesvc.services import importing, publication, results
 from votesvc.services.casting import canonical_content
 from votesvc.services.contests import core_contest
 from votesvc.tally.pabulib import PbFile, read_pb_file
 from votesvc.tally.pb_count import THRESHOLD_KEY, count
-from votesvc.verify import folder_source, verify
 
 SLOW = {
     "Hungary_Budapest_2024.pb",

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from results_support import RANKED, count_and_wait
 from voting_support import CONTESTS, window
 
-from votesvc.extensions import db
 from votesvc.models import Contest, Election
+from votesvc.models.base import db
 
 ADMIN = "/api/v1/admin"
 Headers = dict[str, str]

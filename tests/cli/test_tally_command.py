@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from votesvc.tally_cli import tally_command
+from votesvc.cli.tally import tally_command
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is absent")
@@ -122,7 +122,7 @@ def test_exclusive_groups_and_the_reserve_fraction_from_the_command_line():
 
 def test_tally_and_verify_start_without_the_web_stack(tmp_path):
     """``votesvc tally`` and ``verify`` in a fresh interpreter import no Flask, SQLAlchemy or
-    Alembic (``votesvc.console``); the count is a real one on a small file."""
+    Alembic (``votesvc.cli.console``); the count is a real one on a small file."""
     pb = tmp_path / "small.pb"
     pb.write_text(
         "META\nkey;value\nbudget;10\nvote_type;approval\nrule;greedy-no-skip\n"
@@ -131,7 +131,7 @@ def test_tally_and_verify_start_without_the_web_stack(tmp_path):
     )
     code = (
         "import sys\n"
-        "from votesvc.console import main\n"
+        "from votesvc.cli.console import main\n"
         "for args in (['tally', sys.argv[1]], ['verify', '--help']):\n"
         "    sys.argv = ['votesvc', *args]\n"
         "    try:\n"

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 from voting_support import booth_id, issue, offline, open_election, provision
 
-from votesvc.extensions import db
-from votesvc.models_voting import Ballot, QuarantinedBallot, Receipt, Token
+from votesvc.models import Ballot, QuarantinedBallot, Receipt, Token
+from votesvc.models.base import db
 
 CITY = {"city": {"choices": ["A1"]}}
 

@@ -31,8 +31,8 @@ from conftest import PG_URL, SECRET
 from flask import Flask
 from voting_support import issue, open_election
 
-from votesvc.extensions import db
-from votesvc.models_voting import Ballot, Receipt, Token
+from votesvc.models import Ballot, Receipt, Token
+from votesvc.models.base import db
 from votesvc.services import keys
 
 ROOT = Path(__file__).resolve().parents[2]

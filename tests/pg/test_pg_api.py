@@ -26,7 +26,7 @@ NEW = {
 
 
 def test_the_database_is_postgresql(app: Flask) -> None:
-    from votesvc.extensions import db
+    from votesvc.models.base import db
 
     with app.app_context():
         assert db.engine.dialect.name == "postgresql"

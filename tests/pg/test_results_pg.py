@@ -21,13 +21,13 @@ from results_support import (
 from sqlalchemy import func, select
 from voting_support import open_election
 
-from votesvc.audit_chain import chain_problems
-from votesvc.extensions import db
 from votesvc.models import CountJob
+from votesvc.models.base import db
+from votesvc.publication.audit_chain import chain_problems
+from votesvc.publication.verify import url_source, verify
 from votesvc.services import audit, results
 from votesvc.services.errors import Conflict
 from votesvc.services.transaction import unit_of_work
-from votesvc.verify import url_source, verify
 
 Headers = dict[str, str]
 

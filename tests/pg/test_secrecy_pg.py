@@ -26,12 +26,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from voting_support import booth_id, issue, open_election, provision, receipt_id
 
-from votesvc import shortcodes
-from votesvc.extensions import db
+from votesvc.models.base import db
 from votesvc.services import keys, mixing
 from votesvc.services.keys import RECEIPT_BYTES
 from votesvc.services.tokens import read_token
-from votesvc.tokens import IssuedToken
+from votesvc.voting import shortcodes
+from votesvc.voting.tokens import IssuedToken
 
 CHANCE_BOUND = 8
 ONE = {"city": {"choices": ["A1"]}}

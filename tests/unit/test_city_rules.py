@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_mes_add1 import crowds, step_by_step
 
-from votesvc.explain import allocation
+from votesvc.publication.explain import allocation
 from votesvc.tally.catalog import ALLOCATION_RULES
-from votesvc.tally.mes_add1 import add1
-from votesvc.tally.mes_instance import prepare
+from votesvc.tally.mes.add1 import add1
+from votesvc.tally.mes.instance import prepare
 from votesvc.tally.model import Agenda, BallotGroup, Contest, Profile
 from votesvc.tally.pabulib import PbFile, write_pb
 from votesvc.tally.pb_count import CountError, count, count_pb_file

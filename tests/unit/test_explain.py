@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from votesvc.explain import allocation, money, ranked
+from votesvc.publication.explain import allocation, money, ranked
 
 
 def test_money_is_exact_when_whole_and_shown_per_language() -> None:

@@ -17,7 +17,7 @@ from pabutools.election.pabulib import parse_pabulib_from_string
 from pabutools.rules import completion_by_rule_combination, greedy_utilitarian_welfare
 from pabutools.rules.mes import method_of_equal_shares
 
-from votesvc.tally.mes import EqualSharesError, equal_shares
+from votesvc.tally.mes.equal_shares import EqualSharesError, equal_shares
 from votesvc.tally.model import Agenda, BallotGroup, BallotType, Contest, Profile
 from votesvc.tally.outcome import Outcome
 from votesvc.tally.pabulib import PbFile, read_pb, write_pb

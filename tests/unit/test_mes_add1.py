@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pabulib_data import load
 
-from votesvc.tally.mes_add1 import add1, ceiling, is_exhaustive
-from votesvc.tally.mes_core import Instance, RunResult, run
-from votesvc.tally.mes_float import span
-from votesvc.tally.mes_instance import prepare
+from votesvc.tally.mes.add1 import add1, ceiling, is_exhaustive
+from votesvc.tally.mes.exact import Instance, RunResult, run
+from votesvc.tally.mes.floating import span
+from votesvc.tally.mes.instance import prepare
 from votesvc.tally.model import Agenda, BallotGroup, Contest, Profile
 from votesvc.tally.satisfaction import Satisfaction
 from votesvc.tally.ties import TieBreak

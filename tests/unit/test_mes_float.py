@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from pabulib_data import load
 from test_mes_add1 import crowds
 
-from votesvc.tally.mes_core import run
-from votesvc.tally.mes_float import _INF, _price, arrays, exact, float_run, outline
-from votesvc.tally.mes_instance import prepare
+from votesvc.tally.mes.exact import run
+from votesvc.tally.mes.floating import _INF, _price, arrays, exact, float_run, outline
+from votesvc.tally.mes.instance import prepare
 from votesvc.tally.model import Agenda, BallotGroup, BallotType, Contest, Profile
 from votesvc.tally.satisfaction import Satisfaction
 from votesvc.tally.ties import TieBreak

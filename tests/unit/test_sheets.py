@@ -11,7 +11,7 @@ import reportlab
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
-from votesvc.sheets import (
+from votesvc.voting.sheets import (
     COLUMNS,
     PACKAGED_FONT,
     QR_QUIET_MODULES,
@@ -25,7 +25,7 @@ from votesvc.sheets import (
     register_korean_font,
     render_sheets,
 )
-from votesvc.tokens import TokenIssuer, booth_channel
+from votesvc.voting.tokens import TokenIssuer, booth_channel
 
 ELECTION_NAME = "2026년 성북구 주민참여예산 주민투표"
 BOOTH_NAME = "길음1동 주민센터 · Gireum 1-dong Community Centre"

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from votesvc.shortcodes import (
+from votesvc.voting.shortcodes import (
     ALPHABET,
     ShortCodeError,
     ShortCodeTypo,
@@ -19,7 +19,7 @@ from votesvc.shortcodes import (
     normalise,
     parse_code,
 )
-from votesvc.tokens import TOKEN_ID_BYTES
+from votesvc.voting.tokens import TOKEN_ID_BYTES
 
 SIZE = TOKEN_ID_BYTES
 

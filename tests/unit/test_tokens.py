@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from votesvc import shortcodes
-from votesvc.tokens import (
+from votesvc.voting import shortcodes
+from votesvc.voting.tokens import (
     ONLINE,
     TOKEN_ID_BYTES,
     BadTokenSignature,
@@ -346,7 +346,9 @@ def test_error_codes_are_distinct():
     assert TokenSpent.code == "token_already_used"
 
 
-@pytest.mark.parametrize("module", ["votesvc.tokens", "votesvc.shortcodes", "votesvc.sheets"])
+@pytest.mark.parametrize(
+    "module", ["votesvc.voting.tokens", "votesvc.voting.shortcodes", "votesvc.voting.sheets"]
+)
 def test_security_helpers_do_not_import_the_web_stack(module):
     code = (
         f"import sys, {module}\n"

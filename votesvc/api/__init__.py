@@ -1,4 +1,7 @@
-"""The JSON API under ``/api/v1``: admin endpoints (API key) and public read-only ones."""
+"""The JSON API under ``/api/v1``: admin endpoints (API key) and public read-only ones.
+
+The HTTP edge: validates, calls services, serialises; ``errors`` turns every exception into
+the one JSON error shape. May import everything below it, never the CLI."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.http import parse_etags
 
-from votesvc.errors import REQUEST_ID_HEADER, request_id
+from votesvc.api.errors import REQUEST_ID_HEADER, request_id
 from votesvc.services.publication import Served
 
 IMMUTABLE = "public, max-age=31536000, immutable"

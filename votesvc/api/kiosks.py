@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import g, request
 
+from votesvc.api.errors import message
 from votesvc.api.inputs import Blueprint
-from votesvc.errors import message
 from votesvc.schemas import voting as s
 from votesvc.services import kiosks
 

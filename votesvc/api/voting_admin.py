@@ -13,7 +13,7 @@ from flask import Response
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.inputs import Blueprint, body_text
-from votesvc.models_voting import QuarantinedBallot, TokenBatch
+from votesvc.models import QuarantinedBallot, TokenBatch
 from votesvc.schemas import voting as s
 from votesvc.services import kiosks, tokens, voters
 from votesvc.services.errors import Invalid

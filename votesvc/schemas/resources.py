@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from votesvc import explain
 from votesvc.models import DEFAULT_TIMEZONE, Contest, Election, Phase
+from votesvc.publication import explain
 from votesvc.schemas.fields import (
     StrictBoolean,
     StrictInteger,

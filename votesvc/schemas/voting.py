@@ -113,7 +113,7 @@ class KioskOutSchema(Schema):
         fields.String(),
         metadata={
             "description": "The booth channel's HMAC-SHA256 keys, newest first, URL-safe base64"
-            " without padding, for votesvc.tokens.KioskVerifier."
+            " without padding, for votesvc.voting.tokens.KioskVerifier."
         },
     )
     contests = fields.List(

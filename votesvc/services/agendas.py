@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from votesvc.extensions import db
 from votesvc.models import Agenda, AgendaProposer, Contest, Organisation
+from votesvc.models.base import db
 from votesvc.services import audit
 from votesvc.services.common import (
     apply,

@@ -8,8 +8,8 @@ import secrets
 
 from sqlalchemy import select
 
-from votesvc.extensions import db
 from votesvc.models import ApiKey, Election
+from votesvc.models.base import db
 from votesvc.services import audit
 from votesvc.services.common import fetch
 from votesvc.services.errors import Forbidden, Unauthorized

@@ -14,9 +14,9 @@ from typing import Any
 from flask import g, has_request_context
 from sqlalchemy import select
 
-from votesvc.audit_chain import GENESIS, entry_hash
-from votesvc.extensions import db
 from votesvc.models import AuditEntry
+from votesvc.models.base import db
+from votesvc.publication.audit_chain import GENESIS, entry_hash
 
 SYSTEM = "system"
 """The actor of what the service does by itself (closing at the end of the window)."""

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute
 
-from votesvc.extensions import db
+from votesvc.models.base import db
 
 
 def insert_new(model: type[Any], rows: Sequence[dict[str, Any]], unique: Sequence[str]) -> int:

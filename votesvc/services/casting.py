@@ -12,7 +12,7 @@ row lock and the losers re-read the row at READ COMMITTED, so exactly one wins
 memory, so the usual cast reads nothing from the database; only when the UPDATE changes no row
 is the token's record read (:func:`votesvc.services.tokens.admit_presented`) to say why.
 
-**What is stored.** One :class:`~votesvc.models_voting.Ballot` per contest with canonical
+**What is stored.** One :class:`~votesvc.models.Ballot` per contest with canonical
 content, the channel, the hour, and the hash of a fresh receipt code; nothing about the token.
 A replayed token answers ``token_already_used`` and nothing else: the answer never depends on
 what was voted.
@@ -52,10 +52,18 @@ from sqlalchemy import (
     true,
 )
 
-from votesvc import shortcodes
-from votesvc.extensions import db
-from votesvc.models import Contest, Election, Phase, UTCDateTime
-from votesvc.models_voting import Ballot, Receipt, Token, TokenBatch, TokenBatchContest
+from votesvc.models import (
+    Ballot,
+    Contest,
+    Election,
+    Phase,
+    Receipt,
+    Token,
+    TokenBatch,
+    TokenBatchContest,
+    UTCDateTime,
+)
+from votesvc.models.base import db
 from votesvc.services import keys
 from votesvc.services.bulk import insert_rows, json_rows
 from votesvc.services.common import fetch
@@ -75,7 +83,8 @@ from votesvc.tally.catalog import RANKED_RULES
 from votesvc.tally.options import rule_set_of
 from votesvc.tally.ranked.validation import validate_ranking
 from votesvc.tally.validation import Problem, validate_ballot
-from votesvc.tokens import ONLINE, TokenStatus
+from votesvc.voting import shortcodes
+from votesvc.voting.tokens import ONLINE, TokenStatus
 
 TEST_PHASES = (Phase.DRAFT.value, Phase.VOTING.value)
 

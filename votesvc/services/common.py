@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from votesvc.extensions import db
 from votesvc.models import Contest, Election, Phase
+from votesvc.models.base import db
 from votesvc.services.errors import Conflict, Invalid, NotFound
 
 T = TypeVar("T")

@@ -17,10 +17,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from votesvc.extensions import db
-from votesvc.models import Contest
-from votesvc.models_voting import Ballot
-from votesvc.results_document import summary
+from votesvc.models import Ballot, Contest
+from votesvc.models.base import db
+from votesvc.publication.results_document import summary
 from votesvc.services.contests import core_contest
 from votesvc.tally import model as core
 from votesvc.tally.catalog import RANKED_RULES

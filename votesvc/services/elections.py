@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from votesvc.extensions import db
 from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
+from votesvc.models.base import db
 from votesvc.services import audit
 from votesvc.services.common import (
     apply,

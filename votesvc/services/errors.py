@@ -1,6 +1,6 @@
 """Domain errors: what a use case refuses, with a stable code.
 
-Services raise these; :mod:`votesvc.errors` alone turns them into HTTP responses and the CLI
+Services raise these; :mod:`votesvc.api.errors` alone turns them into HTTP responses and the CLI
 prints them. ``params`` fill the placeholders of the code's message in the catalogue;
 ``fields`` says which input fields were wrong, in marshmallow's shape.
 """

@@ -1,10 +1,10 @@
 """The service's keys and the small secrecy rules every voting use case shares.
 
 Keys come from the configuration (``VOTESVC_TOKEN_SECRETS``, ``VOTESVC_TOKEN_HASH_KEY``) and
-are passed down to :mod:`votesvc.tokens`, which never reads the application. Each stored hash
+are passed down to :mod:`votesvc.voting.tokens`, which never reads the application. Each stored hash
 has its own purpose, derived from the hash key with HKDF, so a value hashed for one table never
 matches the same value hashed for another: that is what keeps a token's ``spend_key`` and its
-ballots' ``receipt_hash`` unlinkable (see :mod:`votesvc.models_voting`).
+ballots' ``receipt_hash`` unlinkable (see :mod:`votesvc.models`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from hashlib import sha256
 
 from flask import current_app
 
-from votesvc import shortcodes
-from votesvc.tokens import TOKEN_ID_BYTES, TokenIssuer, hash_token_id, hkdf_sha256
+from votesvc.voting import shortcodes
+from votesvc.voting.tokens import TOKEN_ID_BYTES, TokenIssuer, hash_token_id, hkdf_sha256
 
 _SALT = b"votesvc.service.v1"
 RECEIPT_BYTES = TOKEN_ID_BYTES
@@ -88,7 +88,7 @@ def cast_receipt(election_id: int, token_hash: str, cast_id: str, content: str) 
 def receipt_bits(code: str) -> bytes:
     """The 80 bits of a receipt code, whichever way it was typed (the base of every hash of it).
 
-    Raises :class:`votesvc.shortcodes.ShortCodeError` for a code that cannot be one.
+    Raises :class:`votesvc.voting.shortcodes.ShortCodeError` for a code that cannot be one.
     """
     return shortcodes.parse_code(code, RECEIPT_BYTES)
 

@@ -1,8 +1,8 @@
 """Booth kiosks: provisioning, credentials, and the sync of ballots cast offline.
 
 **Provisioning** returns, once, the kiosk's credential (256 random bits; stored as SHA-256)
-and the booth channel's signing keys (:meth:`votesvc.tokens.TokenIssuer.channel_keys`) so the
-kiosk checks that booth's QR codes offline with :class:`votesvc.tokens.KioskVerifier`.
+and the booth channel's signing keys (:meth:`votesvc.voting.tokens.TokenIssuer.channel_keys`) so the
+kiosk checks that booth's QR codes offline with :class:`votesvc.voting.tokens.KioskVerifier`.
 
 **Sync** takes a batch of queued ballots and answers for each, in order: ``accepted`` (with its
 receipt), ``already_accepted`` (the same ballot synced before: an idempotent retry), ``test``
@@ -46,10 +46,17 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import bindparam, false, select, text
 
-from votesvc import shortcodes
-from votesvc.extensions import db
-from votesvc.models import Booth, Election, Phase, UTCDateTime
-from votesvc.models_voting import Kiosk, QuarantinedBallot, Receipt, Token
+from votesvc.models import (
+    Booth,
+    Election,
+    Kiosk,
+    Phase,
+    QuarantinedBallot,
+    Receipt,
+    Token,
+    UTCDateTime,
+)
+from votesvc.models.base import db
 from votesvc.services import audit, keys
 from votesvc.services.bulk import among, insert_new, json_rows
 from votesvc.services.casting import (
@@ -72,7 +79,8 @@ from votesvc.services.tokens import (
     read_token,
 )
 from votesvc.services.transaction import unit_of_work
-from votesvc.tokens import KioskVerifier, TokenStatus, booth_channel
+from votesvc.voting import shortcodes
+from votesvc.voting.tokens import KioskVerifier, TokenStatus, booth_channel
 
 CREDENTIAL_PREFIX = "vkc_"
 CLOCK_SKEW = timedelta(minutes=5)
@@ -278,7 +286,7 @@ def _retry_or_spent(pending: Pending, spend_key: str | None) -> None:
 
 def _verdict(record: Any, election: Election, channel: str, presented: Presented) -> str | None:
     """What the token's record says: ``None`` spendable, :data:`TEST`, :data:`SPENT`, or the
-    refusal's code (the same checks as :func:`votesvc.tokens.admit`, for a whole batch)."""
+    refusal's code (the same checks as :func:`votesvc.voting.tokens.admit`, for a whole batch)."""
     if record is None:
         return "token_unknown"
     if record.election_id != election.id:

@@ -65,8 +65,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from votesvc.extensions import db
-from votesvc.models_voting import Ballot, Receipt, Token, VoterRollEntry
+from votesvc.models import Ballot, Receipt, Token, VoterRollEntry
+from votesvc.models.base import db
 from votesvc.services import keys
 
 log = logging.getLogger(__name__)

@@ -24,10 +24,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from votesvc import exports
-from votesvc.extensions import db
 from votesvc.models import Contest, Election, JobStatus, Phase, Publication, PublishedFile
-from votesvc.results_document import contest_document
+from votesvc.models.base import db
+from votesvc.publication import exports
+from votesvc.publication.results_document import contest_document
 from votesvc.services import audit
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
@@ -36,7 +36,7 @@ from votesvc.services.elections import apply_transition
 from votesvc.services.errors import Conflict, NotFound
 from votesvc.services.results import latest_job
 from votesvc.services.transaction import unit_of_work
-from votesvc.tokens import ONLINE
+from votesvc.voting.tokens import ONLINE
 
 FORMAT = "votesvc-publication/1"
 MANIFEST = "publication.json"
@@ -80,7 +80,7 @@ def _channels(election: Election, channels: Mapping[str, int]) -> list[dict[str,
 
 
 def _ballot_files(contest: Contest, counted: Counted, funded: list[str]) -> dict[str, bytes]:
-    """The contest's anonymised ballot files (see :mod:`votesvc.exports`), by name."""
+    """The contest's anonymised ballot files (see :mod:`votesvc.publication.exports`), by name."""
     election = contest.election
     ballots = exports.shuffled(counted.groups)
     meta = {
@@ -107,7 +107,7 @@ def _ballot_files(contest: Contest, counted: Counted, funded: list[str]) -> dict
 def _contest_document(
     contest: Contest, result: Mapping[str, Any], digests: Mapping[str, str]
 ) -> dict[str, Any]:
-    """The contest's results document (:mod:`votesvc.results_document`, which ``votesvc
+    """The contest's results document (:mod:`votesvc.publication.results_document`, which ``votesvc
     verify`` renders again from its recount)."""
     identity = {
         "contest_id": contest.id,

@@ -41,9 +41,8 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import Engine, Update, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from votesvc.extensions import db
-from votesvc.models import CountJob, Election, JobStatus, Phase
-from votesvc.models_voting import Receipt, Token
+from votesvc.models import CountJob, Election, JobStatus, Phase, Receipt, Token
+from votesvc.models.base import db
 from votesvc.services import audit, mixing
 from votesvc.services.common import fetch
 from votesvc.services.counting import count_contest, gather

@@ -16,16 +16,24 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from votesvc import shortcodes
-from votesvc.extensions import db
-from votesvc.models import Booth, Contest, Election, Phase
-from votesvc.models_voting import Kiosk, Token, TokenBatch, TokenBatchContest
+from votesvc.models import (
+    Booth,
+    Contest,
+    Election,
+    Kiosk,
+    Phase,
+    Token,
+    TokenBatch,
+    TokenBatchContest,
+)
+from votesvc.models.base import db
 from votesvc.services import audit, keys
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from votesvc.services.transaction import unit_of_work
-from votesvc.sheets import render_sheets
-from votesvc.tokens import (
+from votesvc.voting import shortcodes
+from votesvc.voting.sheets import render_sheets
+from votesvc.voting.tokens import (
     ONLINE,
     TOKEN_ID_BYTES,
     IssuedRecord,
@@ -108,7 +116,8 @@ def token_record(id_hash: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class RecordLedger:
-    """:class:`votesvc.tokens.TokenLedger` over one row already read by :func:`token_record`."""
+    """:class:`votesvc.voting.tokens.TokenLedger` over one row already read by
+    :func:`token_record`."""
 
     row: Any
 
@@ -199,7 +208,7 @@ def insert_batch_tokens(batch: TokenBatch, ids: Iterable[bytes]) -> None:
 
 def new_batch(election: Election, booth: Booth | None, data: Mapping[str, Any]) -> TokenBatch:
     """A batch row; ``data["contests"]`` (contest codes, optional) restricts its tokens to
-    those contests (see :class:`votesvc.models_voting.TokenBatchContest`)."""
+    those contests (see :class:`votesvc.models.TokenBatchContest`)."""
     batch = TokenBatch(
         election_id=election.id,
         booth_id=None if booth is None else booth.id,

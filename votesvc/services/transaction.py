@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import scoped_session
 
-from votesvc.extensions import db
+from votesvc.models.base import db
 from votesvc.services.errors import Conflict
 
 _UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE

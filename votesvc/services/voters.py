@@ -29,9 +29,8 @@ from typing import Any, Protocol
 from flask import current_app
 from sqlalchemy import select, update
 
-from votesvc.extensions import db
-from votesvc.models import Election
-from votesvc.models_voting import VoterRollEntry
+from votesvc.models import Election, VoterRollEntry
+from votesvc.models.base import db
 from votesvc.services import audit, keys, mail
 from votesvc.services.bulk import insert_new
 from votesvc.services.casting import ensure_open
@@ -45,7 +44,7 @@ from votesvc.services.tokens import (
     new_batch,
 )
 from votesvc.services.transaction import unit_of_work
-from votesvc.tokens import ONLINE, IssuedToken
+from votesvc.voting.tokens import ONLINE, IssuedToken
 
 MAX_ROLL_ERRORS = 20
 

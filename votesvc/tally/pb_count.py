@@ -2,7 +2,8 @@
 
 ``count`` is what the service calls with a stored contest; ``count_pb_file`` reads a pabulib file
 and counts it with the rule its META names unless told otherwise (the ``votesvc tally``
-command). Equal Shares lives in ``votesvc.tally.mes`` and is imported only when asked for.
+command). Equal Shares lives in ``votesvc.tally.mes.equal_shares`` and is imported only when asked
+for.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def count(
             ),
             rule=rule,
         )
-    mes = importlib.import_module("votesvc.tally.mes")
+    mes = importlib.import_module("votesvc.tally.mes.equal_shares")
     completion = rule.partition("/")[2] or None
     return mes.equal_shares(
         contest,

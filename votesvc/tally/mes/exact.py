@@ -88,7 +88,7 @@ class Memo:
 
     def __init__(self) -> None:
         self.arrays: Any = None
-        """The instance's supporters as arrays for the float engine (``mes_float.arrays``)."""
+        """The instance's supporters as arrays for the float engine (``mes.floating.arrays``)."""
         self.first_bounds: dict[tuple[int, ...], dict[int, float]] = {}
         """``initial_bounds`` per set of buyable agendas: every run starts from them."""
         self._histograms: dict[tuple[int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
@@ -497,10 +497,11 @@ def run(
     ``hints`` are the ``bounds`` of a run on the same instance at the same or a *higher*
     budget. While this run buys what that one bought, in the same order, its prices are at
     least that run's (for a fixed order of purchases every budget rises and every price falls
-    with the starting budget: ``mes_add1``'s docstring), so that run's lower bounds are lower
+    with the starting budget: ``mes.add1``'s docstring), so that run's lower bounds are lower
     bounds here too, and an agenda its voters could not afford there they cannot afford here.
     The float engine passes its own bounds when it recounts an outcome exactly
-    (``mes_float.exact``), and the run above's where it declines a run (``mes_float.outline``):
+    (``mes.floating.exact``), and the run above's where it declines a run
+    (``mes.floating.outline``):
     most rounds then price only the agenda they buy. Hints only spare pricing; every purchase
     is still decided on this run's own prices.
     """

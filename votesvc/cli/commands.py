@@ -20,17 +20,17 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from votesvc import create_app
+from votesvc.api.errors import describe
 from votesvc.api.inputs import UNSTORABLE, UNSTORABLE_MESSAGE, check_texts
 from votesvc.app import settings_module
-from votesvc.demo import load_demo
-from votesvc.errors import describe
-from votesvc.extensions import db
+from votesvc.cli.tally import tally_command
+from votesvc.cli.voting import print_tokens_command
 from votesvc.models import ApiKey
+from votesvc.models.base import db
+from votesvc.publication.verify import verify_command
 from votesvc.services import api_keys, importing, mixing, publication, results
+from votesvc.services.demo import load_demo
 from votesvc.services.errors import DomainError
-from votesvc.tally_cli import tally_command
-from votesvc.verify import verify_command
-from votesvc.voting_cli import print_tokens_command
 
 
 def _create_app() -> Flask:

@@ -2,7 +2,7 @@
 
 A short code stands beside each QR code on a printed token sheet, for when the scanner fails or
 the voter types on a phone. It carries the token's whole id, so the server finds the token by the
-same keyed hash whichever way it arrived (see :func:`votesvc.tokens.hash_token_id`).
+same keyed hash whichever way it arrived (see :func:`votesvc.voting.tokens.hash_token_id`).
 
 Why this alphabet. Crockford's base32 (``0-9`` and ``A-Z`` without ``I L O U``): 5 bits a
 character, so the 80-bit token id is 16 characters plus one check character, printed
@@ -26,7 +26,8 @@ own mod-37 check needs five extra symbols, and Luhn mod N misses one transpositi
 tests prove both error classes exhaustively.
 
 Entropy: the check character and the grouping add none; a short code holds exactly the token
-id's bits (80 for :data:`votesvc.tokens.TOKEN_ID_BYTES` = 10). It is a bearer secret, like the
+id's bits (80 for :data:`votesvc.voting.tokens.TOKEN_ID_BYTES` = 10). It is a bearer secret, like
+the
 QR code, but with no signature: only the server's record of issued ids can accept it.
 """
 

@@ -29,7 +29,8 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from votesvc.extensions import db, limiter
+from votesvc.extensions import limiter
+from votesvc.models.base import db
 from votesvc.services.errors import (
     Conflict,
     DomainError,

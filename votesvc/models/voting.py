@@ -42,15 +42,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from votesvc.extensions import db
-from votesvc.models import UTCDateTime, _now
-from votesvc.tokens import TokenStatus
+from votesvc.models.base import UTCDateTime, db, utc_now
+from votesvc.voting.tokens import TokenStatus
 
 HASH_LENGTH = 64
 """Hex HMAC-SHA256."""
 
 CHANNEL_LENGTH = 72
-"""``online`` or ``booth-<id>`` (ids of up to 64 characters, see :mod:`votesvc.tokens`)."""
+"""``online`` or ``booth-<id>`` (ids of up to 64 characters, see :mod:`votesvc.voting.tokens`)."""
 
 
 class TokenBatch(db.Model):
@@ -74,7 +73,7 @@ class TokenBatch(db.Model):
     restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Its tokens vote only in the contests listed in :class:`TokenBatchContest`."""
     seed: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -138,7 +137,7 @@ class Kiosk(db.Model):
     label: Mapped[str] = mapped_column(String(200), default="")
     credential_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 class Receipt(db.Model):

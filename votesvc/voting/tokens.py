@@ -5,7 +5,8 @@ code runs in the service, in a kiosk and in tests.
 
 **Payload.** ``v1.<election>.<channel>.<id>[.t]`` followed by itsdangerous's ``.<signature>``
 (HMAC-SHA256, URL-safe base64). ``id`` is 80 random bits from :mod:`secrets` written in the
-short-code alphabet (:mod:`votesvc.shortcodes`), so the QR code and the printed short code carry
+short-code alphabet (:mod:`votesvc.voting.shortcodes`), so the QR code and the printed short code
+carry
 the same id. About 80 ASCII characters: a version-5 QR code at level M.
 
 **Why 80 bits.** DESIGN.md asks for at least 80. The short code must carry the whole id so that
@@ -56,7 +57,7 @@ from typing import Protocol
 from itsdangerous import BadSignature, Signer
 from itsdangerous.encoding import base64_decode, base64_encode
 
-from votesvc import shortcodes
+from votesvc.voting import shortcodes
 
 TOKEN_ID_BYTES = 10
 """80 random bits; see the module docstring for why."""

@@ -7,7 +7,7 @@ amounts above 2**53 so that every stored amount survives a round trip through JS
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -16,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -25,12 +24,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
-from votesvc.extensions import db
+from votesvc.models.base import UTCDateTime, db, utc_now
 
 MAX_AMOUNT = 2**53
 """Largest cost or budget accepted: the largest integer every JSON client reads exactly."""
@@ -49,35 +46,6 @@ class Phase(StrEnum):
     VOTING = "voting"
     CLOSED = "closed"
     PUBLISHED = "published"
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware datetime stored as UTC.
-
-    SQLite keeps no offset; normalising to UTC on the way in and attaching UTC on the way out
-    gives both databases the same aware values.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; attach a time zone first")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Titled:
@@ -124,8 +92,8 @@ class Election(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="KRW")
     phase: Mapped[str] = mapped_column(String(16), default=Phase.DRAFT.value)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
 
     contests: Mapped[list[Contest]] = relationship(
         back_populates="election", order_by="Contest.position", cascade="all, delete-orphan"
@@ -243,12 +211,8 @@ class ApiKey(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     label: Mapped[str] = mapped_column(String(200), default="")
     election_id: Mapped[int | None] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
-
-# The voting tables (tokens, kiosks, ballots, receipts, ...) live in their own module; importing
-# it here registers them wherever the models are loaded (migrations, the app, tests).
-from votesvc import models_voting  # noqa: E402, F401
 
 # --- results: count jobs, publications, the audit log ------------------------------------------
 
@@ -286,7 +250,7 @@ class CountJob(db.Model):
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
     seed: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner: Mapped[str] = mapped_column(String(120), default="")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -312,7 +276,7 @@ class Publication(db.Model):
     seed: Mapped[str] = mapped_column(String(64))
     contests: Mapped[dict[str, Any]] = mapped_column(JSON)
     digests: Mapped[dict[str, str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 class PublishedFile(db.Model):
@@ -330,7 +294,8 @@ class PublishedFile(db.Model):
 
 
 class AuditEntry(db.Model):
-    """An append-only, hash-chained record of an admin action (see :mod:`votesvc.audit_chain`).
+    """An append-only, hash-chained record of an admin action (see
+    :mod:`votesvc.publication.audit_chain`).
 
     Each chain (one per election, ``global`` for actions on none) numbers its entries; the
     unique (chain, seq) key makes two racing appends collide instead of forking the chain.

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from votesvc.extensions import db
 from votesvc.models import Election
+from votesvc.models.base import db
 from votesvc.services import importing
 
-DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_election.json"
+DEMO_FILE = Path(__file__).resolve().parents[1] / "data" / "demo_election.json"
 VOTING_DAYS = 30
 
 

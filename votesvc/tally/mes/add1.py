@@ -23,7 +23,7 @@ those of two states ``L <= H`` (voter by voter), every price lies between the pr
 ``H`` and in ``L``, and after buying ``p`` at its own price in each of ``L`` and ``H`` the budgets
 still lie between the two results.
 
-*Span* (``mes_float.span``). For an interval ``[b0, b1]`` of starting budgets, follow the pair
+*Span* (``mes.floating.span``). For an interval ``[b0, b1]`` of starting budgets, follow the pair
 ``L`` = state at ``b0``, ``H`` = state at ``b1`` (float vectors rounded outwards, so they stay
 bounds). At a round, the best price in ``L`` is an upper
 bound on every ``b``'s best price; so the agenda any ``b`` buys is among those whose price in ``H``
@@ -35,10 +35,10 @@ branch ends when ``H`` can afford nothing (then no ``b`` can), and may end when 
 nothing. What comes out is a set containing the outcome of every ``b`` in ``[b0, b1]``.
 
 *Steps.* Where the driver steps, it runs a stretch of steps top down, each starting from the
-price bounds of the run one step above (``mes_float.float_run``'s ``above``): with the same
+price bounds of the run one step above (``mes.floating.float_run``'s ``above``): with the same
 order of purchases a lower budget has higher prices, so those bounds hold, and neighbours share
 the longest prefix of purchases, so most rounds price the agenda the run above bought and rule
-the others out cheaply. Runs are decided in floats where they can be (``mes_float``) and the
+the others out cheaply. Runs are decided in floats where they can be (``mes.floating``) and the
 outcome kept is counted exactly. The steps are then
 taken bottom up as the rule says; if it stops inside a stretch, the runs above were in vain.
 
@@ -67,8 +67,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from votesvc.tally.mes_core import Instance, RunResult
-from votesvc.tally.mes_float import Outline, exact, outline, span
+from votesvc.tally.mes.exact import Instance, RunResult
+from votesvc.tally.mes.floating import Outline, exact, outline, span
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 Money is scaled to integers by the common denominator of the budget and the costs (``unit``), so
 ``2458488.22`` becomes an exact integer and one currency unit (the Add1 step) is ``unit``. Every
 (agenda, satisfaction weight) pair a ballot can give is one bit, a ballot one bit mask
-(``mes_core`` explains why). Agendas MES cannot buy (no supporter with positive satisfaction, or
+(``mes.exact`` explains why). Agendas MES cannot buy (no supporter with positive satisfaction, or
 free) keep their index but have no supporters or a zero cost; ``equal_shares`` handles the free
 ones as pabutools does.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 
-from votesvc.tally.mes_core import Instance, Level
+from votesvc.tally.mes.exact import Instance, Level
 from votesvc.tally.model import Contest, Profile
 from votesvc.tally.satisfaction import Satisfaction, group_weights, scale
 from votesvc.tally.ties import TieBreak

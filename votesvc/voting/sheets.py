@@ -6,7 +6,8 @@ instruction in Korean and English. A test token is marked as such on its card.
 
 Fonts. reportlab embeds TrueType fonts with ``glyf`` outlines only: OpenType/CFF files such as
 Noto Sans CJK (``.otf``, Debian's ``fonts-noto-cjk``) are refused. The package ships NAVER's
-Nanum Gothic (SIL Open Font License 1.1, ``votesvc/fonts/OFL.txt``), so a fresh ``pip install``
+Nanum Gothic (SIL Open Font License 1.1, ``votesvc/voting/fonts/OFL.txt``), so a fresh ``pip
+install``
 prints Hangul with nothing else installed. No PyPI package offered a better fit: the Korean
 Noto packages hold CFF ``.otf`` files or a variable font whose default instance is Thin, and
 the packages that bundle Nanum pull in matplotlib. A font can be named explicitly (any TrueType
@@ -32,7 +33,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from votesvc.tokens import IssuedToken
+from votesvc.voting.tokens import IssuedToken
 
 PACKAGED_FONT = Path(__file__).with_name("fonts") / "NanumGothic.ttf"
 FONT_CANDIDATES: tuple[Path, ...] = (

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from votesvc.errors import describe
-from votesvc.models_voting import TokenBatch
+from votesvc.api.errors import describe
+from votesvc.models import TokenBatch
 from votesvc.services import tokens
 from votesvc.services.common import fetch
 from votesvc.services.errors import DomainError

@@ -3,7 +3,7 @@
 Recounting from the shell must not pay for Flask, SQLAlchemy and Alembic (importing them took
 1.2-1.4 s of a 1.4 s count), and ``votesvc verify`` is what anyone without the service installs
 to check a publication. So the two commands that need only the counting core are started
-directly; every other command goes to the Flask command group in :mod:`votesvc.cli` (which
+directly; every other command goes to the Flask command group in :mod:`votesvc.cli.commands` (which
 lists ``tally`` and ``verify`` too, for ``votesvc --help``).
 """
 
@@ -13,8 +13,8 @@ import importlib
 import sys
 
 LIGHT = {
-    "tally": ("votesvc.tally_cli", "tally_command"),
-    "verify": ("votesvc.verify", "verify_command"),
+    "tally": ("votesvc.cli.tally", "tally_command"),
+    "verify": ("votesvc.publication.verify", "verify_command"),
 }
 """Commands that import only click, the counting core and the pure helpers."""
 
@@ -27,6 +27,6 @@ def main() -> None:
         command = getattr(importlib.import_module(module), name)
         command.main(args=args[1:], prog_name=f"votesvc {args[0]}")
     else:
-        from votesvc.cli import main as flask_main
+        from votesvc.cli.commands import main as flask_main
 
         flask_main()

@@ -46,8 +46,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from votesvc.tally.greedy import greedy
-from votesvc.tally.mes_core import Instance, RunResult, run
-from votesvc.tally.mes_instance import prepare
+from votesvc.tally.mes.exact import Instance, RunResult, run
+from votesvc.tally.mes.instance import prepare
 from votesvc.tally.model import Contest, Profile
 from votesvc.tally.outcome import Detail, Outcome, Round, Tie
 from votesvc.tally.satisfaction import (
@@ -61,7 +61,7 @@ from votesvc.tally.ties import TieBreak
 from votesvc.tally.welfare import best_welfare
 
 if TYPE_CHECKING:
-    from votesvc.tally.mes_add1 import Add1Result
+    from votesvc.tally.mes.add1 import Add1Result
 
 COMPLETIONS = (
     "none",
@@ -269,7 +269,7 @@ def equal_shares(
             first = (
                 share if start == "share" else Fraction(total // (voters * inst.unit) * inst.unit)
             )
-            from votesvc.tally.mes_add1 import add1  # numpy: loaded only where Add1 runs
+            from votesvc.tally.mes.add1 import add1  # numpy: loaded only where Add1 runs
 
             done = add1(
                 inst, buyable, first, total, exhaustive=completion in _EXHAUSTIVE, progress=progress

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from votesvc import explain
+from votesvc.publication import explain
 from votesvc.tally.outcome import Outcome
 from votesvc.tally.ranked.outcome import RankedOutcome
 

@@ -1,8 +1,8 @@
 """Equal Shares on arrays of floats: every decision certified, or handed to the exact engine.
 
 Why: Add1 runs MES hundreds of times (Warsaw 2026 about 190 steps, Bemowo 330) and its proofs
-over spans of budgets (``mes_add1``) follow two bounding states per branch. The exact engine
-(``mes_core``) walks budget classes in Python loops; here a state is one numpy vector with a budget
+over spans of budgets (``mes.add1``) follow two bounding states per branch. The exact engine
+(``mes.exact``) walks budget classes in Python loops; here a state is one numpy vector with a budget
 per distinct ballot, and pricing an agenda is a dozen vector operations over its supporters.
 
 Certified prices
@@ -30,7 +30,7 @@ contender's. Paying the middle of the interval adds half its width (times the we
 roundings to the payers' errors; a class that surely paid everything is exactly 0 again, so
 errors do not compound from round to round. When intervals meet (a tie or a near-tie) or an
 agenda's affordability is in doubt, the run answers None and the caller counts that budget
-exactly (``mes_core.run``).
+exactly (``mes.exact.run``).
 
 Classes whose ``mask & bought`` is the same hold the same float in every run (the same
 operations on the same numbers), so pricing reads an agenda's classes merged into such groups
@@ -39,12 +39,12 @@ operations on the same numbers), so pricing reads an agenda's classes merged int
 Bounding states
 ---------------
 For ``span`` a vector is not an approximation but a bound: ``L <= b <= H`` voter by voter for
-every starting budget of an interval (``mes_add1`` proves the monotonicity). ``L`` pays its
+every starting budget of an interval (``mes.add1`` proves the monotonicity). ``L`` pays its
 price's upper end and ``H`` its lower end, results are rounded outwards, and doubt only ever
 adds outcomes, so a proof can fail for want of precision but never pass wrongly.
 
-Price bounds are kept as ``rho`` in the exact engine's fixed-point units (``mes_core.FRAC``), so
-the per-round bounds of either engine can start the other (``mes_core.run``'s ``hints``).
+Price bounds are kept as ``rho`` in the exact engine's fixed-point units (``mes.exact.FRAC``), so
+the per-round bounds of either engine can start the other (``mes.exact.run``'s ``hints``).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from votesvc.tally.mes_core import (
+from votesvc.tally.mes.exact import (
     FRAC,
     Hints,
     Instance,
@@ -66,7 +66,7 @@ from votesvc.tally.mes_core import (
     initial_bounds,
     raise_bounds,
 )
-from votesvc.tally.mes_core import run as exact_run
+from votesvc.tally.mes.exact import run as exact_run
 
 U = 2.0**-53
 """Unit roundoff of a float."""
@@ -78,7 +78,7 @@ _WORD = (1 << 64) - 1
 
 Bounds = tuple[tuple[int, np.ndarray], ...]
 """Per round, the bought mask before it and every agenda's lower bound on ``rho`` (fixed-point
-units, infinite where bought or unaffordable): ``mes_core.Hints`` as arrays."""
+units, infinite where bought or unaffordable): ``mes.exact.Hints`` as arrays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,7 @@ class Outline:
     bounds: Bounds = ()
 
     def hints(self) -> Hints:
-        """The bounds as ``mes_core.run`` takes them."""
+        """The bounds as ``mes.exact.run`` takes them."""
         return tuple(
             (bought, {p: float(v) for p, v in enumerate(row.tolist()) if v != _INF})
             for bought, row in self.bounds
@@ -112,7 +112,7 @@ class _Supporters:
     count: int
     top_weight: float
     bits: int
-    """The agenda's bits in a ballot mask (``mes_core``): what buying it adds to ``bought``."""
+    """The agenda's bits in a ballot mask (``mes.exact``): what buying it adds to ``bought``."""
     rho_unit: float
     """Converts a price per unit of weight to ``rho`` in fixed-point units: ``2**FRAC / scale``."""
     masks: np.ndarray
@@ -148,7 +148,7 @@ class Arrays:
     weight for the agenda) have the same budget at every step of every run, bound or float
     alike (the same operations on the same numbers), so an agenda's classes are merged per
     bought mask, and the merge is kept (``LIMIT`` entries in all), since Add1's runs meet the
-    same bought masks again and again (``mes_core.Memo``).
+    same bought masks again and again (``mes.exact.Memo``).
     """
 
     LIMIT = 4_000_000
@@ -481,7 +481,7 @@ def float_run(
 ) -> Outline | None:
     """MES at ``budget`` per voter decided in floats, or None where a decision needs exact
     arithmetic. ``above`` is a run at a higher budget: while this run buys what it bought, in
-    the same order, its bounds hold here (as ``mes_core.run``'s ``hints``) and its purchases
+    the same order, its bounds hold here (as ``mes.exact.run``'s ``hints``) and its purchases
     are the likely ones. Bounds are arrays over the agendas, so taking them is one maximum."""
     table = arrays(inst)
     top = _start(budget, 0.0)
@@ -659,7 +659,7 @@ def span(
 ) -> set[frozenset[int]] | None:
     """Every outcome MES can have with a per-voter budget in ``[low, high]``, or None if the
     branches to follow get wider than ``width``, or if following them takes more than ``work``
-    branch-rounds (``mes_add1`` explains why this is sound; the caps bound what a failed proof
+    branch-rounds (``mes.add1`` explains why this is sound; the caps bound what a failed proof
     costs)."""
     table = arrays(inst)
     start = initial_bounds(inst, buyable)

@@ -4,7 +4,8 @@ Reads ``publication.json`` (the manifest), fetches every file it lists and check
 checks the audit log's hash chain and that its publication entry names the same file digests,
 then recounts every contest from its published ballots with the published rule, options and
 tie-break, and compares the outcome, round by round, with the published one. It then renders
-each contest's results document again from the recount (:mod:`votesvc.results_document`, the
+each contest's results document again from the recount
+(:mod:`votesvc.publication.results_document`, the
 code that published it) and compares it with ``results.json`` and the contest's own
 ``results.json``, the files residents read: funded agendas, spend, support, ranks, rounds,
 ties and every sentence saying why. Nothing here touches a database or the web application:
@@ -35,8 +36,8 @@ from typing import Any
 
 import click
 
-from votesvc.audit_chain import chain_problems
-from votesvc.results_document import METHOD_KEYS, contest_document, summary
+from votesvc.publication.audit_chain import chain_problems
+from votesvc.publication.results_document import METHOD_KEYS, contest_document, summary
 from votesvc.tally.pabulib import PbFile, read_pb
 from votesvc.tally.pb_count import count
 from votesvc.tally.ranked.case import case_from_dict, rules_from_dict
