@@ -133,6 +133,9 @@ def _move_ballots(connection: Connection, where: ColumnElement[bool], level: int
     moved = connection.execute(
         delete(_BALLOT).where(_BALLOT.c.id.in_(select(_SCRATCH_BALLOT.c.id)))
     ).rowcount
+    copied = connection.scalar(select(func.count()).select_from(_SCRATCH_BALLOT))
+    if moved != copied:  # a ballot went between copy and delete: put nothing back twice
+        raise RuntimeError(f"mixing: {copied} ballots copied, {moved} deleted; pass rolled back")
     report = MixReport()
     if moved:
         hashes = select(_SCRATCH_BALLOT.c.receipt_hash)
@@ -231,12 +234,16 @@ class Mixer:
         self.interval = interval
         self.pid = 0
         self.stop = threading.Event()
+        self._starting = threading.Lock()
 
     def ensure_running(self) -> None:
         if self.pid == os.getpid():
             return
-        self.pid = os.getpid()
-        threading.Thread(target=self._run, name="votesvc-mixer", daemon=True).start()
+        with self._starting:  # two first requests of a threaded worker start one thread
+            if self.pid == os.getpid():
+                return
+            self.pid = os.getpid()
+            threading.Thread(target=self._run, name="votesvc-mixer", daemon=True).start()
 
     def _run(self) -> None:
         while not self.stop.wait(self.interval):
