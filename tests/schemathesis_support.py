@@ -70,7 +70,7 @@ def run_schemathesis(
     imported_election: Callable[..., int],
     monkeypatch: pytest.MonkeyPatch,
     headers: dict[str, str],
-) -> None:
+) -> int:
     """One whole run against ``app`` (limits off: the fuzzer is one client sending
     thousands) with a draft election to edit and one open for voting; fails on any problem."""
     in_process_probes(monkeypatch)
@@ -88,3 +88,4 @@ def run_schemathesis(
     problems, requests = _problems(from_schema(schema).execute())
     assert requests > 1000  # the run reached the API, not only its document
     assert not problems, "\n".join(problems[:40])
+    return requests
