@@ -10,10 +10,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import Flask, Request, Response
-from flask.sessions import SessionInterface
+from flask import Flask
+from flask_babel import Babel
 from sqlalchemy import event
 
+from votesvc import web
 from votesvc.api import errors, inputs, register_blueprints
 from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import VotesvcApi, limiter, migrate
@@ -45,19 +46,6 @@ def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-class NoCookieSession(SessionInterface):
-    """No cookie session: the API is stateless (bearer credentials, no cookies), and Flask
-    would otherwise build a signing serializer for a session on every request because a
-    secret key is set. A page with an HTML form (CSRF) would need Flask's own interface back.
-    """
-
-    def open_session(self, app: Flask, request: Request) -> None:
-        return None  # Flask then uses its empty, unsaved NullSession
-
-    def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        return None
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings (tests pass ``INSTANCE_PATH`` and a
     database URL). ``VOTESVC_INSTANCE_PATH`` moves the instance folder."""
@@ -72,7 +60,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = settings_module().load(Path(app.instance_path), os.environ, overrides)
     app.config.update(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Korean stays readable
-    app.session_interface = NoCookieSession()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -87,6 +74,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)
+    Babel(app, locale_selector=web.locale.select_locale)
+    web.init_app(app)  # the pages, and their cookie session (the API has none)
     mixing.install(app)  # the secrecy mixer's thread, started by a process's first request
     ImmutableResponses.install(app)  # published files a worker has served skip Flask after
     return app

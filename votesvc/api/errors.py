@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import (
     DisconnectionError,
@@ -344,6 +344,11 @@ def describe(error: DomainError, lang: str = "en") -> str:
     return f"{text} {json.dumps(error.fields, ensure_ascii=False)}" if error.fields else text
 
 
+PAGE_RENDERER = "votesvc.page_errors"
+"""``app.extensions`` key of the pages' renderer (``(status, code, params) -> Response``): a
+refusal outside ``/api/`` is a page in the reader's language, not JSON."""
+
+
 def error_response(
     status: int,
     code: str,
@@ -351,6 +356,9 @@ def error_response(
     fields: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> Response:
+    render_page = current_app.extensions.get(PAGE_RENDERER)
+    if render_page is not None and not request.path.startswith("/api/"):
+        return render_page(status, code, params or {})
     body = {"error": {"code": code, "message": message(code, params), "fields": dict(fields or {})}}
     response = jsonify(body)
     response.status_code = status

@@ -129,11 +129,14 @@ def canonical_content(contest: core.Contest, choices: Sequence[Mark], points: Se
     return _CANONICAL_JSON.encode(content)
 
 
-def _problems(contest: core.Contest, choices: Sequence[Mark], points: Sequence[int]) -> list[str]:
-    """Every problem with one contest's selection. A ranked contest (``irv``, ``stv``,
-    ``block``) takes skipped ranks, and overvotes where its rule set has an overvote rule
-    (``rctab``), so that the count's skipped-rank and overvote options apply to cast ballots
-    exactly; every other contest takes agenda codes only."""
+def selection_problems(
+    contest: core.Contest, choices: Sequence[Mark], points: Sequence[int]
+) -> list[Problem]:
+    """Every problem with one contest's selection, each with its stable code (pages place
+    each next to its agenda). A ranked contest (``irv``, ``stv``, ``block``) takes skipped
+    ranks, and overvotes where its rule set has an overvote rule (``rctab``), so that the
+    count's skipped-rank and overvote options apply to cast ballots exactly; every other
+    contest takes agenda codes only."""
     rule = contest.meta.get("rule")
     if rule in RANKED_RULES:
         found = validate_ranking(
@@ -145,13 +148,16 @@ def _problems(contest: core.Contest, choices: Sequence[Mark], points: Sequence[i
         )
         if points:
             found.append(Problem("unexpected_points", "ordinal ballots carry no points."))
-        return [problem.message for problem in found]
+        return found
     if not all(isinstance(choice, str) for choice in choices):
         return [
-            "Only agenda codes can be marked here: a skipped rank (null) or several agendas at"
-            " one rank (a list) can be cast only in ranked contests (irv, stv, block)."
+            Problem(
+                "not_ranked_contest",
+                "Only agenda codes can be marked here: a skipped rank (null) or several agendas"
+                " at one rank (a list) can be cast only in ranked contests (irv, stv, block).",
+            )
         ]
-    return [problem.message for problem in validate_ballot(contest, choices, points)]
+    return validate_ballot(contest, choices, points)
 
 
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -208,9 +214,9 @@ def check_selections(
             continue
         contest_id, contest = contests[code]
         choices, points = selection.get("choices", []), selection.get("points", [])
-        found = _problems(contest, choices, points)
+        found = selection_problems(contest, choices, points)
         if found:
-            problems[code] = found
+            problems[code] = [problem.message for problem in found]
         else:
             content = canonical_content(contest, choices, points)
             ballots.append(ContestBallot(contest_id, code, content))

@@ -1,0 +1,234 @@
+"""Ballot forms: one contest as a person marks it, and the form they post read back.
+
+Every ballot type is a plain HTML form that works without JavaScript: checkboxes (approval,
+the knapsack), radio buttons (choose one), number fields (points) and one rank select per
+agenda (ranked; never drag-and-drop). The posted form becomes the same ``choices``/``points``
+the API takes, and the counting core's validator (through
+:func:`votesvc.services.casting.selection_problems`) says what is wrong; this module only
+places each problem next to the agenda it names and words it in the page's language. The
+JavaScript in ``static/js/ballot.js`` adds live counters and the budget meter on top of the
+same markup, reading the limits from ``data-`` attributes written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from votesvc.models import Contest
+from votesvc.services.casting import Mark, selection_problems
+from votesvc.services.contests import core_contest
+from votesvc.tally.model import BallotType
+from votesvc.tally.validation import Problem
+from votesvc.web.formatting import money
+from votesvc.web.locale import current_lang
+
+APPROVAL, KNAPSACK, CHOOSE_ONE, POINTS, RANKED = (
+    "approval",
+    "knapsack",
+    "choose-1",
+    "points",
+    "ranked",
+)
+
+
+def kind_of(contest: Contest) -> str:
+    """Which form a contest's ballot is: the knapsack is an approval ballot capped by cost."""
+    ballot_type = BallotType(contest.ballot_type)
+    if ballot_type is BallotType.ORDINAL:
+        return RANKED
+    if ballot_type in (BallotType.CUMULATIVE, BallotType.SCORING):
+        return POINTS
+    if ballot_type is BallotType.CHOOSE_ONE:
+        return CHOOSE_ONE
+    return KNAPSACK if contest.knapsack_cap else APPROVAL
+
+
+@dataclass
+class Marked:
+    """What a voter marked in one contest, in the API's shape, and the form's own problems
+    (a points field that is not a whole number never reaches the validator)."""
+
+    choices: list[Mark] = field(default_factory=list)
+    points: list[int] = field(default_factory=list)
+    form_problems: dict[str, str] = field(default_factory=dict)
+
+    def selection(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"choices": self.choices}
+        if self.points:
+            body["points"] = self.points
+        return body
+
+    @property
+    def empty(self) -> bool:
+        return not any(mark is not None for mark in self.choices)
+
+    def chosen(self, code: str) -> bool:
+        return code in self.choices
+
+    def points_of(self, code: str) -> int | None:
+        for choice, value in zip(self.choices, self.points, strict=False):
+            if choice == code:
+                return value
+        return None
+
+    def rank_of(self, code: str) -> int | None:
+        for number, mark in enumerate(self.choices, start=1):
+            if mark == code or (isinstance(mark, list) and code in mark):
+                return number
+        return None
+
+
+def from_selection(selection: Mapping[str, Any] | None) -> Marked:
+    """A selection kept in the session (the API's shape) as the form shows it again."""
+    if not selection:
+        return Marked()
+    return Marked(list(selection.get("choices", [])), list(selection.get("points", [])))
+
+
+def read_form(contest: Contest, form: MultiDict[str, str]) -> Marked:
+    """The posted form of ``contest``'s step as a selection. Fields name agendas by code;
+    codes not on the ballot are kept so that the validator reports them."""
+    kind = kind_of(contest)
+    codes = [agenda.code for agenda in contest.agendas]
+    marked = Marked()
+    if kind in (APPROVAL, KNAPSACK, CHOOSE_ONE):
+        chosen = set(form.getlist("choice"))
+        marked.choices = [code for code in codes if code in chosen]
+        marked.choices += sorted(chosen.difference(codes))
+    elif kind == POINTS:
+        for code in codes:
+            text = form.get(f"points-{code}", "").strip()
+            if not text:
+                continue
+            if not text.lstrip("-").isdigit() or len(text) > 12:
+                marked.form_problems[code] = _("Enter a whole number of points.")
+                continue
+            value = int(text)
+            if value or contest.ballot_type == BallotType.SCORING.value:
+                marked.choices.append(code)
+                marked.points.append(value)
+    else:
+        marked.choices = _ranking(codes, form)
+    return marked
+
+
+def _ranking(codes: Sequence[str], form: MultiDict[str, str]) -> list[Mark]:
+    """Ranks as marked: rank ``n`` holds the agendas given ``n`` (none: a skipped rank; more
+    than one: an overvote, which the contest's rules accept or refuse)."""
+    at: dict[int, list[str]] = {}
+    for code in codes:
+        text = form.get(f"rank-{code}", "").strip()
+        if text.isdigit() and 0 < int(text) <= len(codes):
+            at.setdefault(int(text), []).append(code)
+    if not at:
+        return []
+    marks: list[Mark] = []
+    for number in range(1, max(at) + 1):
+        names = at.get(number, [])
+        marks.append(None if not names else names[0] if len(names) == 1 else names)
+    return marks
+
+
+def problems(contest: Contest, marked: Marked) -> list[Problem]:
+    """The counting core's problems with what was marked (none for an empty step: leaving
+    a contest blank is an abstention, checked when the whole ballot is cast)."""
+    if marked.empty:
+        return []
+    return selection_problems(core_contest(contest), marked.choices, marked.points)
+
+
+def placed_problems(contest: Contest, marked: Marked) -> dict[str, list[str]]:
+    """Each problem in the page's language under the agenda it names, or under ``""`` for
+    the contest as a whole; empty when the step may be kept."""
+    placed: dict[str, list[str]] = {code: [text] for code, text in marked.form_problems.items()}
+    if placed:
+        return placed
+    for problem in problems(contest, marked):
+        placed.setdefault(problem.agenda or "", []).append(explain(problem, contest, marked))
+    return placed
+
+
+def explain(problem: Problem, contest: Contest, marked: Marked) -> str:
+    """A problem in the page's language, with the figures the voter needs to fix it."""
+    chosen = sum(1 for mark in marked.choices if mark is not None)
+    total = sum(marked.points)
+    cost = sum(a.cost for a in contest.agendas if a.code in marked.choices)
+    texts: Mapping[str, Any] = {
+        "too_few_choices": lambda: (
+            _("Choose at least %(n)d (you chose %(k)d).")
+            % {"n": contest.min_selections or 0, "k": chosen}
+        ),
+        "too_many_choices": lambda: (
+            _("Choose at most %(n)d (you chose %(k)d).")
+            % {"n": limit_of(contest) or 0, "k": chosen}
+        ),
+        "over_cost_limit": lambda: (
+            _("Your choices cost %(cost)s, more than the budget %(budget)s.")
+            % {"cost": money_text(cost), "budget": money_text(contest.budget)}
+        ),
+        "too_many_points": lambda: (
+            _("You gave %(k)d points; at most %(n)d may be given.")
+            % {"k": total, "n": contest.points_total or 0}
+        ),
+        "too_few_points": lambda: (
+            _("You gave %(k)d points; give at least %(n)d.")
+            % {"k": total, "n": contest.points_total or 0}
+        ),
+        "agenda_points_too_high": lambda: (
+            _("At most %(n)d points to one agenda.") % {"n": contest.max_points_per_agenda or 0}
+        ),
+        "negative_points": lambda: _("Points cannot be negative."),
+        "duplicate_agenda": lambda: _("This agenda is ranked more than once."),
+        "overvote": lambda: _("Two agendas share one rank: give each its own rank."),
+        "unknown_agenda": lambda: _("This is not an agenda of this contest."),
+    }
+    make = texts.get(problem.code)
+    return make() if make else _("This choice cannot be accepted as it is.")
+
+
+def limit_of(contest: Contest) -> int | None:
+    """The most agendas a voter may mark (ranks, for a ranked ballot)."""
+    if contest.ballot_type == BallotType.CHOOSE_ONE.value:
+        return 1
+    if contest.ballot_type == BallotType.ORDINAL.value:
+        return contest.max_ranks or len(contest.agendas)
+    return contest.max_selections
+
+
+def money_text(amount: int) -> str:
+    return money(amount, current_lang())
+
+
+def rule_sentence(contest: Contest) -> str:
+    """The counting rule in one plain sentence."""
+    rule = contest.rule
+    if rule.startswith("equalshares"):
+        return _(
+            "Method of Equal Shares: the budget is shared equally among the voters, and an "
+            "agenda is funded when its supporters' shares can pay for it together."
+        )
+    if rule.startswith("phragmen"):
+        return _(
+            "Sequential Phragmén: agendas are funded one by one, each time the one whose "
+            "supporters can pay for it soonest, sharing the cost among them."
+        )
+    if rule == "max-welfare":
+        return _("The funded agendas are the set within the budget that the most votes support.")
+    if rule == "irv":
+        return _(
+            "Instant runoff: the agenda with the fewest first choices drops out round by round "
+            "and its ballots go to their next choice, until one has a majority."
+        )
+    if rule in ("stv", "block"):
+        return _(
+            "Ranked count: ballots move to their next choice as agendas are elected or drop "
+            "out, until every seat is filled."
+        )
+    return _(
+        "Agendas are funded in order of votes, most first, as long as the budget still covers them."
+    )
