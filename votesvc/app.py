@@ -18,6 +18,7 @@ from votesvc import web
 from votesvc.api import errors, inputs, register_blueprints
 from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import VotesvcApi, limiter, migrate
+from votesvc.i18n import http as i18n_http
 from votesvc.models.base import db
 from votesvc.services import mixing
 
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
+    i18n_http.init_app(app)  # Flask-Babel: Korean by default, the catalogues of votesvc.i18n
     with app.app_context():
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
