@@ -11,7 +11,6 @@ from types import ModuleType
 from typing import Any
 
 from flask import Flask
-from flask_babel import Babel
 from sqlalchemy import event
 
 from votesvc import web
@@ -76,7 +75,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)
-    Babel(app, locale_selector=web.locale.select_locale)
     web.init_app(app)  # the pages, and their cookie session (the API has none)
     mixing.install(app)  # the secrecy mixer's thread, started by a process's first request
     ImmutableResponses.install(app)  # published files a worker has served skip Flask after

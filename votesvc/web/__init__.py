@@ -55,6 +55,5 @@ def init_app(app: Flask) -> None:
         local_time=lambda moment, zone: formatting.local_time(moment, zone, locale.current_lang()),
         label=locale.label,
         fill=locale.fill,
-        current_lang=locale.current_lang,
         session=session,
     )

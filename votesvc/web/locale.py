@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-from flask_babel import get_locale
+from votesvc.i18n.http import current_language
 
-
-def current_lang() -> str:
-    """``ko`` or ``en``: the locale Flask-Babel selected for this request."""
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "ko"
+current_lang = current_language
+"""``ko`` or ``en``: the language :mod:`votesvc.i18n.http` chose for this request."""
 
 
 def lang_text(ko: str, en: str) -> str:
@@ -23,14 +19,6 @@ def lang_text(ko: str, en: str) -> str:
 def label(obj: Any, name: str) -> str:
     """``obj.<name>_ko``/``<name>_en`` (``name``, ``title``, ``description``) for this page."""
     return lang_text(getattr(obj, f"{name}_ko", "") or "", getattr(obj, f"{name}_en", "") or "")
-
-
-def select_locale() -> str:
-    """``?lang=``, then the ``lang`` cookie, then ``Accept-Language``; Korean by default."""
-    for asked in (request.args.get("lang"), request.cookies.get("lang")):
-        if asked in ("ko", "en"):
-            return asked
-    return request.accept_languages.best_match(("ko", "en"), default="ko")
 
 
 def fill(text: str, **values: Any) -> str:
