@@ -15,7 +15,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, request, session, url_for
+from flask import Flask, session, url_for
 
 from votesvc.api import errors
 from votesvc.web import formatting, locale, security, voter
@@ -38,14 +38,8 @@ def static_url(path: str) -> str:
     return url_for("web.static", filename=path, v=digest[:12])
 
 
-def _protect_forms() -> None:
-    if request.method == "POST":
-        security.csrf.protect()
-
-
 def init_app(app: Flask) -> None:
     security.init_app(app)
-    voter.bp.before_request(_protect_forms)
     app.register_blueprint(voter.bp)
     app.extensions[errors.PAGE_RENDERER] = render_refusal
     app.jinja_env.globals.update(

@@ -113,18 +113,27 @@ def read_form(contest: Contest, form: MultiDict[str, str]) -> Marked:
                 marked.choices.append(code)
                 marked.points.append(value)
     else:
-        marked.choices = _ranking(codes, form)
+        marked.choices = _ranking(codes, form, marked.form_problems)
     return marked
 
 
-def _ranking(codes: Sequence[str], form: MultiDict[str, str]) -> list[Mark]:
-    """Ranks as marked: rank ``n`` holds the agendas given ``n`` (none: a skipped rank; more
-    than one: an overvote, which the contest's rules accept or refuse)."""
+def _ranking(
+    codes: Sequence[str], form: MultiDict[str, str], problems: dict[str, str]
+) -> list[Mark]:
+    """Ranks as marked: rank ``n`` holds the agenda given ``n``, a rank nobody was given is a
+    skipped one. Two agendas at one rank are refused here whatever the contest's overvote
+    rule: a count may have to read paper ballots marked that way, but a page that lets a
+    voter do it by a slip of the finger would waste their ballot."""
     at: dict[int, list[str]] = {}
     for code in codes:
         text = form.get(f"rank-{code}", "").strip()
         if text.isdigit() and 0 < int(text) <= len(codes):
             at.setdefault(int(text), []).append(code)
+    for names in at.values():
+        if len(names) > 1:
+            problems.update(
+                dict.fromkeys(names, _("Two agendas share one rank: give each its own rank."))
+            )
     if not at:
         return []
     marks: list[Mark] = []

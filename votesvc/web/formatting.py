@@ -18,18 +18,16 @@ _UNITS = ((10**12, "조"), (10**8, "억"), (10**4, "만"))
 
 
 def _group(value: int) -> str:
-    """One four-digit group (1-9999) as Koreans write it in amounts: ``5천``, ``3천5백``,
-    ``1,200`` would read as "천이백"; exact digits once tens or units appear (``3,456``)."""
-    if value % 100 == 0:
-        thousands, hundreds = divmod(value // 100, 10)
-        return (f"{thousands}천" if thousands else "") + (f"{hundreds}백" if hundreds else "")
-    return f"{value:,}"
+    """One four-digit group (1-9999) as Koreans write it in amounts: whole thousands as
+    ``5천`` (so ``4억 5천만``), anything else in digits (``100만``, ``3,500만``)."""
+    return f"{value // 1000}천" if value % 1000 == 0 else f"{value:,}"
 
 
 def won_in_words(amount: int) -> str:
-    """``450000000`` → ``4억 5천만 원``; ``1234567890`` → ``12억 3,456만 7,890 원``."""
-    if amount == 0:
-        return "0원"
+    """``450000000`` → ``4억 5천만 원``; ``1234567890`` → ``12억 3,456만 7,890 원``; under
+    10,000 the digits themselves (``5,000원``)."""
+    if abs(amount) < 10**4:
+        return f"{amount:,}원"
     sign, rest, parts = ("-" if amount < 0 else ""), abs(amount), []
     for size, unit in _UNITS:
         count, rest = divmod(rest, size)

@@ -70,9 +70,9 @@ def _headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.session_interface = PageSession()
-    app.config.setdefault("SESSION_COOKIE_NAME", "votesvc_session")
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config.get("VOTESVC_ENV") == "production")
+    app.config["SESSION_COOKIE_NAME"] = "votesvc_session"
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("VOTESVC_ENV") == "production"
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked by the pages' blueprint
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's life is the limit
     csrf.init_app(app)

@@ -35,7 +35,7 @@ from votesvc.models import Contest, Election
 from votesvc.services import casting, elections, voters
 from votesvc.services.admission import admit_code
 from votesvc.services.errors import DomainError, Invalid
-from votesvc.web import ballots
+from votesvc.web import ballots, security
 from votesvc.web.refusals import refusal_text
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
@@ -47,6 +47,13 @@ INLINE_CODE_ERRORS = frozenset(
     {"token_malformed", "short_code_malformed", "short_code_typo", "token_bad_signature"}
 )
 """Refusals the voter fixes by retyping; every other refusal gets a page of its own."""
+
+
+@bp.before_request
+def _protect_forms() -> None:
+    """Every page form post carries the session's CSRF token (Flask-WTF)."""
+    if request.method == "POST":
+        security.csrf.protect()
 
 
 def _code_limit() -> str:
