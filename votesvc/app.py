@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("VOTESVC_INSTANCE_PATH")
     app = Flask(
         "votesvc",
+        static_folder=None,  # the pages' blueprint serves /static/ (votesvc/web/static)
         instance_path=str(Path(instance_path).resolve()) if instance_path else None,
         instance_relative_config=True,
     )
