@@ -269,3 +269,24 @@ def test_drafts_are_not_pages(client: FlaskClient, imported_election: Callable[.
     draft = imported_election(contests=PAGE_CONTESTS, **window())
     response = client.get(f"/elections/{draft}", headers={"Accept-Language": "en"})
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_a_shuffling_contest_gives_each_voter_an_order_of_their_own(
+    app: Flask, client: FlaskClient, imported_election: Callable[..., int]
+) -> None:
+    import re
+
+    shuffled = [{**PAGE_CONTESTS[2], "shuffle_agendas": True}]
+    election_id = imported_election(contests=shuffled, phase="voting", **window())
+    orders = set()
+    for token in issue(app, election_id, 6):
+        browser = Browser(client.application.test_client(), "en")
+        browser.post(f"/elections/{election_id}/vote", {"code": token.signed})
+        first = browser.get(f"/elections/{election_id}/ballot/mayor")
+        again = browser.get(f"/elections/{election_id}/ballot/mayor")
+        order = re.findall(r'data-code="(R\d)"', first.get_data(as_text=True))
+        assert order == re.findall(r'data-code="(R\d)"', again.get_data(as_text=True))
+        assert sorted(order) == ["R1", "R2", "R3", "R4"]
+        assert "an order of your own" in text_of(first)
+        orders.add(tuple(order))
+    assert len(orders) > 1  # 6 voters, 24 orders: all equal has probability 24**-5

@@ -105,6 +105,9 @@ class ContestInSchema(_TitledInSchema):
     points_total = _count(1)
     max_points_per_agenda = _count(1)
     max_ranks = _count(1)
+    shuffle_agendas = StrictBoolean(
+        metadata={"description": "Ballot pages show the agendas in each voter's own order."}
+    )
 
 
 class BoothInSchema(Schema):
@@ -228,6 +231,7 @@ class ContestOutSchema(_TitledOutSchema):
     points_total = fields.Integer(allow_none=True)
     max_points_per_agenda = fields.Integer(allow_none=True)
     max_ranks = fields.Integer(allow_none=True)
+    shuffle_agendas = fields.Boolean()
 
     def _tie_break(self, contest: Contest) -> dict[str, Any] | None:
         try:

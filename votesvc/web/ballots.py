@@ -12,6 +12,7 @@ same markup, reading the limits from ``data-`` attributes written here.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from votesvc.models import Contest
+from votesvc.models import Agenda, Contest
 from votesvc.services.casting import Mark, selection_problems
 from votesvc.services.contests import core_contest
 from votesvc.tally.model import BallotType
@@ -34,6 +35,16 @@ APPROVAL, KNAPSACK, CHOOSE_ONE, POINTS, RANKED = (
     "points",
     "ranked",
 )
+
+
+def in_order(contest: Contest, seed: str) -> list[Agenda]:
+    """The agendas as this voter's page lists them: stored order, or for a contest that
+    shuffles, an order drawn from the voter's own seed (the same on every visit to the step,
+    different for the next voter)."""
+    agendas = list(contest.agendas)
+    if contest.shuffle_agendas:
+        random.Random(f"{seed}:{contest.code}").shuffle(agendas)
+    return agendas
 
 
 def kind_of(contest: Contest) -> str:

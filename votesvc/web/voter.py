@@ -106,7 +106,14 @@ def _code_form(election: Election, error: str) -> tuple[str, int]:
 def _begin(election: Election, code: str, contests: tuple[str, ...], test: bool) -> Response:
     """A fresh ballot in the session for an admitted code, then its first step."""
     session.pop(RECEIPT, None)
-    session[VOTE] = {"e": election.id, "t": code, "c": list(contests), "test": test, "s": {}}
+    session[VOTE] = {
+        "e": election.id,
+        "t": code,
+        "c": list(contests),
+        "test": test,
+        "s": {},
+        "o": secrets.token_hex(8),  # this voter's agenda order, where a contest shuffles
+    }
     session.permanent = False
     return redirect(url_for(".step", election_id=election.id, code=contests[0]), 303)
 
@@ -182,6 +189,7 @@ def _step_page(
         previous=previous,
         following=following,
         test=vote["test"],
+        agendas=ballots.in_order(contest, vote["o"]),
         ballots=ballots,
     )
 
