@@ -205,6 +205,14 @@ def test_forms_need_their_csrf_token(app: Flask, client: FlaskClient, election_i
     assert response.status_code == 400
     assert response.mimetype == "text/html"
     assert "다시" in text_of(response)
+    other = Browser(client.application.test_client())
+    other.get(f"/elections/{election_id}/vote")  # a token, but another session's
+    forged = client.post(
+        f"/elections/{election_id}/vote", data={"code": token.signed, "csrf_token": other.csrf}
+    )
+    assert forged.status_code == 400
+    own = Browser(client)
+    assert own.post(f"/elections/{election_id}/vote", {"code": token.signed}).status_code == 303
 
 
 def test_every_page_answer_carries_the_security_headers(

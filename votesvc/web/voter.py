@@ -51,9 +51,9 @@ INLINE_CODE_ERRORS = frozenset(
 
 @bp.before_request
 def _protect_forms() -> None:
-    """Every page form post carries the session's CSRF token (Flask-WTF)."""
+    """Every page form post carries the session's CSRF token."""
     if request.method == "POST":
-        security.csrf.protect()
+        security.check_csrf()
 
 
 def _code_limit() -> str:
@@ -118,9 +118,10 @@ def _begin(election: Election, code: str, contests: tuple[str, ...], test: bool)
     return redirect(url_for(".step", election_id=election.id, code=contests[0]), 303)
 
 
-def _ballot(election: Election) -> dict[str, Any] | None:
+def _ballot(election_id: int) -> dict[str, Any] | None:
+    """The ballot in progress in this browser, if it is for this election."""
     vote = session.get(VOTE)
-    return vote if isinstance(vote, dict) and vote.get("e") == election.id else None
+    return vote if isinstance(vote, dict) and vote.get("e") == election_id else None
 
 
 def _contest(election: Election, code: str, vote: dict[str, Any]) -> Contest:
@@ -140,10 +141,10 @@ def _neighbours(vote: dict[str, Any], code: str) -> tuple[str | None, str | None
 
 @bp.route("/elections/<int:election_id>/ballot/<code>", methods=["GET", "POST"])
 def step(election_id: int, code: str) -> str | Response | tuple[str, int]:
-    election = elections.get_public(election_id)
-    vote = _ballot(election)
+    vote = _ballot(election_id)
     if vote is None:
         return redirect(url_for(".code_entry", election_id=election_id), 303)
+    election = elections.get_public(election_id)
     contest = _contest(election, code, vote)
     previous, following = _neighbours(vote, code)
     if request.method == "GET":
@@ -197,24 +198,25 @@ def _step_page(
 @bp.route("/elections/<int:election_id>/review", methods=["GET", "POST"])
 @limiter.limit(_cast_limit, methods=["POST"])
 def review(election_id: int) -> str | Response | tuple[str, int]:
-    election = elections.get_public(election_id)
-    vote = _ballot(election)
+    """The ballot to check, then the cast. The cast reads nothing but what
+    :func:`~votesvc.services.casting.cast` reads (an API cast's work plus the session and
+    CSRF checks); the election is read only to show a page."""
+    vote = _ballot(election_id)
     if vote is None:
         return redirect(url_for(".code_entry", election_id=election_id), 303)
-    contests = [_contest(election, code, vote) for code in vote["c"]]
     if request.method == "GET":
         vote.setdefault("id", secrets.token_urlsafe(24))
         session.modified = True
-        return _review_page(election, contests, vote, None)
+        return _review_page(election_id, vote, None)
     chosen = {code: s for code, s in vote["s"].items() if s.get("choices")}
     if not chosen:
-        return _review_page(election, contests, vote, _("Choose in at least one contest.")), 422
+        return _review_page(election_id, vote, _("Choose in at least one contest.")), 422
     try:
         result = casting.cast(election_id, vote["t"], chosen, vote.get("id"))
     except Invalid as error:
         if error.code != "ballot_invalid":
             raise
-        return _review_page(election, contests, vote, refusal_text(error)), 422
+        return _review_page(election_id, vote, refusal_text(error)), 422
     session.pop(VOTE, None)
     session[RECEIPT] = {
         "e": election_id,
@@ -225,9 +227,9 @@ def review(election_id: int) -> str | Response | tuple[str, int]:
     return redirect(url_for(".receipt", election_id=election_id), 303)
 
 
-def _review_page(
-    election: Election, contests: list[Contest], vote: dict[str, Any], error: str | None
-) -> str:
+def _review_page(election_id: int, vote: dict[str, Any], error: str | None) -> str:
+    election = elections.get_public(election_id)
+    contests = [_contest(election, code, vote) for code in vote["c"]]
     return render_template(
         "review.html",
         election=election,
