@@ -117,10 +117,14 @@ def error_response(
     fields: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> Response:
-    body = {"error": {"code": code, "message": message(code, params), "fields": dict(fields or {})}}
+    """The error envelope in the request's language: the code's message, and the field
+    details (written in English below the API) translated by :func:`votesvc.i18n.details`."""
+    lang = language()
+    shown = i18n.details(dict(fields or {}), lang)
+    body = {"error": {"code": code, "message": message(code, params, lang), "fields": shown}}
     response = jsonify(body)
     response.status_code = status
-    response.headers["Content-Language"] = language()
+    response.headers["Content-Language"] = lang
     return response
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from votesvc.i18n import N_
 from votesvc.models import DEFAULT_TIMEZONE, Contest, Election, Phase
 from votesvc.publication import explain
 from votesvc.schemas.fields import (
@@ -33,7 +34,7 @@ from votesvc.tally.options import tie_break_of
 
 def _exclusive_group(codes: list[str]) -> None:
     if len(set(codes)) < 2 or len(set(codes)) != len(codes):
-        raise ValidationError("A group names two or more different agenda codes.")
+        raise ValidationError(N_("A group names two or more different agenda codes."))
 
 
 def _count(minimum: int = 0) -> StrictInteger:
@@ -124,7 +125,7 @@ class _Partial:
     @validates_schema
     def _not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not data:
-            raise ValidationError("Give at least one field to change.")
+            raise ValidationError(N_("Give at least one field to change."))
 
 
 class ElectionPatchSchema(_Partial, ElectionInSchema):

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from votesvc.i18n import N_
 from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, ident, moment
 
 MAX_CHOICES = 1000
@@ -147,7 +148,7 @@ class Selection(fields.Dict):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, dict) or set(value) - {"choices", "points"}:
-            raise ValidationError("Must be an object with 'choices' and optionally 'points'.")
+            raise ValidationError(N_("Must be an object with 'choices' and optionally 'points'."))
         choices, points = value.get("choices"), value.get("points", [])
         if not (
             isinstance(choices, list)
@@ -155,16 +156,21 @@ class Selection(fields.Dict):
             and all(c is None or _is_mark(c) for c in choices)
         ):
             raise ValidationError(
-                f"'choices' must list at most {MAX_CHOICES} entries, each an agenda code or, in"
-                " ranked contests, null (a skipped rank) or a list of agenda codes (several at"
-                " one rank)."
+                N_(
+                    "'choices' must list at most %(most)s entries, each an agenda code or, in"
+                    " ranked contests, null (a skipped rank) or a list of agenda codes (several"
+                    " at one rank)."
+                )
+                % {"most": MAX_CHOICES}
             )
         if not (
             isinstance(points, list)
             and len(points) <= MAX_CHOICES
             and all(type(p) is int for p in points)
         ):
-            raise ValidationError(f"'points' must list at most {MAX_CHOICES} integers.")
+            raise ValidationError(
+                N_("'points' must list at most %(most)s integers.") % {"most": MAX_CHOICES}
+            )
         return {"choices": choices, "points": points}
 
 

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from flask import current_app
 from sqlalchemy import select, update
 
+from votesvc.i18n import N_
 from votesvc.models import Election, VoterRollEntry
 from votesvc.models.base import db
 from votesvc.services import audit, keys, mail
@@ -96,22 +97,24 @@ def _roll_rows(election: Election, text: str) -> list[dict[str, Any]]:
     try:
         return _checked_roll_rows(election, csv.DictReader(io.StringIO(text, newline="")))
     except csv.Error as error:  # newline="" above: CR-only line ends are line ends, not this
-        raise Invalid("voter_roll_invalid", fields={"file": [f"Not CSV: {error}."]}) from None
+        raise Invalid(
+            "voter_roll_invalid", fields={"file": [N_("Not CSV: %(error)s.") % {"error": error}]}
+        ) from None
 
 
 def _checked_roll_rows(election: Election, reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     if not reader.fieldnames or "identifier" not in reader.fieldnames:
-        raise Invalid("voter_roll_invalid", fields={"file": ["Needs an 'identifier' column."]})
+        raise Invalid("voter_roll_invalid", fields={"file": [N_("Needs an 'identifier' column.")]})
     rows, problems, seen = [], {}, set()
     for record in reader:
         line = reader.line_num
         identifier = normalise(record.get("identifier") or "")
         if not identifier:
-            problems[str(line)] = ["No identifier."]
+            problems[str(line)] = [N_("No identifier.")]
             continue
         key = identity_hash(election, identifier)
         if key in seen:
-            problems[str(line)] = ["Listed twice."]
+            problems[str(line)] = [N_("Listed twice.")]
             continue
         seen.add(key)
         factor = record.get("factor")
