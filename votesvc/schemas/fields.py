@@ -14,7 +14,9 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from votesvc.i18n import N_
-from votesvc.models import MAX_AMOUNT, MAX_ID
+from votesvc.i18n.times import local
+from votesvc.models import DEFAULT_TIMEZONE, MAX_AMOUNT, MAX_ID, Election
+from votesvc.models.base import db
 
 EARLIEST = datetime(1970, 1, 1)
 LATEST = datetime(2100, 1, 1)
@@ -121,3 +123,19 @@ def code(**kwargs: Any) -> fields.String:
         ),
         **kwargs,
     )
+
+
+class ElectionTime(fields.DateTime):
+    """A stored (UTC) time shown in its election's time zone, ISO 8601 with that offset.
+
+    The object dumped names its election (``election_id``, an attribute or a key); the
+    election is in the session already (the service that listed the rows fetched it), so
+    this reads no row."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        election_id = obj["election_id"] if isinstance(obj, dict) else obj.election_id
+        election = db.session.get(Election, election_id)
+        zone = election.timezone if election is not None else DEFAULT_TIMEZONE
+        return super()._serialize(local(value, zone), attr, obj, **kwargs)

@@ -8,13 +8,13 @@ one language on the merged object) live in the services.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from votesvc.i18n import N_
+from votesvc.i18n.times import local
 from votesvc.models import DEFAULT_TIMEZONE, Contest, Election, Phase
 from votesvc.publication import explain
 from votesvc.schemas.fields import (
@@ -266,13 +266,7 @@ class ElectionOutSchema(Schema):
     is_demo = fields.Boolean()
 
     def _local(self, election: Election, moment: datetime) -> str:
-        """The time in the election's zone, or in UTC where the zone's offset then had
-        seconds (a local mean time, e.g. Monrovia until 1972), which RFC 3339 cannot write."""
-        local = moment.astimezone(ZoneInfo(election.timezone or DEFAULT_TIMEZONE))
-        offset = local.utcoffset()
-        if offset is not None and offset.seconds % 60:
-            local = moment.astimezone(UTC)
-        return local.isoformat()
+        return local(moment, election.timezone or DEFAULT_TIMEZONE).isoformat()
 
     def _starts_at(self, election: Election) -> str:
         return self._local(election, election.starts_at)

@@ -7,7 +7,14 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from votesvc.i18n import N_
-from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, ident, moment
+from votesvc.schemas.fields import (
+    ElectionTime,
+    StrictBoolean,
+    StrictInteger,
+    Text,
+    ident,
+    moment,
+)
 
 MAX_CHOICES = 1000
 CAST_ID_PATTERN = r"^[A-Za-z0-9_-]{22,64}$"
@@ -51,8 +58,8 @@ class BatchOutSchema(Schema):
     size = fields.Integer()
     test = fields.Boolean()
     label = fields.String()
-    created_at = fields.DateTime()
-    sealed_at = fields.DateTime(allow_none=True)
+    created_at = ElectionTime()
+    sealed_at = ElectionTime(allow_none=True)
     printable = fields.Boolean()
     contests = fields.List(
         fields.String(),
@@ -91,8 +98,8 @@ class QuarantinedOutSchema(Schema):
     reason = fields.String()
     detail = fields.String()
     content = fields.String()
-    cast_at = fields.DateTime()
-    received_at = fields.DateTime()
+    cast_at = ElectionTime()
+    received_at = ElectionTime()
 
 
 class QuarantineQuerySchema(Schema):
