@@ -122,13 +122,17 @@ def error_response(
     fields: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> Response:
+    """The error envelope in the request's language: the code's message, and the field
+    details (written in English below the API) translated by :func:`votesvc.i18n.details`."""
     render_page = current_app.extensions.get(PAGE_RENDERER)
     if render_page is not None and not request.path.startswith("/api/"):
         return render_page(status, code, params or {})
-    body = {"error": {"code": code, "message": message(code, params), "fields": dict(fields or {})}}
+    lang = language()
+    shown = i18n.details(dict(fields or {}), lang)
+    body = {"error": {"code": code, "message": message(code, params, lang), "fields": shown}}
     response = jsonify(body)
     response.status_code = status
-    response.headers["Content-Language"] = language()
+    response.headers["Content-Language"] = lang
     return response
 
 

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -78,14 +79,86 @@ def finish(text: str, lang: str) -> str:
     return resolve_particles(text) if lang == "ko" else text
 
 
+class Localized(Protocol):
+    """A parameter each language writes its own way (an amount of money, a local time)."""
+
+    def text(self, lang: str) -> str: ...
+
+
+def written(value: Any, lang: str) -> Any:
+    """A message parameter as ``lang`` writes it: a :class:`Localized` one in that language,
+    a ``{"ko": ..., "en": ...}`` one picked, anything else as it is."""
+    if isinstance(value, dict):
+        return value[lang]
+    text = getattr(value, "text", None)
+    return text(lang) if callable(text) else value
+
+
 def translate(lang: str, msgid: str, params: Mapping[str, Any] | None = None) -> str:
-    """``msgid`` in ``lang`` with ``%(name)s`` placeholders filled from ``params``."""
+    """``msgid`` in ``lang`` with ``%(name)s`` placeholders filled from ``params``
+    (each as :func:`written` in ``lang``)."""
     text = translations(lang).gettext(msgid)
     if params:
-        text = text % params
+        text = text % {key: written(value, lang) for key, value in params.items()}
     return finish(text, lang)
 
 
 def both(msgid: str, params: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """``msgid`` in every language at once (published documents carry both)."""
-    return {lang: translate(lang, msgid, params) for lang in LANGUAGES}
+    """``msgid`` in both languages at once (published documents carry both), English first
+    as the documents always had it."""
+    return {lang: translate(lang, msgid, params) for lang in ("en", "ko")}
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@functools.cache
+def _templates(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Every message id with placeholders as a pattern that reads a filled-in English text
+    back into its parameters, the most specific (longest literal text) first."""
+    found = []
+    for msgid in translations(lang)._catalog:
+        if not isinstance(msgid, str) or "%(" not in msgid:
+            continue
+        pattern, names, last = [], set(), 0
+        for match in _PLACEHOLDER.finditer(msgid):
+            pattern.append(re.escape(msgid[last : match.start()]))
+            name = match.group(1)
+            pattern.append(f"(?P={name})" if name in names else f"(?P<{name}>.+?)")
+            names.add(name)
+            last = match.end()
+        pattern.append(re.escape(msgid[last:]))
+        literal = len(_PLACEHOLDER.sub("", msgid))
+        found.append((literal, re.compile("".join(pattern), re.DOTALL), msgid))
+    found.sort(key=lambda item: -item[0])
+    return tuple((pattern, msgid) for _literal, pattern, msgid in found)
+
+
+def detail(text: str, lang: str) -> str:
+    """An English detail text (a field error: marshmallow's, the services', the ballot
+    validator's) in ``lang``: its own message when it has no parameters, else the message
+    whose id reads it back (``Total cost 1200 exceeds the limit 1000.`` is ``Total cost
+    %(total)s exceeds the limit %(limit)s.`` filled in). Unknown texts stay as they are.
+
+    Texts are English where they are written, so the layers below the edges need no
+    language; the edges (API, pages) translate what they show.
+    """
+    if lang == "en" or not isinstance(text, str):
+        return text
+    if has(text, lang):
+        return translate(lang, text)
+    for pattern, msgid in _templates(lang):
+        match = pattern.fullmatch(text)
+        if match:
+            return translate(lang, msgid, match.groupdict())
+    return text
+
+
+def details(fields: Any, lang: str) -> Any:
+    """Every text in a field-error structure (marshmallow's nesting of dicts and lists) in
+    ``lang``; field names, indices and other keys stay."""
+    if isinstance(fields, Mapping):
+        return {key: details(value, lang) for key, value in fields.items()}
+    if isinstance(fields, list | tuple):
+        return [details(value, lang) for value in fields]
+    return detail(fields, lang)

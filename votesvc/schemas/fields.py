@@ -13,7 +13,10 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from votesvc.models import MAX_AMOUNT, MAX_ID
+from votesvc.i18n import N_
+from votesvc.i18n.times import local
+from votesvc.models import DEFAULT_TIMEZONE, MAX_AMOUNT, MAX_ID, Election
+from votesvc.models.base import db
 
 EARLIEST = datetime(1970, 1, 1)
 LATEST = datetime(2100, 1, 1)
@@ -58,7 +61,7 @@ class Text(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text and not self.blank:
-            raise ValidationError("Must not be empty.")
+            raise ValidationError(N_("Must not be empty."))
         return text
 
 
@@ -72,7 +75,8 @@ def ident(*, strict: bool = True, **kwargs: Any) -> fields.Integer:
 def _sensible(moment: datetime) -> None:
     if not EARLIEST <= moment.replace(tzinfo=None) < LATEST:
         raise ValidationError(
-            f"Must be from {EARLIEST.year} to {LATEST.year - 1}, as ISO 8601 (RFC 3339)."
+            N_("Must be from %(first)s to %(last)s, as ISO 8601 (RFC 3339).")
+            % {"first": EARLIEST.year, "last": LATEST.year - 1}
         )
 
 
@@ -87,7 +91,7 @@ def time_zone(**kwargs: Any) -> fields.String:
     """A tz database zone name, such as ``Asia/Seoul``."""
     return fields.String(
         validate=validate.OneOf(
-            TIME_ZONES, error="Unknown time zone; use a tz database name such as Asia/Seoul."
+            TIME_ZONES, error=N_("Unknown time zone; use a tz database name such as Asia/Seoul.")
         ),
         **kwargs,
     )
@@ -98,9 +102,11 @@ def finite_scalars(options: dict[str, Any]) -> None:
     document read by the command line could still carry one, and ``1e999`` is infinite)."""
     for key, value in options.items():
         if not isinstance(value, str | int | float | bool):
-            raise ValidationError(f"Option {key!r} must be a string, number or boolean.")
+            raise ValidationError(
+                N_("Option '%(key)s' must be a string, number or boolean.") % {"key": key}
+            )
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValidationError(f"Option {key!r} must be a finite number.")
+            raise ValidationError(N_("Option '%(key)s' must be a finite number.") % {"key": key})
 
 
 def amount(minimum: int, **kwargs: Any) -> StrictInteger:
@@ -117,3 +123,19 @@ def code(**kwargs: Any) -> fields.String:
         ),
         **kwargs,
     )
+
+
+class ElectionTime(fields.DateTime):
+    """A stored (UTC) time shown in its election's time zone, ISO 8601 with that offset.
+
+    The object dumped names its election (``election_id``, an attribute or a key); the
+    election is in the session already (the service that listed the rows fetched it), so
+    this reads no row."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        election_id = obj["election_id"] if isinstance(obj, dict) else obj.election_id
+        election = db.session.get(Election, election_id)
+        zone = election.timezone if election is not None else DEFAULT_TIMEZONE
+        return super()._serialize(local(value, zone), attr, obj, **kwargs)

@@ -52,6 +52,7 @@ from sqlalchemy import (
     true,
 )
 
+from votesvc.i18n.times import local
 from votesvc.models import (
     Ballot,
     Contest,
@@ -543,7 +544,7 @@ def check_receipt(election_id: int, code: str) -> dict[str, Any]:
     counted = receipt_counted(election.id)
     return {
         "recorded": True,
-        "recorded_at": receipt.recorded_at,
+        "recorded_at": local(receipt.recorded_at, election.timezone),
         "contests": list(contests),
         "counted": counted,
     }

@@ -33,6 +33,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from votesvc.i18n import N_, translate
 from votesvc.voting.tokens import IssuedToken
 
 PACKAGED_FONT = Path(__file__).with_name("fonts") / "NanumGothic.ttf"
@@ -44,8 +45,8 @@ FONT_CANDIDATES: tuple[Path, ...] = (
 )
 """Where a Korean TrueType font is looked for when none is named, in this order."""
 
-INSTRUCTION_KO = "QR 코드를 스캔하거나 아래 코드를 입력해 투표하세요. 한 번만 쓸 수 있습니다."
-INSTRUCTION_EN = "Scan the QR code or type the code below to vote. It works only once."
+INSTRUCTION = N_("Scan the QR code or type the code below to vote. It works only once.")
+"""Printed in Korean and in English on every card (the catalogues' texts)."""
 TEST_MARK = "시험용 TEST · 집계되지 않음 · not counted"
 
 CODE_FONT = "Courier-Bold"
@@ -172,8 +173,8 @@ def render_sheets(
     election_name: str,
     booth_name: str,
     font_path: Path | str | None = None,
-    instruction_ko: str = INSTRUCTION_KO,
-    instruction_en: str = INSTRUCTION_EN,
+    instruction_ko: str | None = None,
+    instruction_en: str | None = None,
 ) -> bytes:
     """The batch's PDF: ``COLUMNS`` × ``ROWS`` cards a page, dashed lines to cut along.
 
@@ -182,6 +183,8 @@ def render_sheets(
     """
     if not tokens:
         raise ValueError("a sheet needs at least one token")
+    instruction_ko = instruction_ko or translate("ko", INSTRUCTION)
+    instruction_en = instruction_en or translate("en", INSTRUCTION)
     font = register_korean_font(font_path)
     layout = CardLayout.for_page(A4)
     buffer = io.BytesIO()
