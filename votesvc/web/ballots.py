@@ -94,6 +94,15 @@ class Marked:
         return None
 
 
+def marked_agendas(contest: Contest, marked: Marked) -> list[Agenda]:
+    """The agendas marked, as the review lists them: by rank on a ranked ballot (skipped
+    ranks leave no line), otherwise in ballot order."""
+    by_code = {agenda.code: agenda for agenda in contest.agendas}
+    if kind_of(contest) == RANKED:
+        return [by_code[m] for m in marked.choices if isinstance(m, str) and m in by_code]
+    return [agenda for agenda in contest.agendas if marked.chosen(agenda.code)]
+
+
 def from_selection(selection: Mapping[str, Any] | None) -> Marked:
     """A selection kept in the session (the API's shape) as the form shows it again."""
     if not selection:
