@@ -23,9 +23,10 @@ from results_support import (
 )
 
 from votesvc.api.immutable import ImmutableResponses
+from votesvc.cli.verify import verify_command
 from votesvc.models import Ballot
 from votesvc.models.base import db
-from votesvc.publication.verify import folder_source, url_source, verify, verify_command
+from votesvc.publication.verify import folder_source, url_source, verify
 from votesvc.services import publication
 
 Headers = dict[str, str]

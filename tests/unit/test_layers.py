@@ -26,8 +26,10 @@ LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
 """Rank of each part, lowest first; a module may import its own rank or lower ones."""
 
 PURE_RANK = 1
-"""Ranks up to this one (core, pure helpers) import no web or database framework."""
+"""Ranks up to this one (core, pure helpers) import no web, database or command-line
+framework: commands live in ``votesvc.cli``, around the pure functions they call."""
 FRAMEWORKS = (
+    "click",
     "flask",
     "flask_sqlalchemy",
     "flask_smorest",

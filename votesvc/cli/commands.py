@@ -24,10 +24,10 @@ from votesvc.api.errors import describe
 from votesvc.api.inputs import UNSTORABLE, UNSTORABLE_MESSAGE, check_texts
 from votesvc.app import settings_module
 from votesvc.cli.tally import tally_command
+from votesvc.cli.verify import verify_command
 from votesvc.cli.voting import print_tokens_command
 from votesvc.models import ApiKey
 from votesvc.models.base import db
-from votesvc.publication.verify import verify_command
 from votesvc.services import api_keys, importing, mixing, publication, results
 from votesvc.services.demo import load_demo
 from votesvc.services.errors import DomainError
