@@ -10,7 +10,7 @@ which is why sheets should be printed and the batch sealed before voting starts.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,20 +236,6 @@ def _restrict(batch: TokenBatch, election: Election, codes: Iterable[str]) -> No
     )
 
 
-def batch_contests(batch: TokenBatch) -> list[str] | None:
-    """The contest codes a restricted batch allows, in ballot order; ``None``: every contest."""
-    if not batch.restricted:
-        return None
-    return list(
-        db.session.scalars(
-            select(Contest.code)
-            .join(TokenBatchContest, TokenBatchContest.contest_id == Contest.id)
-            .where(TokenBatchContest.batch_id == batch.id)
-            .order_by(Contest.position)
-        )
-    )
-
-
 def allowed_contests(batch_ids: Iterable[int | None]) -> dict[int, frozenset[int]]:
     """The contest ids each restricted batch among ``batch_ids`` allows (one query); batches
     that allow every contest are absent."""
@@ -440,12 +426,6 @@ def _status_counts(*conditions: Any) -> dict[str, dict[str, int]]:
     return counts
 
 
-def batch_counts(batch: TokenBatch) -> dict[str, int]:
-    return _status_counts(Token.batch_id == batch.id).get(
-        batch.channel, dict.fromkeys(TokenStatus, 0)
-    )
-
-
 def participation(election_id: int) -> list[dict[str, Any]]:
     """Per channel (online, then each booth): tokens issued, spent, unused and void, and test
     tokens apart. Only token counts: no contest's ballots before publication."""
@@ -468,10 +448,58 @@ def participation(election_id: int) -> list[dict[str, Any]]:
     return report
 
 
-def list_batches(election_id: int) -> list[TokenBatch]:
+def list_batches(election_id: int) -> list[dict[str, Any]]:
+    """Every batch of the election as :func:`batch_views` shows it, oldest first."""
     election = fetch(Election, election_id)
-    return list(
-        db.session.scalars(
-            select(TokenBatch).where(TokenBatch.election_id == election.id).order_by(TokenBatch.id)
-        )
+    batches = db.session.scalars(
+        select(TokenBatch).where(TokenBatch.election_id == election.id).order_by(TokenBatch.id)
     )
+    return batch_views(list(batches))
+
+
+def batch_view(batch: TokenBatch) -> dict[str, Any]:
+    """One batch as admins see it (:func:`batch_views`)."""
+    return batch_views([batch])[0]
+
+
+def batch_views(batches: Sequence[TokenBatch]) -> list[dict[str, Any]]:
+    """The batches as admins see them: their fields, whether they can still be printed, the
+    contests a restricted batch allows (ballot order; ``None``: every contest) and their
+    tokens counted by status. Two queries however many batches: a listing of an election's
+    hundreds of booth batches must not read the token table once per batch."""
+    ids = [batch.id for batch in batches]
+    counts: dict[int, dict[str, int]] = {i: dict.fromkeys(TokenStatus, 0) for i in ids}
+    rows = db.session.execute(
+        select(Token.batch_id, Token.status, func.count())
+        .where(Token.batch_id.in_(ids))
+        .group_by(Token.batch_id, Token.status)
+    )
+    for batch_id, status, number in rows:
+        counts[batch_id][status] = number
+    allowed: dict[int, list[str]] = {b.id: [] for b in batches if b.restricted}
+    if allowed:
+        rows = db.session.execute(
+            select(TokenBatchContest.batch_id, Contest.code)
+            .join(Contest, TokenBatchContest.contest_id == Contest.id)
+            .where(TokenBatchContest.batch_id.in_(list(allowed)))
+            .order_by(Contest.position)
+        )
+        for batch_id, code in rows:
+            allowed[batch_id].append(code)
+    return [
+        {
+            "id": batch.id,
+            "election_id": batch.election_id,
+            "booth_id": batch.booth_id,
+            "channel": batch.channel,
+            "size": batch.size,
+            "test": batch.test,
+            "label": batch.label,
+            "created_at": batch.created_at,
+            "sealed_at": batch.sealed_at,
+            "printable": batch.seed is not None,
+            "contests": allowed.get(batch.id),
+            "counts": counts[batch.id],
+        }
+        for batch in batches
+    ]
