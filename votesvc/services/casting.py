@@ -33,7 +33,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import (
     ARRAY,
-    JSON,
     ColumnElement,
     Connection,
     Integer,
@@ -42,8 +41,6 @@ from sqlalchemy import (
     Update,
     any_,
     bindparam,
-    cast,
-    column,
     false,
     func,
     insert,
@@ -51,6 +48,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy import cast as sql_cast  # this module's cast() is the use case
 
 from votesvc.models import (
     Ballot,
@@ -65,7 +63,7 @@ from votesvc.models import (
 )
 from votesvc.models.base import db
 from votesvc.services import keys
-from votesvc.services.bulk import insert_rows, json_rows
+from votesvc.services.bulk import insert_rows, json_rows, recordset
 from votesvc.services.common import fetch
 from votesvc.services.contests import core_contest
 from votesvc.services.counting import ranking
@@ -319,7 +317,7 @@ bulk-update bookkeeping that a plain table statement does not need."""
 
 _SPENT = (
     _spend_online(
-        lambda column: column == any_(cast(bindparam("voted", type_=Text()), ARRAY(Integer())))
+        lambda column: column == any_(sql_cast(bindparam("voted", type_=Text()), ARRAY(Integer())))
     )
     .returning(Token.id)
     .cte("spent")
@@ -337,12 +335,8 @@ _RECEIPT = (
     .returning(Receipt.code_hash)
     .cte("receipt")
 )
-_CAST_BALLOTS = (
-    func.json_to_recordset(cast(bindparam("ballots"), JSON()))
-    .table_valued(
-        column("id", String()), column("contest_id", Integer()), column("content", Text())
-    )
-    .render_derived(name="cast_ballots", with_types=True)
+_CAST_BALLOTS = recordset(
+    Ballot.__table__, ("id", "contest_id", "content"), "ballots", "cast_ballots"
 )
 _CAST_ONLINE_PG = (
     insert(Ballot)
