@@ -11,9 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from votesvc.api.errors import describe
-from votesvc.models import TokenBatch
 from votesvc.services import tokens
-from votesvc.services.common import fetch
 from votesvc.services.errors import DomainError
 
 
@@ -26,7 +24,7 @@ def print_tokens_command(batch_id: int, out: Path, seal: bool) -> None:
     """Write batch BATCH_ID's printable sheets to OUT (a PDF of live voting tokens: keep it
     safe and delete it once printed)."""
     try:
-        batch = fetch(TokenBatch, batch_id)
+        batch = tokens.find_batch(batch_id)
         click.echo(
             f"Rendering {batch.size} tokens of batch {batch.id} ({batch.channel})...", err=True
         )

@@ -47,7 +47,7 @@ from votesvc.services import audit, mixing
 from votesvc.services.common import fetch
 from votesvc.services.counting import count_contest, gather
 from votesvc.services.elections import close_now
-from votesvc.services.errors import Conflict
+from votesvc.services.errors import Conflict, NotFound
 from votesvc.services.transaction import unit_of_work
 
 log = logging.getLogger("votesvc.results")
@@ -99,6 +99,17 @@ def latest_job(election_id: int) -> CountJob | None:
     return db.session.scalars(
         select(CountJob).where(CountJob.election_id == election_id).order_by(CountJob.id.desc())
     ).first()
+
+
+def count_status(election_id: int) -> dict[str, Any]:
+    """The latest count as admins see it (:func:`job_view`), after closing the election if its
+    window has passed; ``not_counted`` when it was never counted."""
+    with unit_of_work():
+        close_if_due(fetch(Election, election_id))
+    job = latest_job(election_id)
+    if job is None:
+        raise NotFound("not_counted")
+    return job_view(job)
 
 
 def last_sign_of_life(job: CountJob) -> datetime:

@@ -309,6 +309,11 @@ def issue_batch(election_id: int, data: Mapping[str, Any]) -> TokenBatch:
     return batch
 
 
+def find_batch(batch_id: int) -> TokenBatch:
+    """A batch by its id alone (the shell prints any election's batch)."""
+    return fetch(TokenBatch, batch_id)
+
+
 def get_batch(election_id: int, batch_id: int) -> TokenBatch:
     batch = db.session.get(TokenBatch, batch_id)
     if batch is None or batch.election_id != election_id:
