@@ -58,6 +58,7 @@ from votesvc.models import (
 )
 from votesvc.models.base import db
 from votesvc.services import audit, keys
+from votesvc.services.batches import contests_allowed_at
 from votesvc.services.bulk import among, insert_new, json_rows, recordset
 from votesvc.services.casting import (
     ContestBallot,
@@ -73,7 +74,6 @@ from votesvc.services.tokens import (
     Presented,
     allowed_contests,
     booth_of,
-    contests_allowed_at,
     election_name,
     ensure_issuing,
     read_token,
