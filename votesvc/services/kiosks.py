@@ -60,16 +60,10 @@ from votesvc.models.base import db
 from votesvc.services import audit, keys
 from votesvc.services.batches import contests_allowed_at
 from votesvc.services.bulk import among, insert_new, json_rows, recordset
-from votesvc.services.casting import (
-    ContestBallot,
-    ContestMap,
-    check_selections,
-    contests_of,
-    not_allowed,
-    store_ballots,
-)
+from votesvc.services.casting import not_allowed, store_ballots
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Unauthorized
+from votesvc.services.selections import ContestBallot, ContestMap, check_selections, contests_of
 from votesvc.services.tokens import (
     Presented,
     allowed_contests,
