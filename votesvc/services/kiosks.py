@@ -31,6 +31,11 @@ the keys and rows go as one JSON parameter each (:mod:`votesvc.services.bulk`). 
 sync of the same batch (a kiosk retrying after a dropped connection) waits on the row locks,
 then reads the committed ``spend_key`` values and answers ``already_accepted``: each ballot is
 stored once.
+
+Why one module (about 420 lines): provisioning hands out the credential and keys the sync
+then checks, and the sync is one pipeline over one batch of :class:`Pending` ballots (checked,
+settled against the token rows, spent, stored, quarantined), each step reading what the one
+before decided.
 """
 
 from __future__ import annotations
