@@ -63,7 +63,7 @@ def recordset(table: Table, columns: Sequence[str], parameter: str, name: str) -
     ``table``'s, each typed as ``table`` types it, so a statement built on it cannot drift
     from the schema when a column's type changes. Every recordset statement is built here."""
     rows = func.json_to_recordset(cast(bindparam(parameter), JSON()))
-    typed = [column(name_, table.c[name_].type) for name_ in columns]
+    typed = [column(key, table.c[key].type) for key in columns]
     return rows.table_valued(*typed).render_derived(name=name, with_types=True)
 
 
