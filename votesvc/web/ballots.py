@@ -4,7 +4,7 @@ Every ballot type is a plain HTML form that works without JavaScript: checkboxes
 the knapsack), radio buttons (choose one), number fields (points) and one rank select per
 agenda (ranked; never drag-and-drop). The posted form becomes the same ``choices``/``points``
 the API takes, and the counting core's validator (through
-:func:`votesvc.services.casting.selection_problems`) says what is wrong; this module only
+:func:`votesvc.services.selections.selection_problems`) says what is wrong; this module only
 places each problem next to the agenda it names and words it in the page's language. The
 JavaScript in ``static/js/ballot.js`` adds live counters and the budget meter on top of the
 same markup, reading the limits from ``data-`` attributes written here.
@@ -22,8 +22,8 @@ from werkzeug.datastructures import MultiDict
 
 from votesvc.i18n import detail
 from votesvc.models import Agenda, Contest
-from votesvc.services.casting import Mark, selection_problems
 from votesvc.services.contests import core_contest
+from votesvc.services.selections import Mark, selection_problems
 from votesvc.tally.model import BallotType
 from votesvc.tally.validation import Problem
 from votesvc.web.locale import current_lang
