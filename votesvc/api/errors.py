@@ -227,6 +227,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "묶음 {batch}에는 투표 코드가 {size}개 있습니다. 웹으로는 {most}개까지만 인쇄물을"
         " 만듭니다. 명령줄에서 인쇄하세요: votesvc print-tokens {batch} OUT.pdf",
     },
+    "public_url_unset": {
+        "en": "Online sheets carry links to the voting page: set VOTESVC_PUBLIC_URL to the"
+        " address residents open (e.g. https://vote.example.kr) before printing them.",
+        "ko": "온라인 투표 코드 인쇄물에는 투표 페이지 주소가 들어갑니다. 인쇄하기 전에"
+        " VOTESVC_PUBLIC_URL을 주민이 여는 주소(예: https://vote.example.kr)로 설정하세요.",
+    },
     "kiosk_unauthorized": {
         "en": "A kiosk credential is required (Authorization: Bearer <credential>).",
         "ko": "투표기 인증 정보가 필요합니다 (Authorization: Bearer <credential>).",
