@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from votesvc.models import (
@@ -40,6 +41,7 @@ from votesvc.services.tokens import (
 )
 from votesvc.services.transaction import unit_of_work
 from votesvc.voting import shortcodes
+from votesvc.voting.links import VotingPage
 from votesvc.voting.sheets import render_sheets
 from votesvc.voting.tokens import (
     TOKEN_ID_BYTES,
@@ -203,7 +205,17 @@ def batch_sheets(batch: TokenBatch, *, most: int | None = None) -> bytes:
         batch_tokens(batch),
         election_name=election.name_ko or election.name_en,
         booth_name=place,
+        voting_page=voting_page(election.id) if booth is None else None,
     )
+
+
+def voting_page(election_id: int) -> VotingPage:
+    """The election's voting page under ``VOTESVC_PUBLIC_URL``; refused
+    (``public_url_unset``) when production has none, rather than print wrong links."""
+    public_url = current_app.config["VOTESVC_PUBLIC_URL"]
+    if not public_url:
+        raise Conflict("public_url_unset")
+    return VotingPage(public_url, election_id)
 
 
 def seal_batch(election_id: int, batch_id: int) -> TokenBatch:
