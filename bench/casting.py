@@ -44,9 +44,10 @@ import flask_migrate
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from votesvc import create_app, shortcodes
+from votesvc import create_app
 from votesvc.models.base import db
 from votesvc.services import importing, keys, kiosks, tokens
+from votesvc.voting import shortcodes
 
 ROOT = Path(__file__).resolve().parents[1]
 
