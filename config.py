@@ -99,7 +99,7 @@ def engine_options(environ: Mapping[str, str], database_url: str) -> dict[str, A
 def _voting_settings(
     environ: Mapping[str, str], secret: str, instance_path: Path
 ) -> dict[str, Any]:
-    """Tokens, kiosks, online voting and rate limits (see readme-casting).
+    """Tokens, kiosks, online voting and rate limits (see docs/voting.md, Configuration).
 
     ``VOTESVC_TOKEN_SECRETS`` lists signing secrets newest first, comma-separated; it defaults
     to the secret key. ``VOTESVC_TOKEN_HASH_KEY`` keys every stored hash (token ids, receipts,
