@@ -60,6 +60,16 @@ def start(page: Any, live: Ballots, code: str) -> None:
     page.wait_for_url(re.compile(r"/ballot/city$"))
 
 
+def cast_one(page: Any, live: Ballots, code: str) -> None:
+    """A Korean page votes for one city agenda with ``code`` and reaches its receipt."""
+    start(page, live, code)
+    page.locator("input[value=A3]").check()
+    page.get_by_role("button", name="다음").click()
+    page.goto(path(live, "/review"))
+    page.get_by_role("button", name="투표 제출").click()
+    page.wait_for_url(re.compile(r"/receipt$"))
+
+
 def receipt_of(page: Any) -> str:
     return page.locator(".receipt-code").inner_text().strip()
 
@@ -225,12 +235,7 @@ def test_a_typo_is_caught_as_the_code_is_typed(open_page: Any, ballots: Ballots)
 def test_a_used_code_is_refused_with_its_page(open_page: Any, ballots: Ballots) -> None:
     (token,) = ballots.codes()
     page = open_page("phone", "ko")
-    start(page, ballots, token.signed)
-    page.locator("input[value=A3]").check()
-    page.get_by_role("button", name="다음").click()
-    page.goto(path(ballots, "/review"))
-    page.get_by_role("button", name="투표 제출").click()
-    page.wait_for_url(re.compile(r"/receipt$"))
+    cast_one(page, ballots, token.signed)
     again = open_page("phone", "en")
     again.goto(path(ballots, f"/vote#code={token.signed}"))
     again.wait_for_load_state("networkidle")
@@ -259,12 +264,7 @@ def test_leaving_a_half_filled_step_asks_first(open_page: Any, ballots: Ballots)
 def test_the_receipt_check_page(open_page: Any, ballots: Ballots) -> None:
     (token,) = ballots.codes()
     page = open_page("phone", "ko")
-    start(page, ballots, token.signed)
-    page.locator("input[value=A3]").check()
-    page.get_by_role("button", name="다음").click()
-    page.goto(path(ballots, "/review"))
-    page.get_by_role("button", name="투표 제출").click()
-    page.wait_for_url(re.compile(r"/receipt$"))
+    cast_one(page, ballots, token.signed)
     receipt = receipt_of(page)
     page.get_by_role("link", name="접수 번호 확인").click()
     page.get_by_label("접수 번호").fill(receipt)

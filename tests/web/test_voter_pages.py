@@ -7,7 +7,9 @@ database, never through the page alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -43,6 +45,14 @@ def vote_everything(browser: Browser, election_id: int, code: str) -> str:
     assert response.status_code == 303
     assert response.headers["Location"] == f"{base}/receipt"
     return receipt_code(browser.get(f"{base}/receipt"))
+
+
+def refusal(client: FlaskClient, election_id: int, code: str, lang: str, status: int) -> Any:
+    """The page a refused code gets: its status, and HTML, not the API's JSON."""
+    response = Browser(client, lang).post(f"/elections/{election_id}/vote", {"code": code})
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    return response
 
 
 def stored_contents(app: Flask) -> dict[str, str]:
@@ -143,12 +153,7 @@ def test_a_used_code_gets_its_own_page_and_changes_nothing(
     vote_everything(Browser(client), election_id, token.signed)
     before = stored_contents(app)
     for lang, words in (("ko", "이미 사용된 투표 코드입니다."), ("en", "already used")):
-        response = Browser(client, lang).post(
-            f"/elections/{election_id}/vote", {"code": token.signed}
-        )
-        assert response.status_code == 409
-        assert words in heading(response)
-        assert response.mimetype == "text/html"
+        assert words in heading(refusal(client, election_id, token.signed, lang, 409))
     assert stored_contents(app) == before
 
 
@@ -157,9 +162,8 @@ def test_a_booth_code_online_says_where_to_take_it(
 ) -> None:
     booth = add_booth(app, election_id, "b9")
     (token,) = issue(app, election_id, 1, booth=booth)
-    response = Browser(client, "en").post(f"/elections/{election_id}/vote", {"code": token.signed})
-    assert response.status_code == 403
-    assert "booth named on it" in text_of(response)
+    refused = refusal(client, election_id, token.signed, "en", 403)
+    assert "booth named on it" in text_of(refused)
 
 
 def test_a_closed_election_refuses_codes_with_a_page(
@@ -173,9 +177,7 @@ def test_a_closed_election_refuses_codes_with_a_page(
         **window(opened=timedelta(days=3), closes=-timedelta(days=1)),
     )
     (token,) = issue(app, closed, 1)
-    response = Browser(client, "ko").post(f"/elections/{closed}/vote", {"code": token.signed})
-    assert response.status_code == 409
-    assert "투표 기간이 아닙니다" in text_of(response)
+    assert "투표 기간이 아닙니다" in text_of(refusal(client, closed, token.signed, "ko", 409))
 
 
 def test_a_double_submit_gets_the_first_receipt_back(
@@ -298,3 +300,27 @@ def test_a_shuffling_contest_gives_each_voter_an_order_of_their_own(
         assert "an order of your own" in text_of(first)
         orders.add(tuple(order))
     assert len(orders) > 1  # 6 voters, 24 orders: all equal has probability 24**-5
+
+
+def test_a_voter_on_the_roll_claims_a_code_and_votes_with_it(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    from votesvc.services import voters
+
+    with app.app_context():
+        voters.import_roll(election_id, "identifier,factor\nr-1,1990-01-01\n")
+    base = f"/elections/{election_id}"
+    browser = Browser(client, "en")
+    wrong = browser.post(f"{base}/claim", {"identifier": "r-1", "factor": "1990-01-02"})
+    assert wrong.status_code == 403 and "voter roll" in text_of(wrong)
+    claimed = browser.post(f"{base}/claim", {"identifier": "r-1", "factor": "1990-01-01"})
+    assert claimed.status_code == 200
+    assert re.search(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}-[0-9A-Z]", text_of(claimed))
+    browser.post(f"{base}/ballot/city", {"choice": ["A1"]})
+    browser.get(f"{base}/review")
+    assert browser.post(f"{base}/review").status_code == 303
+    assert stored_contents(app) == {"city": '{"choices":["A1"]}'}
+    again = Browser(client, "en").post(
+        f"{base}/claim", {"identifier": "r-1", "factor": "1990-01-01"}
+    )
+    assert again.status_code == 409  # one code per voter, ever
