@@ -12,6 +12,7 @@ import pytest
 from api_assertions import assert_error, assert_rate_limited
 from flask import Flask
 from flask.testing import FlaskClient
+from sql_support import sent_statements
 from voting_support import GOOD, booth_id, issue, open_election
 
 from votesvc.models import Phase
@@ -141,6 +142,30 @@ def test_a_batch_restricted_to_some_contests(
     assert set(assert_error(empty, 422, "validation_failed")) == {"contests"}
     listed = client.get(_url(election_id, "token-batches"), headers=admin_headers).get_json()
     assert len(listed) == 2  # the refused batches issued nothing
+
+
+def test_the_batch_listing_costs_the_same_queries_for_one_batch_or_many(
+    app: Flask, client: FlaskClient, admin_headers: Headers, election_id: int
+) -> None:
+    """Counts and contests of every batch come from one query each, not one per batch."""
+    url = _url(election_id, "token-batches")
+    _new_batch(client, admin_headers, election_id, size=2, contests=["city"])
+    with sent_statements(app) as one:
+        first = client.get(url, headers=admin_headers)
+    assert first.status_code == 200 and len(first.get_json()) == 1
+    for size in (1, 3, 2):
+        _new_batch(client, admin_headers, election_id, size=size, contests=["north", "city"])
+    _new_batch(client, admin_headers, election_id, size=4)
+    with sent_statements(app) as many:
+        listed = client.get(url, headers=admin_headers).get_json()
+    assert len(many) == len(one)
+    assert [(b["size"], b["contests"], b["counts"]["unused"]) for b in listed] == [
+        (2, ["city"], 2),
+        (1, ["city", "north"], 1),
+        (3, ["city", "north"], 3),
+        (2, ["city", "north"], 2),
+        (4, None, 4),
+    ]
 
 
 def test_no_tokens_for_a_closed_election(

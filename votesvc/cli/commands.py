@@ -24,10 +24,8 @@ from votesvc.api.errors import describe
 from votesvc.api.inputs import UNSTORABLE, UNSTORABLE_MESSAGE, check_texts
 from votesvc.app import settings_module
 from votesvc.cli.tally import tally_command
+from votesvc.cli.verify import verify_command
 from votesvc.cli.voting import print_tokens_command
-from votesvc.models import ApiKey
-from votesvc.models.base import db
-from votesvc.publication.verify import verify_command
 from votesvc.services import api_keys, importing, mixing, publication, results
 from votesvc.services.demo import load_demo
 from votesvc.services.errors import DomainError
@@ -163,8 +161,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     flask_migrate.upgrade()
     with _refusals():
         election, created = load_demo()
-        if db.session.query(ApiKey.id).first() is None:
-            _, plain = api_keys.create_api_key(label="demo")
+        plain = api_keys.create_first_key("demo")
+        if plain is not None:
             _print_key(plain, None)
     click.echo(
         f"Demo election: {election.name_ko} / {election.name_en} "
