@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 
+from votesvc.i18n import N_
 from votesvc.models import Election, Phase
 from votesvc.models.base import db
 from votesvc.services.common import fetch
@@ -78,12 +79,14 @@ def _problems(contest: core.Contest, choices: Sequence[Mark], points: Sequence[i
             overvotes=rule_set_of(contest.meta) == "rctab",
         )
         if points:
-            found.append(Problem("unexpected_points", "ordinal ballots carry no points."))
+            found.append(Problem("unexpected_points", N_("ordinal ballots carry no points.")))
         return [problem.message for problem in found]
     if not all(isinstance(choice, str) for choice in choices):
         return [
-            "Only agenda codes can be marked here: a skipped rank (null) or several agendas at"
-            " one rank (a list) can be cast only in ranked contests (irv, stv, block)."
+            N_(
+                "Only agenda codes can be marked here: a skipped rank (null) or several agendas"
+                " at one rank (a list) can be cast only in ranked contests (irv, stv, block)."
+            )
         ]
     return [problem.message for problem in validate_ballot(contest, choices, points)]
 
@@ -138,7 +141,7 @@ def check_selections(
     ballots = []
     for code, selection in selections.items():
         if code not in contests:
-            problems[code] = ["Not a contest of this election."]
+            problems[code] = [N_("Not a contest of this election.")]
             continue
         contest_id, contest = contests[code]
         choices, points = selection.get("choices", []), selection.get("points", [])
@@ -149,7 +152,9 @@ def check_selections(
             content = canonical_content(contest, choices, points)
             ballots.append(ContestBallot(contest_id, code, content))
     if not selections:
-        raise Invalid("ballot_invalid", fields={"selections": ["Vote in at least one contest."]})
+        raise Invalid(
+            "ballot_invalid", fields={"selections": [N_("Vote in at least one contest.")]}
+        )
     if problems:
         raise Invalid("ballot_invalid", fields={"selections": problems})
     return ballots
