@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from votesvc.i18n import N_, both
 from votesvc.models import (
     Booth,
     Contest,
@@ -90,7 +91,7 @@ def _restrict(batch: TokenBatch, election: Election, codes: Iterable[str]) -> No
     by_code = {contest.code: contest.id for contest in election.contests}
     unknown = sorted(set(codes) - set(by_code))
     if unknown:
-        message = f"Not contests of this election: {', '.join(unknown)}."
+        message = N_("Not contests of this election: %(codes)s.") % {"codes": ", ".join(unknown)}
         raise Invalid("validation_failed", fields={"contests": [message]})
     batch.restricted = True
     db.session.add_all(
@@ -200,7 +201,10 @@ def batch_sheets(batch: TokenBatch, *, most: int | None = None) -> bytes:
         raise Conflict("batch_too_large_to_print", size=batch.size, most=most, batch=batch.id)
     election = fetch(Election, batch.election_id)
     booth = fetch(Booth, batch.booth_id) if batch.booth_id is not None else None
-    place = "온라인 / Online" if booth is None else (booth.name_ko or booth.name_en)
+    online = both(N_("Online"))
+    place = (
+        f"{online['ko']} / {online['en']}" if booth is None else (booth.name_ko or booth.name_en)
+    )
     return render_sheets(
         batch_tokens(batch),
         election_name=election.name_ko or election.name_en,

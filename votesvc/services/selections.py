@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 
+from votesvc.i18n import N_
 from votesvc.models import Election, Phase
 from votesvc.models.base import db
 from votesvc.services.common import fetch
@@ -81,14 +82,17 @@ def selection_problems(
             overvotes=rule_set_of(contest.meta) == "rctab",
         )
         if points:
-            found.append(Problem("unexpected_points", "ordinal ballots carry no points."))
+            found.append(Problem("unexpected_points", N_("ordinal ballots carry no points.")))
         return found
     if not all(isinstance(choice, str) for choice in choices):
         return [
             Problem(
                 "not_ranked_contest",
-                "Only agenda codes can be marked here: a skipped rank (null) or several agendas"
-                " at one rank (a list) can be cast only in ranked contests (irv, stv, block).",
+                N_(
+                    "Only agenda codes can be marked here: a skipped rank (null) or several"
+                    " agendas at one rank (a list) can be cast only in ranked contests (irv,"
+                    " stv, block)."
+                ),
             )
         ]
     return validate_ballot(contest, choices, points)
@@ -144,7 +148,7 @@ def check_selections(
     ballots = []
     for code, selection in selections.items():
         if code not in contests:
-            problems[code] = ["Not a contest of this election."]
+            problems[code] = [N_("Not a contest of this election.")]
             continue
         contest_id, contest = contests[code]
         choices, points = selection.get("choices", []), selection.get("points", [])
@@ -155,7 +159,9 @@ def check_selections(
             content = canonical_content(contest, choices, points)
             ballots.append(ContestBallot(contest_id, code, content))
     if not selections:
-        raise Invalid("ballot_invalid", fields={"selections": ["Vote in at least one contest."]})
+        raise Invalid(
+            "ballot_invalid", fields={"selections": [N_("Vote in at least one contest.")]}
+        )
     if problems:
         raise Invalid("ballot_invalid", fields={"selections": problems})
     return ballots
