@@ -156,7 +156,7 @@ def open_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..
             "base_url": live_server.url,
         }
         if viewport == "phone":
-            options.update(is_mobile=True, has_touch=True, device_scale_factor=3)
+            options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
         context = browser.new_context(**options)
         if not javascript:
             NO_SCRIPT.add(context)

@@ -27,7 +27,7 @@ from votesvc.app import settings_module
 from votesvc.cli.tally import tally_command
 from votesvc.cli.verify import verify_command
 from votesvc.cli.voting import print_tokens_command
-from votesvc.services import api_keys, importing, mixing, publication, results
+from votesvc.services import api_keys, batches, importing, mixing, publication, results
 from votesvc.services.demo import demo_codes, load_demo
 from votesvc.services.errors import DomainError
 from votesvc.voting.links import VotingPage
@@ -195,7 +195,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         f"({'loaded' if created else 'already loaded'})."
     )
     click.echo(f"votesvc demo: {url}/api/v1/elections  (API document: {url}/api/v1/openapi.json)")
-    _print_demo_codes(VotingPage(app.config["VOTESVC_PUBLIC_URL"], election.id), codes)
+    _print_demo_codes(batches.voting_page(election.id), codes)
     if not no_serve:
         run_simple(host, port, app, use_reloader=False, threaded=True)
 
