@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,10 @@ import flask_migrate
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from votesvc import create_app, shortcodes
+from votesvc import create_app
 from votesvc.models.base import db
 from votesvc.services import batches, importing, keys, kiosks
+from votesvc.voting import shortcodes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -177,9 +179,11 @@ def keep_alive_clients(
     bodies: Sequence[str | None],
     clients: int,
     headers: dict[str, str],
+    own_headers: Sequence[dict[str, str]] | None = None,
 ) -> tuple[list[float], dict[int, int]]:
     """Send one request per body from ``clients`` keep-alive connections sharing the list;
-    every request's latency and the count of each status (used by every HTTP bench)."""
+    every request's latency and the count of each status (used by every HTTP bench).
+    ``own_headers[i]`` adds to ``headers`` for request ``i`` (a page's session cookie)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -195,7 +199,8 @@ def keep_alive_clients(
             if index is None:
                 break
             started = time.perf_counter()
-            connection.request(method, path, body=bodies[index], headers=headers)
+            sent = headers if own_headers is None else {**headers, **own_headers[index]}
+            connection.request(method, path, body=bodies[index], headers=sent)
             response = connection.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
@@ -235,25 +240,38 @@ def load(
     return summarise(latencies, statuses, time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class Target:
+    """One side of an alternating run: requests to ``path`` on ``port``, one per body;
+    ``own_headers[i]`` goes with body ``i`` (a page's session cookie)."""
+
+    port: int
+    path: str
+    bodies: Sequence[str | None]
+    method: str = "POST"
+    own_headers: Sequence[dict[str, str]] | None = None
+
+
 def alternating(
-    targets: Sequence[tuple[int, str, Sequence[str]]],
-    rounds: int,
-    clients: int,
-    headers: dict[str, str],
+    targets: Sequence[Target], rounds: int, clients: int, headers: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """Each (port, path, bodies) target's bodies POSTed in ``rounds`` chunks, the targets
-    taking turns (full, bare, full, bare, ...): the machine is shared, and a change in its load
-    during the run then falls on every target alike. One summary per target, its rate over the
-    time of its own chunks only."""
+    """Each target's requests sent in ``rounds`` chunks, the targets taking turns (full,
+    bare, full, bare, ...): the machine is shared, and a change in its load during the run
+    then falls on every target alike. One summary per target, its rate over the time of its
+    own chunks only."""
     latencies: list[list[float]] = [[] for _ in targets]
     statuses: list[dict[int, int]] = [{} for _ in targets]
     walls = [0.0] * len(targets)
     for turn in range(rounds):
-        for index, (port, path, bodies) in enumerate(targets):
-            share = len(bodies) // rounds
-            chunk = bodies[turn * share : (turn + 1) * share if turn < rounds - 1 else None]
+        for index, target in enumerate(targets):
+            share = len(target.bodies) // rounds
+            end = (turn + 1) * share if turn < rounds - 1 else None
+            chunk = slice(turn * share, end)
+            own = None if target.own_headers is None else target.own_headers[chunk]
             started = time.perf_counter()
-            times, codes = keep_alive_clients(port, "POST", path, chunk, clients, headers)
+            times, codes = keep_alive_clients(
+                target.port, target.method, target.path, target.bodies[chunk], clients, headers, own
+            )
             walls[index] += time.perf_counter() - started
             latencies[index].extend(times)
             for code, count in codes.items():
@@ -385,8 +403,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         load(bare_port, f"/bare/{election}/{contest}", bare_bodies[:warm], 4, json_headers)
         runs["full"], runs["bare"] = alternating(
             [
-                (full_port, f"/api/v1/elections/{election}/ballots", full_bodies[warm:]),
-                (bare_port, f"/bare/{election}/{contest}", bare_bodies[warm:]),
+                Target(full_port, f"/api/v1/elections/{election}/ballots", full_bodies[warm:]),
+                Target(bare_port, f"/bare/{election}/{contest}", bare_bodies[warm:]),
             ],
             args.rounds,
             args.clients,

@@ -10,13 +10,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from flask import Flask, Request, Response
-from flask.sessions import SessionInterface
+from flask import Flask
 from sqlalchemy import event
 
+from votesvc import web
 from votesvc.api import errors, inputs, register_blueprints
 from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import VotesvcApi, limiter, migrate
+from votesvc.i18n import http as i18n_http
 from votesvc.models.base import db
 from votesvc.services import mixing
 
@@ -45,19 +46,6 @@ def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-class NoCookieSession(SessionInterface):
-    """No cookie session: the API is stateless (bearer credentials, no cookies), and Flask
-    would otherwise build a signing serializer for a session on every request because a
-    secret key is set. A page with an HTML form (CSRF) would need Flask's own interface back.
-    """
-
-    def open_session(self, app: Flask, request: Request) -> None:
-        return None  # Flask then uses its empty, unsaved NullSession
-
-    def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        return None
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """A new application; ``config`` overrides settings (tests pass ``INSTANCE_PATH`` and a
     database URL). ``VOTESVC_INSTANCE_PATH`` moves the instance folder."""
@@ -65,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("VOTESVC_INSTANCE_PATH")
     app = Flask(
         "votesvc",
+        static_folder=None,  # the pages' blueprint serves /static/ (votesvc/web/static)
         instance_path=str(Path(instance_path).resolve()) if instance_path else None,
         instance_relative_config=True,
     )
@@ -72,11 +61,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = settings_module().load(Path(app.instance_path), os.environ, overrides)
     app.config.update(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Korean stays readable
-    app.session_interface = NoCookieSession()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
+    i18n_http.init_app(app)  # Flask-Babel: Korean by default, the catalogues of votesvc.i18n
     with app.app_context():
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
@@ -87,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("kioskAuth", {"type": "http", "scheme": "bearer"})
     register_blueprints(api)
+    web.init_app(app)  # the pages, and their cookie session (the API has none)
     mixing.install(app)  # the secrecy mixer's thread, started by a process's first request
     ImmutableResponses.install(app)  # published files a worker has served skip Flask after
     return app

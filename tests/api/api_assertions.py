@@ -6,7 +6,7 @@ from typing import Any
 
 from werkzeug.test import TestResponse
 
-from votesvc.api.errors import MESSAGES
+from votesvc.i18n import translations
 
 
 def assert_error(
@@ -25,8 +25,8 @@ def assert_error(
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "fields"}
     assert body["error"]["code"] == code
-    template = MESSAGES[code][language]
-    head = template.split("{", 1)[0]
+    template = translations(language).gettext(code)
+    head = template.split("%(", 1)[0]
     assert body["error"]["message"].startswith(head) and body["error"]["message"]
     if fields is not None:
         assert body["error"]["fields"] == fields

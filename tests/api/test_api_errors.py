@@ -160,12 +160,13 @@ def test_a_sane_incoming_request_id_is_echoed(client: FlaskClient) -> None:
     assert forged.headers["X-Request-ID"] != "bad id <script>"
 
 
-def test_every_catalogue_message_exists_in_both_languages() -> None:
-    from votesvc.api.errors import CODE_BY_STATUS, MESSAGES
+def test_every_status_code_has_a_message_in_both_languages() -> None:
+    from votesvc.api.error_codes import CODES
+    from votesvc.api.errors import CODE_BY_STATUS
+    from votesvc.i18n import has
 
-    assert set(CODE_BY_STATUS.values()) <= set(MESSAGES)
-    for texts in MESSAGES.values():
-        assert set(texts) == {"en", "ko"} and all(texts.values())
+    assert set(CODE_BY_STATUS.values()) <= set(CODES)
+    assert [(code, lang) for code in CODES for lang in ("ko", "en") if not has(code, lang)] == []
 
 
 def test_a_refused_request_leaves_the_session_usable(

@@ -378,13 +378,13 @@ def test_a_repeated_unexpected_error_logs_its_traceback_once(
     def broken() -> str:
         raise RuntimeError("a bug")
 
-    app.add_url_rule("/broken", view_func=broken)
+    app.add_url_rule("/api/v1/broken", view_func=broken)
     client = app.test_client()
     with caplog.at_level(logging.ERROR, logger="votesvc.api.errors"):
         for _ in range(3):
-            assert_error(client.get("/broken"), 500, "internal_error")
+            assert_error(client.get("/api/v1/broken"), 500, "internal_error")
         now[0] += errors.TRACEBACK_SECONDS
-        assert_error(client.get("/broken"), 500, "internal_error")
+        assert_error(client.get("/api/v1/broken"), 500, "internal_error")
     with_traceback = [record.exc_info is not None for record in caplog.records]
     assert with_traceback == [True, False, False, True]
     assert all(len(record.getMessage()) < 300 for record in caplog.records)

@@ -60,8 +60,10 @@ def test_a_printed_batch_casts_from_its_decoded_qr_codes_until_voided(
     assert sheet.headers["Cache-Control"] == "no-store"
     page = pdfium.PdfDocument(sheet.data)[0]
     image = page.render(scale=100 / 72, grayscale=True).to_pil()
-    decoded = sorted(result.text for result in zxingcpp.read_barcodes(image))
-    assert len(decoded) == 3
+    links = sorted(result.text for result in zxingcpp.read_barcodes(image))
+    prefix = f"http://127.0.0.1:5000/elections/{election_id}/vote#code="
+    assert len(links) == 3 and all(link.startswith(prefix) for link in links)
+    decoded = [link.removeprefix(prefix) for link in links]
 
     assert _cast(client, election_id, decoded[0]).status_code == 201
     voided = client.post(
@@ -71,6 +73,14 @@ def test_a_printed_batch_casts_from_its_decoded_qr_codes_until_voided(
     assert_error(_cast(client, election_id, decoded[1]), 403, "token_void")
     counts = client.get(_url(election_id, f"token-batches/{batch['id']}"), headers=admin_headers)
     assert counts.get_json()["counts"] == {"unused": 0, "spent": 1, "void": 2, "test": 0}
+
+
+@pytest.mark.parametrize("app_config", [{"VOTESVC_ENV": "production", "VOTESVC_PUBLIC_URL": ""}])
+def test_production_prints_no_online_sheet_without_a_public_address(
+    client: FlaskClient, admin_headers: Headers, election_id: int
+) -> None:
+    batch = _new_batch(client, admin_headers, election_id, size=1).get_json()
+    assert_error(_sheets(client, admin_headers, election_id, batch["id"]), 409, "public_url_unset")
 
 
 def test_a_sealed_batch_can_no_longer_be_printed(

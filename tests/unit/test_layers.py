@@ -17,11 +17,21 @@ ROOT = Path(__file__).resolve().parents[2] / "votesvc"
 
 LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (0, ("votesvc.tally",)),
-    (1, ("votesvc.voting", "votesvc.publication")),
+    (1, ("votesvc.voting", "votesvc.publication", "votesvc.i18n")),
     (2, ("votesvc.models",)),
     (3, ("votesvc.schemas",)),
     (4, ("votesvc.services",)),
-    (5, ("votesvc.api", "votesvc.cli", "votesvc.app", "votesvc.extensions", "votesvc")),
+    (
+        5,
+        (
+            "votesvc.api",
+            "votesvc.cli",
+            "votesvc.app",
+            "votesvc.extensions",
+            "votesvc.i18n.http",
+            "votesvc",
+        ),
+    ),
 )
 """Rank of each part, lowest first; a module may import its own rank or lower ones."""
 

@@ -2,9 +2,11 @@
 
     {"error": {"code": "...", "message": "...", "fields": {...}}}
 
-Codes are stable (clients branch on them); messages come from a small Korean/English
-catalogue chosen by ``Accept-Language``. Unexpected errors answer 500 without internals and
-are logged with the request id that the response carries in ``X-Request-ID``.
+Codes are stable (clients branch on them, :mod:`votesvc.api.error_codes` lists them); each
+code is also the message id of its Korean and English text in the gettext catalogues
+(:mod:`votesvc.i18n`), in the language Flask-Babel chose for the request. Unexpected errors
+answer 500 without internals and are logged with the request id that the response carries in
+``X-Request-ID``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import (
     DisconnectionError,
@@ -29,7 +31,9 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from votesvc import i18n
 from votesvc.extensions import limiter
+from votesvc.i18n.http import current_language
 from votesvc.models.base import db
 from votesvc.services.errors import (
     Conflict,
@@ -45,254 +49,6 @@ log = logging.getLogger("votesvc.errors")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-LANGUAGES = ("en", "ko")
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "bad_request": {
-        "en": "The request could not be understood.",
-        "ko": "요청을 이해할 수 없습니다.",
-    },
-    "malformed_json": {
-        "en": "The request body is not valid JSON.",
-        "ko": "요청 본문이 올바른 JSON이 아닙니다.",
-    },
-    "unauthorized": {
-        "en": "An admin API key is required (Authorization: Bearer <key>).",
-        "ko": "관리자 API 키가 필요합니다 (Authorization: Bearer <key>).",
-    },
-    "invalid_api_key": {
-        "en": "This API key is not valid.",
-        "ko": "유효하지 않은 API 키입니다.",
-    },
-    "forbidden": {
-        "en": "This API key may not act on this election.",
-        "ko": "이 API 키로는 이 선거를 다룰 수 없습니다.",
-    },
-    "not_found": {
-        "en": "Not found.",
-        "ko": "찾을 수 없습니다.",
-    },
-    "method_not_allowed": {
-        "en": "This method is not allowed here.",
-        "ko": "이 주소에서는 허용되지 않는 요청 방식입니다.",
-    },
-    "conflict": {
-        "en": "The request conflicts with the stored data.",
-        "ko": "요청이 저장된 데이터와 충돌합니다.",
-    },
-    "duplicate": {
-        "en": "Something with this key already exists.",
-        "ko": "같은 키를 가진 항목이 이미 있습니다.",
-    },
-    "illegal_phase_transition": {
-        "en": "An election cannot move from {current} to {target}.",
-        "ko": "선거 단계를 {current}에서 {target}(으)로 바꿀 수 없습니다.",
-    },
-    "publish_required": {
-        "en": "Results are published with POST /api/v1/admin/elections/{election_id}/publish, "
-        "not by a phase change.",
-        "ko": "결과 공개는 단계 변경이 아니라 "
-        "POST /api/v1/admin/elections/{election_id}/publish 로 합니다.",
-    },
-    "election_not_ready": {
-        "en": "The election is not ready for voting.",
-        "ko": "선거가 아직 투표를 시작할 준비가 되지 않았습니다.",
-    },
-    "election_frozen": {
-        "en": "Ballot rules, agendas and the voting window are frozen once voting starts.",
-        "ko": "투표가 시작된 뒤에는 투표 규칙, 안건, 투표 기간을 바꿀 수 없습니다.",
-    },
-    "payload_too_large": {
-        "en": "The request body is too large.",
-        "ko": "요청 본문이 너무 큽니다.",
-    },
-    "unsupported_media_type": {
-        "en": "This content type is not accepted here.",
-        "ko": "이 형식의 본문은 받을 수 없습니다.",
-    },
-    "validation_failed": {
-        "en": "Some fields are not valid.",
-        "ko": "올바르지 않은 항목이 있습니다.",
-    },
-    "invalid_pb_file": {
-        "en": "The pabulib file cannot be read: {reason}",
-        "ko": "pabulib 파일을 읽을 수 없습니다: {reason}",
-    },
-    "rate_limited": {
-        "en": "Too many attempts from here; wait a minute and try again.",
-        "ko": "시도가 너무 많습니다. 잠시 뒤에 다시 해 주세요.",
-    },
-    "token_malformed": {
-        "en": "This is not a voting code.",
-        "ko": "투표 코드가 아닙니다.",
-    },
-    "token_bad_signature": {
-        "en": "This voting code is not genuine.",
-        "ko": "올바른 투표 코드가 아닙니다.",
-    },
-    "token_wrong_channel": {
-        "en": "This voting code is for another booth or channel.",
-        "ko": "다른 투표소(또는 온라인)용 투표 코드입니다.",
-    },
-    "token_wrong_election": {
-        "en": "This voting code is for another election.",
-        "ko": "다른 선거의 투표 코드입니다.",
-    },
-    "token_unknown": {
-        "en": "This voting code was never issued.",
-        "ko": "발급된 적이 없는 투표 코드입니다.",
-    },
-    "token_already_used": {
-        "en": "This voting code was already used.",
-        "ko": "이미 사용된 투표 코드입니다.",
-    },
-    "token_void": {
-        "en": "This voting code was cancelled.",
-        "ko": "취소된 투표 코드입니다.",
-    },
-    "token_contest_not_allowed": {
-        "en": "This voting code does not allow a vote in every contest of the ballot; see the"
-        " details.",
-        "ko": "이 투표 코드로는 투표할 수 없는 부문이 있습니다. 자세한 내용을 확인해 주세요.",
-    },
-    "token_test_mismatch": {
-        "en": "This voting code's test mark does not match our records.",
-        "ko": "투표 코드의 시험용 표시가 기록과 다릅니다.",
-    },
-    "token_not_voidable": {
-        "en": "A {status} voting code cannot be cancelled.",
-        "ko": "{status} 상태의 투표 코드는 취소할 수 없습니다.",
-    },
-    "token_already_issued": {
-        "en": "A voting code was already issued to this person.",
-        "ko": "이미 투표 코드를 받으셨습니다.",
-    },
-    "short_code_malformed": {
-        "en": "This code has the wrong length or characters.",
-        "ko": "코드의 길이나 글자가 올바르지 않습니다.",
-    },
-    "short_code_typo": {
-        "en": "This code has a typo; please compare it with the sheet.",
-        "ko": "코드에 오타가 있습니다. 용지와 비교해 주세요.",
-    },
-    "ballot_invalid": {
-        "en": "The ballot breaks the contest's rules; see the details.",
-        "ko": "투표 내용이 규칙에 맞지 않습니다. 자세한 내용을 확인해 주세요.",
-    },
-    "election_not_open": {
-        "en": "The election is not open for this now.",
-        "ko": "지금은 이 선거에서 할 수 없는 일입니다.",
-    },
-    "cast_before_open": {
-        "en": "The ballot was cast before voting opened.",
-        "ko": "투표 시작 전에 한 투표입니다.",
-    },
-    "cast_after_close": {
-        "en": "The ballot was cast after voting closed.",
-        "ko": "투표 마감 뒤에 한 투표입니다.",
-    },
-    "cast_in_future": {
-        "en": "The ballot's cast time is in the future; check the kiosk's clock.",
-        "ko": "투표 시각이 미래입니다. 투표기 시계를 확인해 주세요.",
-    },
-    "synced_too_late": {
-        "en": "The ballot arrived after the grace period for offline ballots.",
-        "ko": "오프라인 투표의 제출 유예 기간이 지났습니다.",
-    },
-    "receipt_malformed": {
-        "en": "This is not a receipt code.",
-        "ko": "접수 번호가 아닙니다.",
-    },
-    "receipt_unknown": {
-        "en": "No ballots were recorded with this receipt code.",
-        "ko": "이 접수 번호로 기록된 투표가 없습니다.",
-    },
-    "receipt_reused": {
-        "en": "This receipt code was already used for another ballot.",
-        "ko": "이 접수 번호는 이미 다른 투표에 쓰였습니다.",
-    },
-    "batch_sealed": {
-        "en": "This batch is sealed: its tokens can no longer be printed.",
-        "ko": "봉인된 묶음이라 투표 코드를 다시 인쇄할 수 없습니다.",
-    },
-    "booth_contests_differ": {
-        "en": "Every batch of booth {booth} must allow the same contests, because its kiosks"
-        " show one ballot to every voter: {contests}.",
-        "ko": "투표소 {booth}의 투표기는 모든 투표자에게 같은 투표지를 보여 주므로 이 투표소의"
-        " 모든 묶음은 같은 부문을 허용해야 합니다: {contests}.",
-    },
-    "batch_too_large_to_print": {
-        "en": "Batch {batch} has {size} tokens; sheets of at most {most} are made over HTTP."
-        " Print it with the command line: votesvc print-tokens {batch} OUT.pdf",
-        "ko": "묶음 {batch}에는 투표 코드가 {size}개 있습니다. 웹으로는 {most}개까지만 인쇄물을"
-        " 만듭니다. 명령줄에서 인쇄하세요: votesvc print-tokens {batch} OUT.pdf",
-    },
-    "kiosk_unauthorized": {
-        "en": "A kiosk credential is required (Authorization: Bearer <credential>).",
-        "ko": "투표기 인증 정보가 필요합니다 (Authorization: Bearer <credential>).",
-    },
-    "invalid_kiosk_credential": {
-        "en": "This kiosk credential is not valid.",
-        "ko": "유효하지 않은 투표기 인증 정보입니다.",
-    },
-    "kiosk_wrong_booth": {
-        "en": "This kiosk is provisioned for another booth.",
-        "ko": "다른 투표소에 등록된 투표기입니다.",
-    },
-    "not_eligible": {
-        "en": "We could not confirm your eligibility with these details.",
-        "ko": "입력한 정보로 투표 자격을 확인할 수 없습니다.",
-    },
-    "voter_roll_invalid": {
-        "en": "The voter roll file has problems; see the details.",
-        "ko": "선거인 명부 파일에 문제가 있습니다. 자세한 내용을 확인해 주세요.",
-    },
-    "mail_not_configured": {
-        "en": "Mail is not configured (set VOTESVC_SMTP_HOST).",
-        "ko": "메일 설정이 없습니다 (VOTESVC_SMTP_HOST).",
-    },
-    "results_not_published": {
-        "en": "The results of this election are not published.",
-        "ko": "이 선거의 결과는 아직 공개되지 않았습니다.",
-    },
-    "published_file_unknown": {
-        "en": "The publication has no such file or contest.",
-        "ko": "공개 자료에 그런 파일이나 투표 항목이 없습니다.",
-    },
-    "election_not_closed": {
-        "en": "Counting and publishing need a closed election (it is {phase}).",
-        "ko": "집계와 공개는 마감된 선거에서만 할 수 있습니다 (현재: {phase}).",
-    },
-    "count_in_progress": {
-        "en": "A count of this election is already running (job {job}).",
-        "ko": "이 선거의 집계가 이미 진행 중입니다 (작업 {job}).",
-    },
-    "count_too_early": {
-        "en": "Kiosks may still sync until {ready_at}; count then, or force it.",
-        "ko": "{ready_at}까지 투표소 단말기가 동기화할 수 있습니다. "
-        "그 뒤에 집계하거나 강제로 집계하세요.",
-    },
-    "not_counted": {
-        "en": "This election has no finished count.",
-        "ko": "이 선거는 완료된 집계가 없습니다.",
-    },
-    "count_stale": {
-        "en": "Ballots arrived after the count (contest {contest}); count again.",
-        "ko": "집계 뒤에 투표가 더 들어왔습니다 (투표 항목 {contest}). 다시 집계하세요.",
-    },
-    "gone": {
-        "en": "This address is no longer served; the API document names its replacement.",
-        "ko": "더 이상 쓰지 않는 주소입니다. API 문서에서 바뀐 주소를 확인하세요.",
-    },
-    "service_unavailable": {
-        "en": "The service cannot reach its database right now; try again in a few seconds.",
-        "ko": "지금은 서비스가 데이터베이스에 연결할 수 없습니다. 잠시 뒤 다시 시도하세요.",
-    },
-    "internal_error": {
-        "en": "Something went wrong on our side; quote the request id when reporting it.",
-        "ko": "서버 오류가 발생했습니다. 문의할 때 요청 번호를 알려 주세요.",
-    },
-}
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Malformed: 400,
@@ -323,25 +79,40 @@ RETRY_UNAVAILABLE_SECONDS = 5
 
 
 def language() -> str:
-    """The caller's language among ours, English when nothing matches."""
-    return request.accept_languages.best_match(LANGUAGES, default="en")
+    """The request's language, as Flask-Babel chose it (:func:`votesvc.i18n.http.select_locale`:
+    ``?lang=``, the ``lang`` cookie, ``Accept-Language``; English when the API is asked for
+    none of ours)."""
+    return current_language()
+
+
+def _template(code: str, lang: str) -> tuple[str, str]:
+    """The code the catalogue has a message for (``bad_request`` for an unknown one) and its
+    text in ``lang``, placeholders unfilled."""
+    if not i18n.has(code, lang):
+        code = "bad_request"
+    return code, i18n.translations(lang).gettext(code)
 
 
 def message(code: str, params: Mapping[str, Any] | None = None, lang: str | None = None) -> str:
     """The catalogue's text for ``code`` in ``lang`` (default: the request's language)."""
-    texts = MESSAGES.get(code) or MESSAGES["bad_request"]
-    return texts[lang or language()].format(**(params or {}))
+    lang = lang or language()
+    return i18n.translate(lang, _template(code, lang)[0], params)
 
 
 def describe(error: DomainError, lang: str = "en") -> str:
     """A domain error as one line of text, for the CLI: message, the parameters the message
     does not show (``not_found``'s resource), then the field details."""
     text = message(error.code, error.params, lang)
-    template = (MESSAGES.get(error.code) or MESSAGES["bad_request"])[lang]
-    unshown = {k: v for k, v in error.params.items() if f"{{{k}}}" not in template}
+    template = _template(error.code, lang)[1]
+    unshown = {k: v for k, v in error.params.items() if f"%({k})s" not in template}
     if unshown:
         text += " (" + ", ".join(f"{k}: {v}" for k, v in unshown.items()) + ")"
     return f"{text} {json.dumps(error.fields, ensure_ascii=False)}" if error.fields else text
+
+
+PAGE_RENDERER = "votesvc.page_errors"
+"""``app.extensions`` key of the pages' renderer (``(status, code, params) -> Response``): a
+refusal outside ``/api/`` is a page in the reader's language, not JSON."""
 
 
 def error_response(
@@ -351,10 +122,17 @@ def error_response(
     fields: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> Response:
-    body = {"error": {"code": code, "message": message(code, params), "fields": dict(fields or {})}}
+    """The error envelope in the request's language: the code's message, and the field
+    details (written in English below the API) translated by :func:`votesvc.i18n.details`."""
+    render_page = current_app.extensions.get(PAGE_RENDERER)
+    if render_page is not None and not request.path.startswith("/api/"):
+        return render_page(status, code, params or {})
+    lang = language()
+    shown = i18n.details(dict(fields or {}), lang)
+    body = {"error": {"code": code, "message": message(code, params, lang), "fields": shown}}
     response = jsonify(body)
     response.status_code = status
-    response.headers["Content-Language"] = language()
+    response.headers["Content-Language"] = lang
     return response
 
 

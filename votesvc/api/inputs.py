@@ -34,6 +34,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 from werkzeug.wsgi import LimitedStream, get_content_length
 
+from votesvc.i18n import N_
 from votesvc.models import MAX_ID
 from votesvc.services.errors import DomainError, Invalid, Malformed, NotFound
 
@@ -46,7 +47,7 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 so neither the database nor a JSON response can carry one). A valid pair written as two
 escapes (``"\\ud83d\\ude00"``) is read as one character and is not matched."""
 
-UNSTORABLE_MESSAGE = "Text must not contain U+0000 or unpaired UTF-16 surrogates."
+UNSTORABLE_MESSAGE = N_("Text must not contain U+0000 or unpaired UTF-16 surrogates.")
 
 
 class BoundedStream(LimitedStream):
@@ -142,7 +143,9 @@ def too_deep(data: bytes) -> bool:
 
 
 def _too_deep() -> Malformed:
-    return Malformed(fields={"json": [f"Nested deeper than {MAX_JSON_DEPTH} levels."]})
+    return Malformed(
+        fields={"json": [N_("Nested deeper than %(depth)s levels.") % {"depth": MAX_JSON_DEPTH}]}
+    )
 
 
 def loads(data: bytes) -> Any:
@@ -159,7 +162,7 @@ def loads(data: bytes) -> Any:
     except json.JSONDecodeError as error:
         raise Malformed() from error  # as webargs answered: the syntax is simply wrong
     except ValueError as error:  # an integer literal of over 4 300 digits
-        raise Malformed(fields={"json": ["An integer has too many digits."]}) from error
+        raise Malformed(fields={"json": [N_("An integer has too many digits.")]}) from error
     if b"\\u" in data and _RISKY_ESCAPE.search(data):
         check_texts(value)
     return value

@@ -132,6 +132,10 @@ class Contest(Titled, db.Model):
     points_total: Mapped[int | None] = mapped_column(Integer)
     max_points_per_agenda: Mapped[int | None] = mapped_column(Integer)
     max_ranks: Mapped[int | None] = mapped_column(Integer)
+    shuffle_agendas: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Ballot pages list the agendas in an order of each voter's own, so that no agenda gains
+    votes from its place on the page (the first on a list draws more); counts never depend
+    on it."""
 
     election: Mapped[Election] = relationship(back_populates="contests")
     agendas: Mapped[list[Agenda]] = relationship(

@@ -1,77 +1,129 @@
 """Why each agenda was or was not funded, in Korean and English, read off a count's rounds.
 
 The sentences are generated from the rounds the counting core recorded (never from a second
-computation), so an explanation cannot disagree with the outcome it explains. Money is shown
-exactly when whole, else to two decimals; Equal Shares prices per supporter are often not whole.
+computation), so an explanation cannot disagree with the outcome it explains. Their texts are
+messages of the gettext catalogues (:mod:`votesvc.i18n`, read with Babel, no Flask), rendered in
+both languages at once since a published document carries both; the same inputs always give
+the same sentences, which ``votesvc verify`` relies on when it re-renders a document.
+
+Money is shown exactly when whole. Won have no smaller unit: a won amount that is not whole
+(an Equal Shares price per supporter often is not) is rounded to the nearest won and marked
+"about" ("약"); other currencies show two decimals. Korean particles after an amount or an
+agenda code follow what is written (``1,000원을``, ``5,000원이었습니다``, ``P1이``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from votesvc.i18n import N_, both, translate
 from votesvc.tally.greedy import WITHDRAWN
 
 Texts = dict[str, str]
 
 
 def money(value: str | int | Fraction, currency: str, lang: str) -> str:
+    """An amount as ``lang`` writes it: ``₩3,120`` / ``3,120원``, ``333.33 EUR``."""
     amount = Fraction(value)
-    text = f"{amount.numerator:,}" if amount.denominator == 1 else f"{float(amount):,.2f}"
     if currency == "KRW":
-        return f"{text}원" if lang == "ko" else f"₩{text}"
+        whole = math.floor(amount + Fraction(1, 2))
+        text = f"{whole:,}원" if lang == "ko" else f"₩{whole:,}"
+        if whole == amount:
+            return text
+        return translate(lang, N_("about %(amount)s"), {"amount": text})
+    text = f"{amount.numerator:,}" if amount.denominator == 1 else f"{float(amount):,.2f}"
     return f"{text} {currency}"
 
 
-def _both(en: str, ko: str) -> Texts:
-    return {"en": en, "ko": ko}
+class Money:
+    """An amount as a message parameter, written the way each language writes it
+    (:func:`money`; a :class:`votesvc.i18n.Localized`)."""
+
+    __slots__ = ("currency", "value")
+
+    def __init__(self, value: str | int | Fraction, currency: str) -> None:
+        self.value, self.currency = value, currency
+
+    def text(self, lang: str) -> str:
+        return money(self.value, self.currency, lang)
+
+
+def _both(msgid: str, **params: Any) -> Texts:
+    return both(msgid, params)
 
 
 def _funded(
     number: int, details: Mapping[str, Any], rule: str, cost: int, cur: str, left: Fraction
 ) -> Texts:
-    def m(value: str | int | Fraction, lang: str) -> str:
-        return money(value, cur, lang)
-
+    price = Money(details.get("price", 0), cur)
+    spent, remaining, after = Money(cost, cur), Money(left, cur), Money(left - cost, cur)
     if "price" in details and "supporters" in details:
-        n, price = details["supporters"], details["price"]
         return _both(
-            f"Funded in round {number}: {n} supporters paid {m(price, 'en')} each "
-            f"(cost {m(cost, 'en')}).",
-            f"{number}라운드에서 선정: 지지자 {n}명이 각자 {m(price, 'ko')}씩 부담했습니다 "
-            f"(사업비 {m(cost, 'ko')}).",
+            N_(
+                "Funded in round %(round)s: %(supporters)s supporters paid %(price)s each "
+                "(cost %(cost)s)."
+            ),
+            round=number,
+            supporters=details["supporters"],
+            price=price,
+            cost=spent,
         )
     if details.get("completion") == "greedy":
         return _both(
-            f"Funded in round {number} by the completion step: after the equal-shares rounds "
-            f"{m(left, 'en')} remained, enough for its cost of {m(cost, 'en')}.",
-            f"{number}라운드에서 보완 단계로 선정: 균등 배분 뒤 남은 예산 {m(left, 'ko')}으로 "
-            f"사업비 {m(cost, 'ko')}를 충당할 수 있었습니다.",
+            N_(
+                "Funded in round %(round)s by the completion step: after the equal-shares "
+                "rounds %(left)s remained, enough for its cost of %(cost)s."
+            ),
+            round=number,
+            left=remaining,
+            cost=spent,
         )
     if rule == "max-welfare":
         return _both(
-            "Funded: it belongs to the set of agendas with the greatest total support that fits "
-            "the budget.",
-            "선정: 예산 안에서 지지의 합이 가장 큰 안건 조합에 포함되었습니다.",
+            N_(
+                "Funded: it belongs to the set of agendas with the greatest total support "
+                "that fits the budget."
+            )
         )
     support = details.get("support")
-    said = f" with support {support}" if support is not None else ""
-    said_ko = f" (지지 {support})" if support is not None else ""
+    figures = {"round": number, "support": support, "cost": spent, "left": remaining}
     if "reserve" in details:
-        reserve = details["reserve"]
+        figures["reserve"] = Money(details["reserve"], cur)
+        if support is None:
+            return _both(
+                N_(
+                    "Funded in round %(round)s, partly from the reserve: only %(left)s of the "
+                    "budget remained for its cost of %(cost)s, and the reserve paid "
+                    "%(reserve)s."
+                ),
+                **figures,
+            )
         return _both(
-            f"Funded in round {number}{said}, partly from the reserve: only {m(left, 'en')} of "
-            f"the budget remained for its cost of {m(cost, 'en')}, and the reserve paid "
-            f"{m(reserve, 'en')}.",
-            f"{number}라운드에서 선정{said_ko}, 일부는 예비비로: 사업비 {m(cost, 'ko')} 중 남은 "
-            f"예산은 {m(left, 'ko')}뿐이었고 예비비에서 {m(reserve, 'ko')}를 충당했습니다.",
+            N_(
+                "Funded in round %(round)s with support %(support)s, partly from the reserve: "
+                "only %(left)s of the budget remained for its cost of %(cost)s, and the reserve "
+                "paid %(reserve)s."
+            ),
+            **figures,
+        )
+    figures["left"] = after
+    if support is None:
+        return _both(
+            N_(
+                "Funded in round %(round)s: it cost %(cost)s and %(left)s of the budget "
+                "remained afterwards."
+            ),
+            **figures,
         )
     return _both(
-        f"Funded in round {number}{said}: it cost {m(cost, 'en')} and "
-        f"{m(left - cost, 'en')} of the budget remained afterwards.",
-        f"{number}라운드에서 선정{said_ko}: 사업비 {m(cost, 'ko')}를 쓰고 예산 "
-        f"{m(left - cost, 'ko')}이 남았습니다.",
+        N_(
+            "Funded in round %(round)s with support %(support)s: it cost %(cost)s and "
+            "%(left)s of the budget remained afterwards."
+        ),
+        **figures,
     )
 
 
@@ -81,32 +133,33 @@ def _not_funded(
     reason = details.get("reason")
     if reason == "does not fit":
         return _both(
-            f"Not funded: when its turn came (round {number}) only {money(left, cur, 'en')} of the "
-            f"budget remained and it cost {money(cost, cur, 'en')}.",
-            f"선정되지 않음: 차례가 왔을 때({number}라운드) 남은 예산은 {money(left, cur, 'ko')}"
-            f"뿐이었고 사업비는 {money(cost, cur, 'ko')}였습니다.",
+            N_(
+                "Not funded: when its turn came (round %(round)s) only %(left)s of the budget "
+                "remained and it cost %(cost)s."
+            ),
+            round=number,
+            left=Money(left, cur),
+            cost=Money(cost, cur),
         )
     if "conflict" in details:
-        rival = details["conflict"]
         return _both(
-            f"Not funded: conflicts with {rival}, funded first.",
-            f"선정되지 않음: 먼저 선정된 {rival}과(와) 함께 추진할 수 없는 안건입니다.",
+            N_("Not funded: conflicts with %(rival)s, funded first."), rival=details["conflict"]
         )
     if reason == WITHDRAWN:
         return _both(
-            "Not funded: it costs more than the whole budget (a withdrawn agenda), so the count "
-            "passed over it.",
-            "선정되지 않음: 사업비가 전체 예산보다 커서(철회된 안건) 집계에서 제외되었습니다.",
+            N_(
+                "Not funded: it costs more than the whole budget (a withdrawn agenda), so the "
+                "count passed over it."
+            )
         )
     if action == "reject":
         return _both(
-            "Not funded: the set of agendas with the greatest total support within the budget "
-            "does not include it.",
-            "선정되지 않음: 예산 안에서 지지의 합이 가장 큰 안건 조합에 포함되지 않았습니다.",
+            N_(
+                "Not funded: the set of agendas with the greatest total support within the "
+                "budget does not include it."
+            )
         )
-    return _both(
-        f"Not funded (round {number}): {reason}.", f"선정되지 않음({number}라운드): {reason}."
-    )
+    return _both(N_("Not funded (round %(round)s): %(reason)s."), round=number, reason=reason)
 
 
 def allocation(
@@ -136,24 +189,29 @@ def allocation(
             continue
         if stop is not None and reserve_stop:
             out[code] = _both(
-                f"Not funded: counting ended in round {stop[0]}, before its turn, when "
-                f"{stop[1]} did not fit the budget and was funded from the reserve.",
-                f"선정되지 않음: {stop[0]}라운드에서 {stop[1]}이(가) 예산에 맞지 않아 "
-                f"예비비로 선정되며 차례가 오기 전에 집계가 끝났습니다.",
+                N_(
+                    "Not funded: counting ended in round %(round)s, before its turn, when "
+                    "%(stopper)s did not fit the budget and was funded from the reserve."
+                ),
+                round=stop[0],
+                stopper=stop[1],
             )
         elif stop is not None:
             out[code] = _both(
-                f"Not funded: counting stopped in round {stop[0]}, before its turn, when "
-                f"{stop[1]} did not fit the budget.",
-                f"선정되지 않음: {stop[0]}라운드에서 {stop[1]}이(가) 예산에 맞지 않아 차례가 오기 "
-                f"전에 집계가 끝났습니다.",
+                N_(
+                    "Not funded: counting stopped in round %(round)s, before its turn, when "
+                    "%(stopper)s did not fit the budget."
+                ),
+                round=stop[0],
+                stopper=stop[1],
             )
         else:
             out[code] = _both(
-                f"Not funded: its supporters could not cover its cost of "
-                f"{money(costs[code], currency, 'en')} from their equal shares of the budget.",
-                f"선정되지 않음: 지지자들이 균등하게 나눈 예산으로 사업비 "
-                f"{money(costs[code], currency, 'ko')}를 충당할 수 없었습니다.",
+                N_(
+                    "Not funded: its supporters could not cover its cost of %(cost)s from "
+                    "their equal shares of the budget."
+                ),
+                cost=Money(costs[code], currency),
             )
     return out
 
@@ -164,90 +222,64 @@ def ranked(result: Mapping[str, Any], codes: Sequence[str]) -> dict[str, Texts]:
     out: dict[str, Texts] = {}
     for r in rounds:
         for code in r["elected"]:
-            out.setdefault(
-                code,
-                _both(
-                    f"Funded: elected in round {r['round']} with {r['tally'].get(code, '0')} "
-                    f"votes.",
-                    f"선정: {r['round']}라운드에서 {r['tally'].get(code, '0')}표로 당선되었습니다.",
-                ),
-            )
+            if code not in out:
+                out[code] = _both(
+                    N_("Funded: elected in round %(round)s with %(votes)s votes."),
+                    round=r["round"],
+                    votes=r["tally"].get(code, "0"),
+                )
         for code in r["eliminated"]:
-            out.setdefault(
-                code,
-                _both(
-                    f"Not funded: eliminated in round {r['round']} with "
-                    f"{r['tally'].get(code, '0')} votes, the fewest of those still in the count.",
-                    f"선정되지 않음: {r['round']}라운드에서 {r['tally'].get(code, '0')}표로 "
-                    f"최하위가 되어 탈락했습니다.",
-                ),
-            )
+            if code not in out:
+                out[code] = _both(
+                    N_(
+                        "Not funded: eliminated in round %(round)s with %(votes)s votes, the "
+                        "fewest of those still in the count."
+                    ),
+                    round=r["round"],
+                    votes=r["tally"].get(code, "0"),
+                )
     last = rounds[-1]["round"] if rounds else 0
     for code in codes:
-        out.setdefault(
-            code,
-            _both(
-                f"Not funded: still in the count when it ended in round {last}, without being "
-                f"elected.",
-                f"선정되지 않음: {last}라운드에서 집계가 끝날 때까지 당선되지 못했습니다.",
-            ),
-        )
+        if code not in out:
+            out[code] = _both(
+                N_(
+                    "Not funded: still in the count when it ended in round %(round)s, without "
+                    "being elected."
+                ),
+                round=last,
+            )
     return out
 
 
-_TIE_BREAKS: dict[str, Texts] = {
-    "pabutools": _both(
-        'Ties go to the agenda whose code comes first as text ("10" before "9").',
-        '동점이면 안건 코드를 글자 순으로 비교해 앞선 안건이 선정됩니다 ("10"이 "9"보다 앞).',
+_TIE_BREAKS: dict[str, str] = {
+    "pabutools": N_('Ties go to the agenda whose code comes first as text ("10" before "9").'),
+    "file": N_("Ties go to the agenda listed first, in the order the agendas were published."),
+    "equalshares": N_(
+        "Ties go to the cheaper agenda, then to the one with more votes, then by lot (%(seed)s)."
     ),
-    "file": _both(
-        "Ties go to the agenda listed first, in the order the agendas were published.",
-        "동점이면 공개된 안건 순서에서 앞에 있는 안건이 선정됩니다.",
-    ),
-    "equalshares": _both(
-        "Ties go to the cheaper agenda, then to the one with more votes, then by lot ({seed}).",
-        "동점이면 사업비가 적은 안건, 그다음 득표가 많은 안건이 선정되고, 그래도 같으면 "
-        "추첨({seed})으로 정합니다.",
-    ),
-    "lot": _both(
-        'Ties are decided by lot: SHA-256 of "seed:agenda code", lowest first ({seed}).',
-        '동점이면 추첨으로 정합니다: "시드:안건 코드"의 SHA-256 값이 가장 작은 안건 ({seed}).',
-    ),
-    "candidate_order": _both(
+    "lot": N_('Ties are decided by lot: SHA-256 of "seed:agenda code", lowest first (%(seed)s).'),
+    "candidate_order": N_(
         "Ties are decided by the agendas' order on the ballot: of the tied agendas, the one "
-        "listed first is elected, or kept when one must be eliminated.",
-        "동점이면 투표지의 안건 순서로 정합니다: 동점인 안건 가운데 앞에 있는 안건이 당선되고, "
-        "탈락할 안건을 고를 때는 뒤에 있는 안건이 탈락합니다.",
+        "listed first is elected, or kept when one must be eliminated."
     ),
-    "random": _both(
-        "Ties are decided by lot, drawn as RCTab draws it (java.util.Random, {seed}).",
-        "동점이면 RCTab과 같은 방식(java.util.Random)의 추첨으로 정합니다 ({seed}).",
-    ),
-    "previous_rounds_then_random": _both(
+    "random": N_("Ties are decided by lot, drawn as RCTab draws it (java.util.Random, %(seed)s)."),
+    "previous_rounds_then_random": N_(
         "Ties go against the agenda with fewer votes in the latest earlier round where the "
-        "tied agendas differed; if they never did, by lot (java.util.Random, {seed}).",
-        "동점이면 이전 라운드 가운데 표 차이가 있었던 가장 최근 라운드에서 표가 적었던 안건이 "
-        "탈락합니다. 차이가 없었다면 추첨(java.util.Random, {seed})으로 정합니다.",
+        "tied agendas differed; if they never did, by lot (java.util.Random, %(seed)s)."
     ),
-    "pyrankvote": _both(
+    "pyrankvote": N_(
         "Ties are decided as pyrankvote decides them: by later preferences, then by lot "
-        "(Python's random, {seed}).",
-        "동점이면 pyrankvote의 방식으로 정합니다: 다음 순위의 선호를 비교하고, 그래도 같으면 "
-        "추첨(Python random, {seed})으로 정합니다.",
+        "(Python's random, %(seed)s)."
     ),
 }
-_SEED = _both("seed {seed}", "시드 {seed}")
-_COUNT_SEED = _both(
-    "seed drawn when the count starts, published with the results",
-    "집계를 시작할 때 뽑아 결과와 함께 공개하는 시드",
-)
+"""Each tie-break method's sentence (a message id of the catalogues)."""
 
 
 def tie_break(method: str, seed: str | None) -> dict[str, Any]:
     """A contest's tie-break as voters read it before the vote: the method, its own seed (or
     None: the count's published seed), and a Korean and English sentence."""
-    texts = {
-        lang: text.format(seed=(_SEED[lang].format(seed=seed) if seed else _COUNT_SEED[lang]))
-        for lang, text in _TIE_BREAKS[method].items()
-    }
-    return {"method": method, "seed": seed, **texts}
+    if seed:
+        said = _both(N_("seed %(seed)s"), seed=seed)
+    else:
+        said = _both(N_("seed drawn when the count starts, published with the results"))
+    return {"method": method, "seed": seed, **_both(_TIE_BREAKS[method], seed=said)}

@@ -12,8 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
+from sqlalchemy import select
 
-from votesvc.models import MAX_AMOUNT, MAX_ID
+from votesvc.i18n import N_
+from votesvc.i18n.times import local
+from votesvc.models import DEFAULT_TIMEZONE, MAX_AMOUNT, MAX_ID, Election
+from votesvc.models.base import db
 
 EARLIEST = datetime(1970, 1, 1)
 LATEST = datetime(2100, 1, 1)
@@ -58,7 +62,7 @@ class Text(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text and not self.blank:
-            raise ValidationError("Must not be empty.")
+            raise ValidationError(N_("Must not be empty."))
         return text
 
 
@@ -72,7 +76,8 @@ def ident(*, strict: bool = True, **kwargs: Any) -> fields.Integer:
 def _sensible(moment: datetime) -> None:
     if not EARLIEST <= moment.replace(tzinfo=None) < LATEST:
         raise ValidationError(
-            f"Must be from {EARLIEST.year} to {LATEST.year - 1}, as ISO 8601 (RFC 3339)."
+            N_("Must be from %(first)s to %(last)s, as ISO 8601 (RFC 3339).")
+            % {"first": EARLIEST.year, "last": LATEST.year - 1}
         )
 
 
@@ -87,7 +92,7 @@ def time_zone(**kwargs: Any) -> fields.String:
     """A tz database zone name, such as ``Asia/Seoul``."""
     return fields.String(
         validate=validate.OneOf(
-            TIME_ZONES, error="Unknown time zone; use a tz database name such as Asia/Seoul."
+            TIME_ZONES, error=N_("Unknown time zone; use a tz database name such as Asia/Seoul.")
         ),
         **kwargs,
     )
@@ -98,9 +103,11 @@ def finite_scalars(options: dict[str, Any]) -> None:
     document read by the command line could still carry one, and ``1e999`` is infinite)."""
     for key, value in options.items():
         if not isinstance(value, str | int | float | bool):
-            raise ValidationError(f"Option {key!r} must be a string, number or boolean.")
+            raise ValidationError(
+                N_("Option '%(key)s' must be a string, number or boolean.") % {"key": key}
+            )
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValidationError(f"Option {key!r} must be a finite number.")
+            raise ValidationError(N_("Option '%(key)s' must be a finite number.") % {"key": key})
 
 
 def amount(minimum: int, **kwargs: Any) -> StrictInteger:
@@ -117,3 +124,26 @@ def code(**kwargs: Any) -> fields.String:
         ),
         **kwargs,
     )
+
+
+class ElectionTime(fields.DateTime):
+    """A stored (UTC) time shown in its election's time zone, ISO 8601 with that offset.
+
+    The object dumped names its election (``election_id``, an attribute or a key). Each
+    election's zone is read once per database session (kept in ``session.info``), so a listing
+    costs one query for its zone however many rows it has."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        election_id = obj["election_id"] if isinstance(obj, dict) else obj.election_id
+        return super()._serialize(local(value, election_zone(election_id)), attr, obj, **kwargs)
+
+
+def election_zone(election_id: int) -> str:
+    """The election's tz database name, remembered for the rest of the database session."""
+    zones = db.session.info.setdefault("votesvc.election_zones", {})
+    if election_id not in zones:
+        zone = db.session.scalar(select(Election.timezone).where(Election.id == election_id))
+        zones[election_id] = zone or DEFAULT_TIMEZONE
+    return zones[election_id]

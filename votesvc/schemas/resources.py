@@ -9,12 +9,13 @@ one language on the merged object) live in the services.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from votesvc.i18n import N_
+from votesvc.i18n.times import local
 from votesvc.models import DEFAULT_TIMEZONE, Contest, Election, Phase
 from votesvc.publication import explain
 from votesvc.schemas.fields import (
@@ -34,7 +35,7 @@ from votesvc.tally.options import tie_break_of
 
 def _exclusive_group(codes: list[str]) -> None:
     if len(set(codes)) < 2 or len(set(codes)) != len(codes):
-        raise ValidationError("A group names two or more different agenda codes.")
+        raise ValidationError(N_("A group names two or more different agenda codes."))
 
 
 def _count(minimum: int = 0) -> StrictInteger:
@@ -106,6 +107,9 @@ class ContestInSchema(_TitledInSchema):
     points_total = _count(1)
     max_points_per_agenda = _count(1)
     max_ranks = _count(1)
+    shuffle_agendas = StrictBoolean(
+        metadata={"description": "Ballot pages show the agendas in each voter's own order."}
+    )
 
 
 class BoothInSchema(Schema):
@@ -125,7 +129,7 @@ class _Partial:
     @validates_schema
     def _not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not data:
-            raise ValidationError("Give at least one field to change.")
+            raise ValidationError(N_("Give at least one field to change."))
 
 
 class ElectionPatchSchema(_Partial, ElectionInSchema):
@@ -207,6 +211,7 @@ class ContestOutSchema(_TitledOutSchema):
     points_total = fields.Integer(allow_none=True)
     max_points_per_agenda = fields.Integer(allow_none=True)
     max_ranks = fields.Integer(allow_none=True)
+    shuffle_agendas = fields.Boolean()
 
     def _tie_break(self, contest: Contest) -> dict[str, Any] | None:
         try:
@@ -244,13 +249,7 @@ class ElectionOutSchema(Schema):
     is_demo = fields.Boolean()
 
     def _local(self, election: Election, moment: datetime) -> str:
-        """The time in the election's zone, or in UTC where the zone's offset then had
-        seconds (a local mean time, e.g. Monrovia until 1972), which RFC 3339 cannot write."""
-        local = moment.astimezone(ZoneInfo(election.timezone or DEFAULT_TIMEZONE))
-        offset = local.utcoffset()
-        if offset is not None and offset.seconds % 60:
-            local = moment.astimezone(UTC)
-        return local.isoformat()
+        return local(moment, election.timezone or DEFAULT_TIMEZONE).isoformat()
 
     def _starts_at(self, election: Election) -> str:
         return self._local(election, election.starts_at)

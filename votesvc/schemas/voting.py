@@ -6,7 +6,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from votesvc.schemas.fields import StrictBoolean, StrictInteger, Text, ident, moment
+from votesvc.i18n import N_
+from votesvc.schemas.fields import (
+    ElectionTime,
+    StrictBoolean,
+    StrictInteger,
+    Text,
+    ident,
+    moment,
+)
 
 MAX_CHOICES = 1000
 CAST_ID_PATTERN = r"^[A-Za-z0-9_-]{22,64}$"
@@ -50,8 +58,8 @@ class BatchOutSchema(Schema):
     size = fields.Integer()
     test = fields.Boolean()
     label = fields.String()
-    created_at = fields.DateTime()
-    sealed_at = fields.DateTime(allow_none=True)
+    created_at = ElectionTime()
+    sealed_at = ElectionTime(allow_none=True)
     printable = fields.Boolean()
     contests = fields.List(
         fields.String(),
@@ -88,8 +96,8 @@ class QuarantinedOutSchema(Schema):
     reason = fields.String()
     detail = fields.String()
     content = fields.String()
-    cast_at = fields.DateTime()
-    received_at = fields.DateTime()
+    cast_at = ElectionTime()
+    received_at = ElectionTime()
 
 
 class QuarantineQuerySchema(Schema):
@@ -145,7 +153,7 @@ class Selection(fields.Dict):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, dict) or set(value) - {"choices", "points"}:
-            raise ValidationError("Must be an object with 'choices' and optionally 'points'.")
+            raise ValidationError(N_("Must be an object with 'choices' and optionally 'points'."))
         choices, points = value.get("choices"), value.get("points", [])
         if not (
             isinstance(choices, list)
@@ -153,16 +161,21 @@ class Selection(fields.Dict):
             and all(c is None or _is_mark(c) for c in choices)
         ):
             raise ValidationError(
-                f"'choices' must list at most {MAX_CHOICES} entries, each an agenda code or, in"
-                " ranked contests, null (a skipped rank) or a list of agenda codes (several at"
-                " one rank)."
+                N_(
+                    "'choices' must list at most %(most)s entries, each an agenda code or, in"
+                    " ranked contests, null (a skipped rank) or a list of agenda codes (several"
+                    " at one rank)."
+                )
+                % {"most": MAX_CHOICES}
             )
         if not (
             isinstance(points, list)
             and len(points) <= MAX_CHOICES
             and all(type(p) is int for p in points)
         ):
-            raise ValidationError(f"'points' must list at most {MAX_CHOICES} integers.")
+            raise ValidationError(
+                N_("'points' must list at most %(most)s integers.") % {"most": MAX_CHOICES}
+            )
         return {"choices": choices, "points": points}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from votesvc.i18n import N_
 from votesvc.models import Agenda, AgendaProposer, Contest, Organisation
 from votesvc.models.base import db
 from votesvc.services import audit
@@ -37,7 +38,7 @@ def upsert_organisation(name_ko: str, name_en: str = "") -> Organisation:
 
 def _set_proposers(agenda: Agenda, names: Sequence[str]) -> None:
     if len(set(names)) != len(names):
-        raise Invalid(fields={"organisations": ["An organisation is listed twice."]})
+        raise Invalid(fields={"organisations": [N_("An organisation is listed twice.")]})
     agenda.proposers = [AgendaProposer(organisation=upsert_organisation(name)) for name in names]
 
 

@@ -14,8 +14,10 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
+from votesvc.i18n import N_, both
 from votesvc.models import (
     Booth,
     Contest,
@@ -40,6 +42,7 @@ from votesvc.services.tokens import (
 )
 from votesvc.services.transaction import unit_of_work
 from votesvc.voting import shortcodes
+from votesvc.voting.links import VotingPage
 from votesvc.voting.sheets import render_sheets
 from votesvc.voting.tokens import (
     TOKEN_ID_BYTES,
@@ -88,7 +91,7 @@ def _restrict(batch: TokenBatch, election: Election, codes: Iterable[str]) -> No
     by_code = {contest.code: contest.id for contest in election.contests}
     unknown = sorted(set(codes) - set(by_code))
     if unknown:
-        message = f"Not contests of this election: {', '.join(unknown)}."
+        message = N_("Not contests of this election: %(codes)s.") % {"codes": ", ".join(unknown)}
         raise Invalid("validation_failed", fields={"contests": [message]})
     batch.restricted = True
     db.session.add_all(
@@ -198,12 +201,25 @@ def batch_sheets(batch: TokenBatch, *, most: int | None = None) -> bytes:
         raise Conflict("batch_too_large_to_print", size=batch.size, most=most, batch=batch.id)
     election = fetch(Election, batch.election_id)
     booth = fetch(Booth, batch.booth_id) if batch.booth_id is not None else None
-    place = "온라인 / Online" if booth is None else (booth.name_ko or booth.name_en)
+    online = both(N_("Online"))
+    place = (
+        f"{online['ko']} / {online['en']}" if booth is None else (booth.name_ko or booth.name_en)
+    )
     return render_sheets(
         batch_tokens(batch),
         election_name=election.name_ko or election.name_en,
         booth_name=place,
+        voting_page=voting_page(election.id) if booth is None else None,
     )
+
+
+def voting_page(election_id: int) -> VotingPage:
+    """The election's voting page under ``VOTESVC_PUBLIC_URL``; refused
+    (``public_url_unset``) when production has none, rather than print wrong links."""
+    public_url = current_app.config["VOTESVC_PUBLIC_URL"]
+    if not public_url:
+        raise Conflict("public_url_unset")
+    return VotingPage(public_url, election_id)
 
 
 def seal_batch(election_id: int, batch_id: int) -> TokenBatch:

@@ -49,6 +49,8 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast  # this module's cast() is the use case
 
+from votesvc.i18n import N_
+from votesvc.i18n.times import local
 from votesvc.models import (
     Ballot,
     Contest,
@@ -283,7 +285,7 @@ def not_allowed(
     outside = [ballot.code for ballot in ballots if ballot.contest_id not in allowed]
     if not outside:
         return None
-    problem = ["This voting code does not allow a vote in this contest."]
+    problem = [N_("This voting code does not allow a vote in this contest.")]
     return Forbidden(
         "token_contest_not_allowed", fields={"selections": {code: problem for code in outside}}
     )
@@ -399,7 +401,7 @@ def check_receipt(election_id: int, code: str) -> dict[str, Any]:
     counted = receipt_counted(election.id)
     return {
         "recorded": True,
-        "recorded_at": receipt.recorded_at,
+        "recorded_at": local(receipt.recorded_at, election.timezone),
         "contests": list(contests),
         "counted": counted,
     }

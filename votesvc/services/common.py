@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from votesvc.i18n import N_
 from votesvc.models import Contest, Election, Phase
 from votesvc.models.base import db
 from votesvc.services.errors import Conflict, Invalid, NotFound
@@ -33,7 +34,7 @@ def ensure_draft(election: Election, field_names: Sequence[str] = ()) -> None:
     if election.phase != Phase.DRAFT:
         raise Conflict(
             "election_frozen",
-            fields={name: ["Frozen once voting starts."] for name in field_names},
+            fields={name: [N_("Frozen once voting starts.")] for name in field_names},
             phase=election.phase,
         )
 
@@ -41,7 +42,7 @@ def ensure_draft(election: Election, field_names: Sequence[str] = ()) -> None:
 def require_title(obj: object, stem: str) -> None:
     """A name or title must exist in Korean or English; the other language may be left out."""
     if not (getattr(obj, f"{stem}_ko") or getattr(obj, f"{stem}_en")):
-        raise Invalid(fields={f"{stem}_ko": ["Give it in Korean or in English."]})
+        raise Invalid(fields={f"{stem}_ko": [N_("Give it in Korean or in English.")]})
 
 
 def ensure_unique(
@@ -59,7 +60,7 @@ def ensure_unique(
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     if db.session.execute(query.limit(1)).first() is not None:
-        raise Conflict("duplicate", fields={column.key: ["Already used."]})
+        raise Conflict("duplicate", fields={column.key: [N_("Already used.")]})
 
 
 def next_position(column: InstrumentedAttribute[int], parent: tuple[Any, Any]) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from votesvc.i18n import N_
 from votesvc.models import Contest, Election
 from votesvc.services import audit
 from votesvc.services.common import (
@@ -45,27 +46,35 @@ def _check(contest: Contest) -> None:
     ballot_type = BallotType(contest.ballot_type)
     problems: dict[str, list[str]] = {}
     if not accepts(contest.rule, ballot_type):
-        problems["rule"] = [f"Rule {contest.rule!r} cannot count {ballot_type.value} ballots."]
+        problems["rule"] = [
+            N_("Rule '%(rule)s' cannot count %(ballot_type)s ballots.")
+            % {"rule": contest.rule, "ballot_type": ballot_type.value}
+        ]
     for name, types in _ONLY_FOR.items():
         if getattr(contest, name) not in (None, False) and ballot_type not in types:
-            problems[name] = [f"Does not apply to {ballot_type.value} ballots."]
+            problems[name] = [
+                N_("Does not apply to %(ballot_type)s ballots.")
+                % {"ballot_type": ballot_type.value}
+            ]
     if ballot_type is BallotType.CUMULATIVE and contest.points_total is None:
-        problems["points_total"] = ["Cumulative ballots need a points total."]
+        problems["points_total"] = [N_("Cumulative ballots need a points total.")]
     if (
         contest.min_selections is not None
         and contest.max_selections is not None
         and contest.min_selections > contest.max_selections
     ):
-        problems["min_selections"] = ["Must not exceed max_selections."]
+        problems["min_selections"] = [N_("Must not exceed max_selections.")]
     if (
         contest.max_points_per_agenda is not None
         and contest.points_total is not None
         and contest.max_points_per_agenda > contest.points_total
     ):
-        problems["max_points_per_agenda"] = ["Must not exceed points_total."]
+        problems["max_points_per_agenda"] = [N_("Must not exceed points_total.")]
     unknown = unknown_group_codes(contest)
     if unknown and contest.agendas:
-        problems["exclusive_groups"] = [f"No agenda {code!r} in this contest." for code in unknown]
+        problems["exclusive_groups"] = [
+            N_("No agenda '%(code)s' in this contest.") % {"code": code} for code in unknown
+        ]
     option_fields = option_problems(contest.rule, contest.rule_options or {})
     if option_fields:
         problems["rule_options"] = option_fields

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from votesvc.i18n import N_
 from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
 from votesvc.models.base import db
 from votesvc.services import audit
@@ -43,7 +44,7 @@ def _localise(data: dict[str, Any], timezone: str) -> None:
 def _check(election: Election) -> None:
     require_title(election, "name")
     if election.ends_at <= election.starts_at:
-        raise Invalid(fields={"ends_at": ["Must be after starts_at."]})
+        raise Invalid(fields={"ends_at": [N_("Must be after starts_at.")]})
 
 
 def build_election(data: Mapping[str, Any]) -> Election:
@@ -115,21 +116,26 @@ def get_public(election_id: int) -> Election:
 
 def _readiness_problems(election: Election) -> dict[str, Any]:
     if not election.contests:
-        return {"contests": ["An election needs at least one contest before voting starts."]}
+        return {"contests": [N_("An election needs at least one contest before voting starts.")]}
     problems: dict[str, Any] = {}
     for contest in election.contests:
         if not contest.agendas:
-            problems[contest.code] = ["A contest needs at least one agenda."]
+            problems[contest.code] = [N_("A contest needs at least one agenda.")]
         elif contest.min_selections is not None and contest.min_selections > len(contest.agendas):
-            problems[contest.code] = ["min_selections is more than the contest's agendas."]
+            problems[contest.code] = [N_("min_selections is more than the contest's agendas.")]
         elif unknown := unknown_group_codes(contest):
-            problems[contest.code] = [f"An exclusive group names no agenda {', '.join(unknown)}."]
+            problems[contest.code] = [
+                N_("An exclusive group names no agenda %(codes)s.") % {"codes": ", ".join(unknown)}
+            ]
         elif options := option_problems(contest.rule, contest.rule_options or {}):
             problems[contest.code] = {"rule_options": options}  # saved before they were checked
         elif (problem := count_problem(contest)) is not None:
             problems[contest.code] = [
-                f"Its count would fail ({problem}); correct its rule options before voting "
-                "starts, since they are frozen after."
+                N_(
+                    "Its count would fail (%(problem)s); correct its rule options before voting "
+                    "starts, since they are frozen after."
+                )
+                % {"problem": problem}
             ]
     return {"contests": problems} if problems else {}
 

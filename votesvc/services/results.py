@@ -41,6 +41,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import Engine, Update, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from votesvc.i18n.times import LocalTime
 from votesvc.models import CountJob, Election, JobStatus, Phase, Receipt, Token
 from votesvc.models.base import db
 from votesvc.services import audit, mixing
@@ -162,7 +163,7 @@ def request_count(election_id: int, *, force: bool = False, restart: bool = Fals
                 raise Conflict("count_in_progress", job=last.id)
         ready = count_ready_at(election)
         if _now() < ready and not force:
-            raise Conflict("count_too_early", ready_at=ready.isoformat())
+            raise Conflict("count_too_early", ready_at=LocalTime(ready, election.timezone))
         job = CountJob(election_id=election_id, seed=secrets.token_hex(16), forced=force)
         db.session.add(job)
         db.session.flush()

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 
+from votesvc.i18n import N_
 from votesvc.models import Election, Phase
 from votesvc.models.base import db
 from votesvc.services.common import fetch
@@ -63,11 +64,14 @@ def canonical_content(contest: core.Contest, choices: Sequence[Mark], points: Se
     return _CANONICAL_JSON.encode(content)
 
 
-def _problems(contest: core.Contest, choices: Sequence[Mark], points: Sequence[int]) -> list[str]:
-    """Every problem with one contest's selection. A ranked contest (``irv``, ``stv``,
-    ``block``) takes skipped ranks, and overvotes where its rule set has an overvote rule
-    (``rctab``), so that the count's skipped-rank and overvote options apply to cast ballots
-    exactly; every other contest takes agenda codes only."""
+def selection_problems(
+    contest: core.Contest, choices: Sequence[Mark], points: Sequence[int]
+) -> list[Problem]:
+    """Every problem with one contest's selection, each with its stable code (pages place
+    each next to its agenda). A ranked contest (``irv``, ``stv``, ``block``) takes skipped
+    ranks, and overvotes where its rule set has an overvote rule (``rctab``), so that the
+    count's skipped-rank and overvote options apply to cast ballots exactly; every other
+    contest takes agenda codes only."""
     rule = contest.meta.get("rule")
     if rule in RANKED_RULES:
         found = validate_ranking(
@@ -78,14 +82,20 @@ def _problems(contest: core.Contest, choices: Sequence[Mark], points: Sequence[i
             overvotes=rule_set_of(contest.meta) == "rctab",
         )
         if points:
-            found.append(Problem("unexpected_points", "ordinal ballots carry no points."))
-        return [problem.message for problem in found]
+            found.append(Problem("unexpected_points", N_("ordinal ballots carry no points.")))
+        return found
     if not all(isinstance(choice, str) for choice in choices):
         return [
-            "Only agenda codes can be marked here: a skipped rank (null) or several agendas at"
-            " one rank (a list) can be cast only in ranked contests (irv, stv, block)."
+            Problem(
+                "not_ranked_contest",
+                N_(
+                    "Only agenda codes can be marked here: a skipped rank (null) or several"
+                    " agendas at one rank (a list) can be cast only in ranked contests (irv,"
+                    " stv, block)."
+                ),
+            )
         ]
-    return [problem.message for problem in validate_ballot(contest, choices, points)]
+    return validate_ballot(contest, choices, points)
 
 
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -138,18 +148,20 @@ def check_selections(
     ballots = []
     for code, selection in selections.items():
         if code not in contests:
-            problems[code] = ["Not a contest of this election."]
+            problems[code] = [N_("Not a contest of this election.")]
             continue
         contest_id, contest = contests[code]
         choices, points = selection.get("choices", []), selection.get("points", [])
-        found = _problems(contest, choices, points)
+        found = selection_problems(contest, choices, points)
         if found:
-            problems[code] = found
+            problems[code] = [problem.message for problem in found]
         else:
             content = canonical_content(contest, choices, points)
             ballots.append(ContestBallot(contest_id, code, content))
     if not selections:
-        raise Invalid("ballot_invalid", fields={"selections": ["Vote in at least one contest."]})
+        raise Invalid(
+            "ballot_invalid", fields={"selections": [N_("Vote in at least one contest.")]}
+        )
     if problems:
         raise Invalid("ballot_invalid", fields={"selections": problems})
     return ballots

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from flask import current_app
 from sqlalchemy import select, update
 
+from votesvc.i18n import N_, both
 from votesvc.models import Election, VoterRollEntry
 from votesvc.models.base import db
 from votesvc.services import audit, keys, mail
@@ -91,22 +92,24 @@ def _roll_rows(election: Election, text: str) -> list[dict[str, Any]]:
     try:
         return _checked_roll_rows(election, csv.DictReader(io.StringIO(text, newline="")))
     except csv.Error as error:  # newline="" above: CR-only line ends are line ends, not this
-        raise Invalid("voter_roll_invalid", fields={"file": [f"Not CSV: {error}."]}) from None
+        raise Invalid(
+            "voter_roll_invalid", fields={"file": [N_("Not CSV: %(error)s.") % {"error": error}]}
+        ) from None
 
 
 def _checked_roll_rows(election: Election, reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     if not reader.fieldnames or "identifier" not in reader.fieldnames:
-        raise Invalid("voter_roll_invalid", fields={"file": ["Needs an 'identifier' column."]})
+        raise Invalid("voter_roll_invalid", fields={"file": [N_("Needs an 'identifier' column.")]})
     rows, problems, seen = [], {}, set()
     for record in reader:
         line = reader.line_num
         identifier = normalise(record.get("identifier") or "")
         if not identifier:
-            problems[str(line)] = ["No identifier."]
+            problems[str(line)] = [N_("No identifier.")]
             continue
         key = identity_hash(election, identifier)
         if key in seen:
-            problems[str(line)] = ["Listed twice."]
+            problems[str(line)] = [N_("Listed twice.")]
             continue
         seen.add(key)
         factor = record.get("factor")
@@ -196,7 +199,8 @@ def mail_online_tokens(
         ]
         insert_batch_tokens(batch, [token.token_id for token in issued])
         audit.record("tokens.mailed", election.id, {"batch": batch.id, "size": len(issued)})
-        subject = f"{election.name_ko or election.name_en} — 온라인 투표 코드 / online voting code"
+        what = both(N_("online voting code"))
+        subject = f"{election.name_ko or election.name_en} — {what['ko']} / {what['en']}"
         messages = [
             mail.compose(address, subject, _mail_body(election, token))
             for address, token in zip(recipients, issued, strict=True)
@@ -207,9 +211,5 @@ def mail_online_tokens(
 
 def _mail_body(election: Election, token: IssuedToken) -> str:
     names = " / ".join(name for name in (election.name_ko, election.name_en) if name)
-    return (
-        f"{names}\n\n"
-        f"온라인 투표 코드 (한 번만 쓸 수 있습니다): {token.short_code}\n"
-        f"Online voting code (valid once): {token.short_code}\n\n"
-        f"{token.signed}\n"
-    )
+    code = both(N_("Online voting code (valid once): %(code)s"), {"code": token.short_code})
+    return f"{names}\n\n{code['ko']}\n{code['en']}\n\n{token.signed}\n"

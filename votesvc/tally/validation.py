@@ -2,7 +2,8 @@
 
 A ballot is checked whole, never stopping at the first problem, so a voter (or a kiosk syncing a
 queued ballot) sees everything to fix at once. ``code`` is machine-stable (the API translates it);
-``message`` is plain English with the figures; ``agenda`` names the agenda concerned, if one is.
+``message`` is plain English with the figures (marked ``N_`` for the catalogues, which the
+edges translate); ``agenda`` names the agenda concerned, if one is.
 
 Codes:
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from votesvc.tally.model import Agenda, BallotType, Contest
+from votesvc.tally.text import N_
 
 POINTS_BALLOTS = frozenset({BallotType.CUMULATIVE, BallotType.SCORING})
 
@@ -50,43 +52,43 @@ def validate_ballot(
     """
     problems: list[Problem] = []
     known = contest.by_id
-    noun = "ranks" if contest.ballot_type is BallotType.ORDINAL else "choices"
+    ranks = contest.ballot_type is BallotType.ORDINAL
     seen: set[str] = set()
     for choice in choices:
         if choice not in known:
-            problems.append(Problem("unknown_agenda", f"{choice} is not on this ballot.", choice))
+            text = N_("%(agenda)s is not on this ballot.") % {"agenda": choice}
+            problems.append(Problem("unknown_agenda", text, choice))
         elif choice in seen:
-            problems.append(Problem("duplicate_agenda", f"{choice} is marked twice.", choice))
+            text = N_("%(agenda)s is marked twice.") % {"agenda": choice}
+            problems.append(Problem("duplicate_agenda", text, choice))
         seen.add(choice)
-    problems.extend(_length_problems(contest, len(choices), noun))
+    problems.extend(_length_problems(contest, len(choices), ranks))
     problems.extend(_cost_problems(contest, [known[c] for c in seen if c in known]))
     if contest.ballot_type in POINTS_BALLOTS:
         problems.extend(_points_problems(contest, choices, points))
     elif points:
-        problems.append(
-            Problem("unexpected_points", f"{contest.ballot_type} ballots carry no points.")
-        )
+        text = N_("%(ballot_type)s ballots carry no points.") % {"ballot_type": contest.ballot_type}
+        problems.append(Problem("unexpected_points", text))
     return problems
 
 
-def _length_problems(contest: Contest, length: int, noun: str) -> list[Problem]:
+def _length_problems(contest: Contest, length: int, ranks: bool) -> list[Problem]:
     rules = contest.rules
     most = rules.max_length
     if contest.ballot_type is BallotType.CHOOSE_ONE:
         most = 1 if most is None else min(most, 1)
     if rules.min_length is not None and length < rules.min_length:
-        return [
-            Problem(
-                "too_few_choices",
-                f"At least {rules.min_length} {noun} are needed; the ballot has {length}.",
-            )
-        ]
+        if ranks:
+            text = N_("At least %(least)s ranks are needed; the ballot has %(length)s.")
+        else:
+            text = N_("At least %(least)s choices are needed; the ballot has %(length)s.")
+        return [Problem("too_few_choices", text % {"least": rules.min_length, "length": length})]
     if most is not None and length > most:
-        return [
-            Problem(
-                "too_many_choices", f"At most {most} {noun} are allowed; the ballot has {length}."
-            )
-        ]
+        if ranks:
+            text = N_("At most %(most)s ranks are allowed; the ballot has %(length)s.")
+        else:
+            text = N_("At most %(most)s choices are allowed; the ballot has %(length)s.")
+        return [Problem("too_many_choices", text % {"most": most, "length": length})]
     return []
 
 
@@ -96,19 +98,13 @@ def _cost_problems(contest: Contest, agendas: list[Agenda]) -> list[Problem]:
         return []
     total = _exact_sum(agenda.cost for agenda in agendas)
     if rules.max_cost is not None and total > rules.max_cost:
-        return [
-            Problem(
-                "over_cost_limit",
-                f"Total cost {_money(total)} exceeds the limit {_money(rules.max_cost)}.",
-            )
-        ]
+        text = N_("Total cost %(total)s exceeds the limit %(limit)s.")
+        figures = {"total": _money(total), "limit": _money(rules.max_cost)}
+        return [Problem("over_cost_limit", text % figures)]
     if rules.min_cost is not None and total < rules.min_cost:
-        return [
-            Problem(
-                "under_cost_minimum",
-                f"Total cost {_money(total)} is below the minimum {_money(rules.min_cost)}.",
-            )
-        ]
+        text = N_("Total cost %(total)s is below the minimum %(minimum)s.")
+        figures = {"total": _money(total), "minimum": _money(rules.min_cost)}
+        return [Problem("under_cost_minimum", text % figures)]
     return []
 
 
@@ -129,40 +125,31 @@ def _points_problems(
     contest: Contest, choices: Sequence[str], points: Sequence[int]
 ) -> list[Problem]:
     if len(points) != len(choices):
-        return [
-            Problem(
-                "points_mismatch",
-                f"Each of the {len(choices)} choices needs its points; {len(points)} were given.",
-            )
-        ]
+        text = N_("Each of the %(choices)s choices needs its points; %(points)s were given.")
+        return [Problem("points_mismatch", text % {"choices": len(choices), "points": len(points)})]
     rules = contest.rules
     problems: list[Problem] = []
     for choice, value in zip(choices, points, strict=True):
         if contest.ballot_type is BallotType.CUMULATIVE and value < 0:
-            problems.append(Problem("negative_points", f"{choice} has {value} points.", choice))
+            text = N_("%(agenda)s has %(points)s points.") % {"agenda": choice, "points": value}
+            problems.append(Problem("negative_points", text, choice))
         if rules.max_points_per_agenda is not None and value > rules.max_points_per_agenda:
-            problems.append(
-                Problem(
-                    "agenda_points_too_high",
-                    f"{choice} has {value} points; at most {rules.max_points_per_agenda} allowed.",
-                    choice,
-                )
-            )
+            text = N_("%(agenda)s has %(points)s points; at most %(most)s allowed.")
+            figures = {"agenda": choice, "points": value, "most": rules.max_points_per_agenda}
+            problems.append(Problem("agenda_points_too_high", text % figures, choice))
         if rules.min_points_per_agenda is not None and value < rules.min_points_per_agenda:
-            problems.append(
-                Problem(
-                    "agenda_points_too_low",
-                    f"{choice} has {value} points; at least {rules.min_points_per_agenda} needed.",
-                    choice,
-                )
-            )
+            text = N_("%(agenda)s has %(points)s points; at least %(least)s needed.")
+            figures = {"agenda": choice, "points": value, "least": rules.min_points_per_agenda}
+            problems.append(Problem("agenda_points_too_low", text % figures, choice))
     total = sum(points)
     if rules.max_points is not None and total > rules.max_points:
+        text = N_("%(points)s points given; at most %(most)s allowed.")
         problems.append(
-            Problem("too_many_points", f"{total} points given; at most {rules.max_points} allowed.")
+            Problem("too_many_points", text % {"points": total, "most": rules.max_points})
         )
     if rules.min_points is not None and total < rules.min_points:
+        text = N_("%(points)s points given; at least %(least)s needed.")
         problems.append(
-            Problem("too_few_points", f"{total} points given; at least {rules.min_points} needed.")
+            Problem("too_few_points", text % {"points": total, "least": rules.min_points})
         )
     return problems

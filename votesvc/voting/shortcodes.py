@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from votesvc.i18n import N_
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32 symbols, in value order."""
 
@@ -127,12 +129,17 @@ def parse_code(text: str, size: int) -> bytes:
     symbols = normalise(text)
     expected = symbols_for(size) + 1
     if len(symbols) != expected:
-        raise ShortCodeError(f"a code has {expected} characters; this one has {len(symbols)}")
+        raise ShortCodeError(
+            N_("a code has %(expected)s characters; this one has %(length)s")
+            % {"expected": expected, "length": len(symbols)}
+        )
     bad = [ch for ch in symbols if ch not in _VALUE]
     if bad:
-        raise ShortCodeError(f"not used in codes: {''.join(dict.fromkeys(bad))}")
+        raise ShortCodeError(
+            N_("not used in codes: %(characters)s") % {"characters": "".join(dict.fromkeys(bad))}
+        )
     if not is_valid(symbols):
-        raise ShortCodeTypo("the code does not check out; please compare it with the sheet")
+        raise ShortCodeTypo(N_("the code does not check out; please compare it with the sheet"))
     return decode_id(symbols[:-1], size)
 
 

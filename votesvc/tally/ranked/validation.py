@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from votesvc.tally.ranked.rules import OVERVOTE_LABEL
+from votesvc.tally.text import N_
 from votesvc.tally.validation import Problem
 
 
@@ -34,39 +35,31 @@ def validate_ranking(
     problems: list[Problem] = []
     marked = sum(1 for names in ranking if names)
     if min_marked is not None and marked < min_marked:
-        problems.append(
-            Problem(
-                "too_few_choices",
-                f"At least {min_marked} agendas must be ranked; the ballot ranks {marked}.",
-            )
-        )
+        text = N_("At least %(least)s agendas must be ranked; the ballot ranks %(marked)s.")
+        problems.append(Problem("too_few_choices", text % {"least": min_marked, "marked": marked}))
     if max_rankings is not None and len(ranking) > max_rankings:
-        problems.append(
-            Problem(
-                "too_many_choices",
-                f"The ballot has {len(ranking)} ranks; at most {max_rankings} are allowed.",
-            )
-        )
+        text = N_("The ballot has %(ranks)s ranks; at most %(most)s are allowed.")
+        figures = {"ranks": len(ranking), "most": max_rankings}
+        problems.append(Problem("too_many_choices", text % figures))
     first_rank: dict[str, int] = {}
     for number, names in enumerate(ranking, start=1):
         if not overvotes and (len(names) > 1 or OVERVOTE_LABEL in names):
-            shown = ", ".join(n for n in names if n != OVERVOTE_LABEL) or "several candidates"
-            problems.append(
-                Problem("overvote", f"Rank {number} marks more than one candidate ({shown}).")
-            )
+            shown = ", ".join(n for n in names if n != OVERVOTE_LABEL)
+            if shown:
+                text = N_("Rank %(rank)s marks more than one candidate (%(names)s).")
+            else:
+                text = N_("Rank %(rank)s marks more than one candidate (several candidates).")
+            problems.append(Problem("overvote", text % {"rank": number, "names": shown}))
         for name in names:
             if name == OVERVOTE_LABEL:
                 continue
             if name not in candidates:
-                problems.append(Problem("unknown_agenda", f"{name} is not on this ballot.", name))
+                text = N_("%(agenda)s is not on this ballot.") % {"agenda": name}
+                problems.append(Problem("unknown_agenda", text, name))
             elif name in first_rank:
-                problems.append(
-                    Problem(
-                        "duplicate_agenda",
-                        f"{name} is ranked both {first_rank[name]} and {number}.",
-                        name,
-                    )
-                )
+                text = N_("%(agenda)s is ranked both %(first)s and %(second)s.")
+                figures = {"agenda": name, "first": first_rank[name], "second": number}
+                problems.append(Problem("duplicate_agenda", text % figures, name))
             else:
                 first_rank[name] = number
     return problems
