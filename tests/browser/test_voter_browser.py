@@ -141,6 +141,24 @@ def test_the_knapsack_meter_blocks_what_no_longer_fits(open_page: Any, ballots: 
     assert lamps.is_enabled()
 
 
+def test_the_approval_counter_stops_at_the_maximum(
+    open_page: Any, live_server: LiveServer, voting_codes: Any
+) -> None:
+    """The demo's city-wide contest: up to 5 of 11 agendas."""
+    (token,) = voting_codes(1)
+    page = open_page("phone", "en")
+    page.goto(live_server.voting_page.link(token.signed))
+    page.wait_for_url(re.compile(r"/ballot/city$"))
+    boxes = page.locator("input[name=choice]")
+    for index in range(5):
+        boxes.nth(index).check()
+        assert f"{index + 1} of 5 chosen" in page.locator("[data-live=status]").inner_text()
+    assert boxes.nth(5).is_disabled() and boxes.nth(10).is_disabled()
+    boxes.nth(0).uncheck()
+    assert boxes.nth(5).is_enabled()
+    assert "4 of 5 chosen" in page.locator("[data-live=status]").inner_text()
+
+
 def test_an_over_budget_ballot_without_javascript_is_refused_with_the_reason(
     open_page: Any, ballots: Ballots
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tests.voting_support import add_booth, issue, window
 from tests.web.page_support import PAGE_CONTESTS, Browser, heading, receipt_code, text_of
 from votesvc.models import Ballot, Contest
 from votesvc.models.base import db
+from votesvc.services import voters
 
 
 @pytest.fixture
@@ -169,8 +171,6 @@ def test_a_booth_code_online_says_where_to_take_it(
 def test_a_closed_election_refuses_codes_with_a_page(
     app: Flask, client: FlaskClient, imported_election: Callable[..., int]
 ) -> None:
-    from datetime import timedelta
-
     closed = imported_election(
         contests=PAGE_CONTESTS,
         phase="voting",
@@ -284,8 +284,6 @@ def test_drafts_are_not_pages(client: FlaskClient, imported_election: Callable[.
 def test_a_shuffling_contest_gives_each_voter_an_order_of_their_own(
     app: Flask, client: FlaskClient, imported_election: Callable[..., int]
 ) -> None:
-    import re
-
     shuffled = [{**PAGE_CONTESTS[2], "shuffle_agendas": True}]
     election_id = imported_election(contests=shuffled, phase="voting", **window())
     orders = set()
@@ -305,8 +303,6 @@ def test_a_shuffling_contest_gives_each_voter_an_order_of_their_own(
 def test_a_voter_on_the_roll_claims_a_code_and_votes_with_it(
     app: Flask, client: FlaskClient, election_id: int
 ) -> None:
-    from votesvc.services import voters
-
     with app.app_context():
         voters.import_roll(election_id, "identifier,factor\nr-1,1990-01-01\n")
     base = f"/elections/{election_id}"
