@@ -166,6 +166,14 @@ def test_stv_threshold_comes_from_round_one_whatever_the_basis() -> None:
     assert {r.threshold for r in outcome.rounds} == {5}
 
 
+def test_multi_pass_irv_stops_when_every_candidate_has_won() -> None:
+    rules = RankedRules(method="multi_pass_irv", seats=5, excluded=("D",))
+    outcome = count(contest(rules, ("A B", 4), ("B C", 3), ("C", 2), ("D", 1)))
+    assert outcome.winners == ("A", "B", "C")
+    assert [p.number for p in outcome.passes] == [1, 2, 3]
+    assert all(r.tally for r in outcome.rounds)
+
+
 def test_unknown_names_and_bad_rules_are_refused() -> None:
     with pytest.raises(RulesError, match="not a candidate"):
         count(contest(RankedRules(), ("A Z", 1)))

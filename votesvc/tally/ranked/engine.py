@@ -73,7 +73,10 @@ def count(
     rules.check(contest.candidates)
     compiled = _Compiled(contest)
     if rules.method == "multi_pass_irv":
-        plan = [("irv", 1)] * rules.seats
+        # One pass per seat while candidates remain: each pass elects one, and a pass with no
+        # candidate left would report an empty round (RCTab aborts there).
+        electable = set(contest.candidates) - {*rules.excluded, rules.undeclared_write_in}
+        plan = [("irv", 1)] * min(rules.seats, len(electable))
     else:
         plan = [(rules.method, rules.seats)]
     excluded = list(rules.excluded)
