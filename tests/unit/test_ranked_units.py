@@ -155,6 +155,25 @@ def test_stv_moves_truncated_fractions_and_keeps_the_threshold() -> None:
     assert second.residual_surplus == 9 - 9 * Decimal("0.4444") - 5
 
 
+def test_stv_threshold_comes_from_round_one_whatever_the_basis() -> None:
+    """RCTab fixes a multi-seat threshold in round 1; the service's STV rules carry the default
+    basis (``current_round``), which must not recompute it as ballots exhaust."""
+    rules = RankedRules(method="stv", seats=2, surplus_transfer="fractional_truncated")
+    outcome = count(contest(rules, ("A", 9), ("B", 2), ("C", 2), ("D", 1)))
+    # Round 1: floor(14 / 3) + 1 = 5. A's surplus exhausts, so round 2 has 10 active votes,
+    # which would give 4 if the threshold were recomputed.
+    assert outcome.rounds[1].inactive["exhausted_choices"] == 9 * Decimal("0.4444")
+    assert {r.threshold for r in outcome.rounds} == {5}
+
+
+def test_multi_pass_irv_stops_when_every_candidate_has_won() -> None:
+    rules = RankedRules(method="multi_pass_irv", seats=5, excluded=("D",))
+    outcome = count(contest(rules, ("A B", 4), ("B C", 3), ("C", 2), ("D", 1)))
+    assert outcome.winners == ("A", "B", "C")
+    assert [p.number for p in outcome.passes] == [1, 2, 3]
+    assert all(r.tally for r in outcome.rounds)
+
+
 def test_unknown_names_and_bad_rules_are_refused() -> None:
     with pytest.raises(RulesError, match="not a candidate"):
         count(contest(RankedRules(), ("A Z", 1)))

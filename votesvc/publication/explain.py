@@ -216,31 +216,139 @@ def allocation(
     return out
 
 
-def ranked(result: Mapping[str, Any], codes: Sequence[str]) -> dict[str, Texts]:
-    """Explanations for a ranked count: the round each agenda was elected or eliminated in."""
-    rounds = result["outcome"]["rounds"]
+_TIE_RULES: dict[str, str] = {
+    "candidate_order": N_(
+        "the agendas' order on the ballot (of the tied agendas, the one listed later is "
+        "eliminated and the one listed first is elected)"
+    ),
+    "random": N_("lot, drawn as RCTab draws it (java.util.Random, seed %(seed)s)"),
+    "previous_rounds": N_(
+        "the earlier rounds: the tied agendas' votes in the latest earlier round where they "
+        "differed"
+    ),
+    "previous_rounds_then_random": N_(
+        "lot, drawn as RCTab draws it (java.util.Random, seed %(seed)s), as the tied agendas "
+        "had equal votes in every earlier round"
+    ),
+    "recorded": N_("a decision recorded for this count (the officials' choice)"),
+}
+"""How a ranked tie was actually broken (``RankedTie.method``), as a phrase that names it: the
+count records ``previous_rounds`` when earlier rounds settled a ``previous_rounds_then_random``
+tie, and ``recorded`` for a decision it was given (a manual tie-break)."""
+
+
+def _figures(
+    r: Mapping[str, Any],
+    code: str,
+    outcome: Mapping[str, Any],
+    tie: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A ranked sentence's parameters: the round, the agenda's votes in it, and with a tie the
+    other tied agendas and the tie-break that decided it."""
+    found: dict[str, Any] = {"round": r["round"], "votes": r["tally"].get(code, "0")}
+    if tie is not None:
+        seed = (outcome.get("options") or {}).get("tiebreak", {}).get("seed")
+        found["rivals"] = ", ".join(c for c in tie["tied"] if c != code)
+        found["tie_break"] = _both(_TIE_RULES[tie["method"]], seed=seed)
+    return found
+
+
+def _where(item: Mapping[str, Any]) -> tuple[int, int]:
+    """A round's or a tie's place in the count: (pass, round)."""
+    return item.get("pass", 1), item["round"]
+
+
+def _ranked_decisions(
+    outcome: Mapping[str, Any],
+) -> tuple[dict[str, Texts], dict[str, Mapping[str, Any]]]:
+    """Each agenda's first election or elimination, explained; and, for agendas that lost a
+    tie to be elected, the last such tie (it explains them if nothing else happens to them).
+
+    An elimination is explained by what decided it: a lost tie for the fewest votes (the
+    published tie-break, named), several agendas at once (batch elimination, the only way the
+    counts we run eliminate more than one in a round), or the fewest votes alone.
+    """
+    ties = {(*_where(t), t["kind"]): t for t in outcome.get("ties", ())}
     out: dict[str, Texts] = {}
-    for r in rounds:
+    lost: dict[str, Mapping[str, Any]] = {}
+    for r in outcome["rounds"]:
+        elect_tie = ties.get((*_where(r), "elect"))
+        if elect_tie is not None:
+            for code in elect_tie["tied"]:
+                if code != elect_tie["selected"]:
+                    lost[code] = elect_tie
         for code in r["elected"]:
-            if code not in out:
+            if code in out:
+                continue
+            if elect_tie is not None and elect_tie["selected"] == code:
+                out[code] = _both(
+                    N_(
+                        "Funded: elected in round %(round)s with %(votes)s votes, tied with "
+                        "%(rivals)s; it won the published tie-break, decided by %(tie_break)s."
+                    ),
+                    **_figures(r, code, outcome, elect_tie),
+                )
+            else:
                 out[code] = _both(
                     N_("Funded: elected in round %(round)s with %(votes)s votes."),
-                    round=r["round"],
-                    votes=r["tally"].get(code, "0"),
+                    **_figures(r, code, outcome),
                 )
+        eliminate_tie = ties.get((*_where(r), "eliminate"))
         for code in r["eliminated"]:
-            if code not in out:
+            if code in out:
+                continue
+            if eliminate_tie is not None and eliminate_tie["selected"] == code:
+                out[code] = _both(
+                    N_(
+                        "Not funded: eliminated in round %(round)s. It was tied with "
+                        "%(rivals)s for the fewest votes (%(votes)s) and lost the published "
+                        "tie-break, decided by %(tie_break)s."
+                    ),
+                    **_figures(r, code, outcome, eliminate_tie),
+                )
+            elif len(r["eliminated"]) > 1:
+                out[code] = _both(
+                    N_(
+                        "Not funded: eliminated in round %(round)s with %(votes)s votes, "
+                        "together with %(others)s: all their votes together were fewer than "
+                        "those of any agenda still in the count."
+                    ),
+                    others=", ".join(c for c in r["eliminated"] if c != code),
+                    **_figures(r, code, outcome),
+                )
+            else:
                 out[code] = _both(
                     N_(
                         "Not funded: eliminated in round %(round)s with %(votes)s votes, the "
                         "fewest of those still in the count."
                     ),
-                    round=r["round"],
-                    votes=r["tally"].get(code, "0"),
+                    **_figures(r, code, outcome),
                 )
+    return out, lost
+
+
+def ranked(result: Mapping[str, Any], codes: Sequence[str]) -> dict[str, Texts]:
+    """Explanations for a ranked count: the round each agenda was elected or eliminated in,
+    and why, including the ties that decided it and the tie-break that broke them."""
+    outcome = result["outcome"]
+    out, lost = _ranked_decisions(outcome)
+    rounds = outcome["rounds"]
     last = rounds[-1]["round"] if rounds else 0
     for code in codes:
-        if code not in out:
+        if code in out:
+            continue
+        tie = lost.get(code)
+        if tie is not None:
+            tied_round = next(r for r in rounds if _where(r) == _where(tie))
+            out[code] = _both(
+                N_(
+                    "Not funded: in round %(round)s it was tied with %(rivals)s for election "
+                    "at %(votes)s votes and lost the published tie-break, decided by "
+                    "%(tie_break)s."
+                ),
+                **_figures(tied_round, code, outcome, tie),
+            )
+        else:
             out[code] = _both(
                 N_(
                     "Not funded: still in the count when it ended in round %(round)s, without "

@@ -73,7 +73,10 @@ def count(
     rules.check(contest.candidates)
     compiled = _Compiled(contest)
     if rules.method == "multi_pass_irv":
-        plan = [("irv", 1)] * rules.seats
+        # One pass per seat while candidates remain: each pass elects one, and a pass with no
+        # candidate left would report an empty round (RCTab aborts there).
+        electable = set(contest.candidates) - {*rules.excluded, rules.undeclared_write_in}
+        plan = [("irv", 1)] * min(rules.seats, len(electable))
     else:
         plan = [(rules.method, rules.seats)]
     excluded = list(rules.excluded)
@@ -270,6 +273,11 @@ class _Pass:
         if self.method == "bottoms_up_percentage":
             return bool(self.winners)
         filled = len(self.winners) >= self.seats
+        if not filled and not self._open():
+            # More seats than candidates: everyone has been elected and no seat can be filled
+            # any more. RCTab ends the count in this very round, with no final-surplus round
+            # (a final-surplus round only follows the round that filled the last seat).
+            return True
         if rules.continue_until_two:
             return filled and not eliminated and sum(self.continuing) <= 2
         return filled and self.method != "stv"
@@ -352,10 +360,13 @@ class _Pass:
         return shown
 
     def _update_threshold(self, round_number: int, active: int) -> None:
+        """The basis option only concerns instant-runoff: STV's quota is always round 1's
+        (FORMAT.md, Threshold), as RCTab computes a multi-seat threshold once."""
         spec = self.rules.threshold
         if spec is None:  # bottoms-up: RCTab still reports the round-1 integer Droop quota
             spec = Threshold("droop", True, "first_round")
-        frozen = (spec.basis == "first_round" and round_number > 1) or (
+        first_round = spec.basis == "first_round" or self.method == "stv"
+        frozen = (first_round and round_number > 1) or (
             spec.basis == "current_round_until_first_winner" and self.winners
         )
         if not frozen:
