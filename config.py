@@ -154,6 +154,9 @@ def load(
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # The address residents reach this service at (``https://vote.example.kr``), for the
+        # ``votesvc verify`` line on the results page; empty: the address each request came to.
+        "VOTESVC_PUBLIC_URL": environ.get("VOTESVC_PUBLIC_URL", "").rstrip("/"),
         **_voting_settings(environ, secret, instance_path),
         **_results_settings(environ),
     }

@@ -283,6 +283,14 @@ def contest_results(election_id: int, contest_id: int) -> Served:
     return published_file(election_id, contest_file(contest_id, "results.json"))
 
 
+def published_results(election_id: int) -> dict[str, Any]:
+    """The election's published ``results.json`` as data (what the results pages show, so
+    they can never say more or other than the file anyone can download and verify); before
+    publication ``results_not_published`` (404), whatever exists behind it."""
+    document: dict[str, Any] = json.loads(published_file(election_id, RESULTS).body)
+    return document
+
+
 def receipt_counted(election_id: int) -> bool:
     """Whether a recorded ballot of this election is in a published count: every stored ballot
     is, since publication refuses a count that misses any (see ``count_stale``)."""
