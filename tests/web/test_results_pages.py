@@ -4,19 +4,16 @@ published document's (the API's bytes), never a second computation."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.results_support import close_count_publish, count_and_wait, sync_booth, vote
-from tests.voting_support import issue
-from tests.web.page_support import Browser, heading, text_of
-from votesvc.services.demo import load_demo
+from tests.results_support import close_count_publish, sync_booth, vote
+from tests.web.page_support import Browser, text_of
 
 
 @pytest.fixture
