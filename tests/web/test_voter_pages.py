@@ -105,7 +105,7 @@ def test_an_over_budget_knapsack_is_refused_with_the_amounts(
     response = browser.post(f"/elections/{election_id}/ballot/city", {"choice": ["A1", "A2"]})
     assert response.status_code == 422
     text = text_of(response)
-    assert "KRW 1,100,000, more than the budget KRW 1,000,000" in text
+    assert "Total cost 1100000 exceeds the limit 1000000." in text
     # the voter's choices are still marked on the page shown again
     assert response.get_data(as_text=True).count(" checked") == 2
     assert stored_contents(app) == {}
@@ -127,7 +127,7 @@ def test_points_and_ranks_problems_are_placed_at_their_agenda(
         f"/elections/{election_id}/ballot/north", {"points-N1": "7", "points-N2": "3"}
     )
     assert response.status_code == 422
-    assert "한 안건에는 6점까지 줄 수 있습니다." in text_of(response)
+    assert "N1의 점수가 7점입니다. 안건마다 6점까지 줄 수 있습니다." in text_of(response)
     browser.post(f"/elections/{election_id}/ballot/north", {"points-N1": "6", "points-N2": "4"})
     response = browser.post(
         f"/elections/{election_id}/ballot/mayor", {"rank-R1": "1", "rank-R2": "1"}

@@ -180,9 +180,11 @@ def ballot_channels(
 
 
 def _verify_line(election_id: int) -> str:
-    """The command that recounts this publication, at the address residents use."""
-    base = current_app.config.get("VOTESVC_PUBLIC_URL") or request.host_url.rstrip("/")
-    return f"votesvc verify {base}{url_for('results.election_results', election_id=election_id)}"
+    """The command that recounts this publication, at the address residents use
+    (``VOTESVC_PUBLIC_URL``; where production has none, the address this request came to)."""
+    base = current_app.config["VOTESVC_PUBLIC_URL"] or request.host_url.rstrip("/")
+    path = url_for("results.election_results", election_id=election_id)
+    return f"votesvc verify {base}{path.removeprefix(request.script_root)}"
 
 
 def _downloads(document: Mapping[str, Any], contest: Mapping[str, Any]) -> list[dict[str, str]]:
