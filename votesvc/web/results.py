@@ -19,6 +19,7 @@ published files, from the worker's memory in front of Flask
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -211,6 +212,8 @@ def _page(html: str) -> Response:
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
     response.headers["Vary"] = PAGE_VARY
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest())  # as the memory's
+    response.make_conditional(request)
     assert request.endpoint is not None  # a view is running
     own = url_for(request.endpoint, **(request.view_args or {}))
     if own == request.script_root + request.environ["PATH_INFO"] and not request.query_string:
@@ -223,8 +226,11 @@ def results_overview(election_id: int) -> Response:
     document = publication.published_results(election_id)
     election = elections.get_public(election_id)
     files = [
-        {"name": name, "url": url_for("results.published_file", election_id=election_id,
-                                      name=name), "sha256": document["files"][name]}
+        {
+            "name": name,
+            "url": url_for("results.published_file", election_id=election_id, name=name),
+            "sha256": document["files"][name],
+        }
         for name in ELECTION_FILES
         if name in document["files"]
     ]
