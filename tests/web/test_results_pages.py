@@ -99,7 +99,6 @@ def test_the_overview_shows_each_contest_turnout_per_channel_and_ballots_per_con
     document = api_results(client, published)
     page = Browser(client, lang).get(f"/elections/{published}/results")
     assert page.status_code == 200
-    text = text_of(page)
     name = document["election"][f"name_{lang}"]
     assert heading(page) == ("결과: " if lang == "ko" else "Results: ") + name
     for code in CONTESTS:
