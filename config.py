@@ -8,7 +8,8 @@ workers (``WEB_CONCURRENCY``) without ``VOTESVC_REDIS_URL``: each would keep its
 limits.
 
 ``VOTESVC_PUBLIC_URL`` is the address residents reach the service at (``https://vote.example.kr``):
-printed online token sheets and the demo carry links to the voting page under it. It defaults
+printed online token sheets and the demo carry links to the voting page under it, and the
+results page's ``votesvc verify`` line names the results under it. It defaults
 to ``http://127.0.0.1:5000`` in development. Production has no default, and printing online
 sheets is refused until it is set (the service itself starts without it): a sheet with a wrong
 address is wasted paper in thousands of hands, while a deployment that prints only booth sheets

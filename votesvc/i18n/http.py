@@ -19,6 +19,7 @@ it with ``?lang=en`` (the cookie follows) or call :func:`remember_locale`. Layer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,8 @@ from flask_babel import Babel, Domain, get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie
 from werkzeug.utils import cached_property
 
 from votesvc.i18n import DEFAULT_LANGUAGE, LANGUAGES, finish, translations
@@ -45,15 +48,35 @@ def fallback_locale() -> str:
     return API_FALLBACK if request.path.startswith(API_PREFIX) else DEFAULT_LANGUAGE
 
 
-def select_locale() -> str:
-    """The request's language: ``?lang=``, then the ``lang`` cookie, then
-    ``Accept-Language``, then :func:`fallback_locale` (see the module's docstring)."""
-    for asked in (request.args.get(LANG_PARAMETER), request.cookies.get(LANG_COOKIE)):
-        if asked in LANGUAGES:
-            return asked
-    fallback = fallback_locale()
+def choose_language(
+    asked: str | None, remembered: str | None, accepted: LanguageAccept, fallback: str
+) -> str:
+    """The rule of the module's docstring on a request's parts: ``?lang=``, the cookie,
+    ``Accept-Language``, then ``fallback``. One rule for Flask-Babel's selector and for the
+    worker's memory of published pages (:func:`language_of`), so both pick the same page."""
+    for choice in (asked, remembered):
+        if choice in LANGUAGES:
+            return choice
     order = (fallback, *(lang for lang in LANGUAGES if lang != fallback))
-    return request.accept_languages.best_match(order, default=fallback)
+    return accepted.best_match(order, default=fallback)
+
+
+def select_locale() -> str:
+    """The request's language (see the module's docstring)."""
+    return choose_language(
+        request.args.get(LANG_PARAMETER),
+        request.cookies.get(LANG_COOKIE),
+        request.accept_languages,
+        fallback_locale(),
+    )
+
+
+def language_of(environ: Mapping[str, Any]) -> str:
+    """The language :func:`select_locale` picks for a page request with no query string, read
+    off the WSGI environ before Flask sees it."""
+    cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(LANG_COOKIE)
+    accepted = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
+    return choose_language(None, cookie, accepted, DEFAULT_LANGUAGE)
 
 
 def current_language() -> str:

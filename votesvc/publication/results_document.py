@@ -13,8 +13,10 @@ from fractions import Fraction
 from typing import Any
 
 from votesvc.publication import explain
+from votesvc.tally.model import Profile
 from votesvc.tally.outcome import Outcome
 from votesvc.tally.ranked.outcome import RankedOutcome
+from votesvc.tally.ranked.rules import RankedGroup
 
 METHOD_KEYS = ("kind", "rule", "options", "tie_break", "exclusive", "rule_set", "rules")
 """What a count records about how it counted (a ranked count has ``rule_set`` and ``rules``,
@@ -33,6 +35,27 @@ def summary(outcome: Outcome | RankedOutcome, costs: Mapping[str, int]) -> dict[
         support = {k: str(v) for k, v in outcome.support.items()}
     spent = sum((costs[code] for code in funded), 0)
     return {"funded": funded, "support": support, "spent": spent}
+
+
+def fared(ballots: Profile | Sequence[RankedGroup], funded: Sequence[str]) -> list[int]:
+    """How voters fared: item ``n`` is the number of ballots with exactly ``n`` of their
+    agendas funded (for a ranked ballot, elected at any rank), up to the most any ballot got.
+
+    Computed from the ballots the count read (the service's stored groups, or a recount's
+    published files), so ``votesvc verify`` recomputes it from the ``.pb`` / RCV file like
+    every other figure of the results document; it names no voter, only group sizes."""
+    won = set(funded)
+    marked = (
+        ((group.choices, group.count) for group in ballots.groups)
+        if isinstance(ballots, Profile)
+        else (({name for rank in g.ranking for name in rank}, g.count) for g in ballots)
+    )
+    out: list[int] = []
+    for choices, count in marked:
+        hits = len(won.intersection(choices))
+        out.extend([0] * (hits + 1 - len(out)))
+        out[hits] += count
+    return out
 
 
 def _reserve(result: Mapping[str, Any]) -> int:
@@ -74,6 +97,7 @@ def contest_document(
         "remaining": result["budget"] - result["spent"] + _reserve(result),
         "funded": result["funded"],
         "ballots": result["ballots"],
+        "fared": result["fared"],
         "channels": list(channels),
         "agendas": [
             {

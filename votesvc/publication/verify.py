@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from votesvc.publication.audit_chain import chain_problems
-from votesvc.publication.results_document import METHOD_KEYS, contest_document, summary
+from votesvc.publication.results_document import METHOD_KEYS, contest_document, fared, summary
 from votesvc.tally.pabulib import PbFile, read_pb
 from votesvc.tally.pb_count import count
 from votesvc.tally.ranked.case import case_from_dict, rules_from_dict
@@ -151,7 +151,7 @@ def _recount(
     method: Mapping[str, Any], files: Mapping[str, bytes], prefix: str
 ) -> tuple[dict[str, Any], PbFile]:
     """The contest counted again from its published ballots under the published method, as
-    the count recorded it (method, outcome, funded, support, spent, budget, ballots), and
+    the count recorded it (method, outcome, funded, support, spent, fared, budget, ballots), and
     the contest's ``.pb`` file (agendas, costs, budget and its ``selected`` column)."""
     pb = read_pb(files[prefix + "ballots.pb"].decode("utf-8"))
     costs = {agenda.id: _whole(agenda.cost) for agenda in pb.contest.agendas}
@@ -162,7 +162,7 @@ def _recount(
             case.contest.candidates, rules_from_dict(method["rules"]), case.contest.groups
         )
         outcome = count_ranked(contest, method["rule_set"], rule=method["rule"])
-        ballots = contest.total_ballots
+        ballots, marked = contest.total_ballots, contest.groups
     else:
         groups = tuple(tuple(group) for group in method.get("exclusive", ()))
         outcome = count(
@@ -172,11 +172,13 @@ def _recount(
             method["options"],
             method["tie_break"],
         )
-        ballots = pb.profile.voters
+        ballots, marked = pb.profile.voters, pb.profile
+    funded = summary(outcome, costs)
     result = {
         **{key: method[key] for key in METHOD_KEYS if key in method},
         "outcome": outcome.to_dict(),
-        **summary(outcome, costs),
+        **funded,
+        "fared": fared(marked, funded["funded"]),
         "budget": _whole(pb.contest.budget),
         "ballots": ballots,
     }

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from votesvc.models import Ballot, Contest
 from votesvc.models.base import db
-from votesvc.publication.results_document import summary
+from votesvc.publication.results_document import fared, summary
 from votesvc.services.contests import core_contest
 from votesvc.tally import model as core
 from votesvc.tally.catalog import RANKED_RULES
@@ -101,15 +101,18 @@ def count_contest(
 ) -> dict[str, Any]:
     """Count one stored contest: the method used, the outcome, and the funded agendas.
 
-    ``funded`` is the outcome's selection, or a ranked count's winners; ``spent`` their cost.
+    ``funded`` is the outcome's selection, or a ranked count's winners; ``spent`` their cost;
+    ``fared`` the ballots by how many of their agendas were funded (published with the outcome).
     """
     options = contest.rule_options or {}
     costs = {agenda.code: agenda.cost for agenda in contest.agendas}
     outcome: Outcome | RankedOutcome
+    ballots: core.Profile | tuple[RankedGroup, ...]
     if contest.rule in RANKED_RULES:
         rule_set = rule_set_of(options)
         ranked = ranked_contest(contest, ranked_groups(counted.groups), seed)
         outcome = count_ranked(ranked, rule_set, rule=contest.rule, progress=progress)
+        ballots = ranked.groups
         method: dict[str, Any] = {
             "kind": "ranked",
             "rule": contest.rule,
@@ -119,9 +122,10 @@ def count_contest(
     else:
         tie_break = allocation_tie_break(options, seed)
         read = count_options(options)
+        ballots = profile_of(counted.groups)
         outcome = count(
             core_contest(contest),
-            profile_of(counted.groups),
+            ballots,
             contest.rule,
             read,
             tie_break,
@@ -135,10 +139,12 @@ def count_contest(
         }
         if contest.exclusive_groups:
             method["exclusive"] = [list(group) for group in contest.exclusive_groups]
+    funded = summary(outcome, costs)
     return {
         **method,
         "outcome": outcome.to_dict(),
-        **summary(outcome, costs),
+        **funded,
+        "fared": fared(ballots, funded["funded"]),
         "budget": contest.budget,
         "ballots": counted.ballots,
         "channels": dict(counted.channels),

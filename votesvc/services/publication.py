@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from votesvc.models import Contest, Election, JobStatus, Phase, Publication, PublishedFile
+from votesvc.models import Booth, Contest, Election, JobStatus, Phase, Publication, PublishedFile
 from votesvc.models.base import db
 from votesvc.publication import exports
 from votesvc.publication.results_document import contest_document
@@ -36,7 +36,7 @@ from votesvc.services.elections import apply_transition
 from votesvc.services.errors import Conflict, NotFound
 from votesvc.services.results import latest_job
 from votesvc.services.transaction import unit_of_work
-from votesvc.voting.tokens import ONLINE
+from votesvc.voting.tokens import ONLINE, booth_channel
 
 FORMAT = "votesvc-publication/1"
 MANIFEST = "publication.json"
@@ -63,20 +63,36 @@ def contest_file(contest_id: int, name: str) -> str:
     return f"contests/{contest_id}/{name}"
 
 
+def _channel(booths: Mapping[str, Booth], channel: str) -> dict[str, Any]:
+    """A channel as published: online, or a booth with its code and names (a place, never an
+    operator)."""
+    booth = booths.get(channel)
+    entry: dict[str, Any] = {"channel": "online" if channel == ONLINE else "booth"}
+    if booth is not None:
+        entry.update(booth=booth.code, name_ko=booth.name_ko, name_en=booth.name_en)
+    return entry
+
+
+def _booths(election: Election) -> dict[str, Booth]:
+    return {booth_channel(booth.id): booth for booth in election.booths}
+
+
 def _channels(election: Election, channels: Mapping[str, int]) -> list[dict[str, Any]]:
-    """Ballots per channel with the booth's code and names (a place, never an operator)."""
-    booths = {f"booth-{booth.id}": booth for booth in election.booths}
-    out = []
-    for channel, n in sorted(channels.items()):
-        booth = booths.get(channel)
-        entry: dict[str, Any] = {
-            "channel": "online" if channel == ONLINE else "booth",
-            "ballots": n,
-        }
-        if booth is not None:
-            entry.update(booth=booth.code, name_ko=booth.name_ko, name_en=booth.name_en)
-        out.append(entry)
-    return out
+    """A contest's ballots per channel."""
+    booths = _booths(election)
+    return [{**_channel(booths, c), "ballots": n} for c, n in sorted(channels.items())]
+
+
+def _turnout_channels(election: Election, counted: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Voters (spent tokens) and tokens issued per channel, online first, as the count saw
+    them (:func:`votesvc.services.tokens.participation`); channels that issued nothing are
+    left out."""
+    booths = _booths(election)
+    return [
+        {**_channel(booths, c["channel"]), "voters": c["spent"], "tokens_issued": c["issued"]}
+        for c in counted
+        if c["issued"]
+    ]
 
 
 def _ballot_files(contest: Contest, counted: Counted, funded: list[str]) -> dict[str, bytes]:
@@ -209,6 +225,7 @@ def publish(election_id: int) -> Publication:
                     "tokens_issued": issued,
                     "tokens_void": tokens.get("void", 0),
                     "rate": None if not issued else round(job.result["voters"] / issued, 4),
+                    "channels": _turnout_channels(election, job.result.get("channels", [])),
                 },
                 "contests": contests,
                 "files": digests,
@@ -264,6 +281,14 @@ def published_file(election_id: int, name: str) -> Served:
 def contest_results(election_id: int, contest_id: int) -> Served:
     """A contest's results document; a contest of another election has none here."""
     return published_file(election_id, contest_file(contest_id, "results.json"))
+
+
+def published_results(election_id: int) -> dict[str, Any]:
+    """The election's published ``results.json`` as data (what the results pages show, so
+    they can never say more or other than the file anyone can download and verify); before
+    publication ``results_not_published`` (404), whatever exists behind it."""
+    document: dict[str, Any] = json.loads(published_file(election_id, RESULTS).body)
+    return document
 
 
 def receipt_counted(election_id: int) -> bool:

@@ -45,6 +45,7 @@ from votesvc.i18n.times import LocalTime
 from votesvc.models import CountJob, Election, JobStatus, Phase, Receipt, Token
 from votesvc.models.base import db
 from votesvc.services import audit, mixing
+from votesvc.services import tokens as token_batches
 from votesvc.services.common import fetch
 from votesvc.services.counting import count_contest, gather
 from votesvc.services.elections import close_now
@@ -213,7 +214,9 @@ def _run_in_app(app: Flask, job_id: int) -> None:
 
 
 def participation(election_id: int) -> dict[str, Any]:
-    """Voters who cast (receipts) and tokens by status; test tokens never count."""
+    """Voters who cast (receipts), tokens by status, and per channel (online, each booth) the
+    tokens issued and spent, which the publication shows as turnout per channel; test tokens
+    never count."""
     voters = db.session.scalar(
         select(func.count()).select_from(Receipt).where(Receipt.election_id == election_id)
     )
@@ -224,7 +227,11 @@ def participation(election_id: int) -> dict[str, Any]:
             .group_by(Token.status)
         ).all()
     )
-    return {"voters": voters, "tokens": tokens}
+    return {
+        "voters": voters,
+        "tokens": tokens,
+        "channels": token_batches.participation(election_id),
+    }
 
 
 def _owner() -> str:

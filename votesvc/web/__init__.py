@@ -19,6 +19,7 @@ from flask import Flask, session, url_for
 
 from votesvc.api import errors
 from votesvc.web import formatting, locale, security, voter
+from votesvc.web import results as _results  # noqa: F401  (its routes join voter's blueprint)
 from votesvc.web.refusals import render_refusal
 
 STATIC = Path(__file__).parent / "static"

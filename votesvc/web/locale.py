@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from votesvc.i18n.http import current_language
@@ -17,8 +18,15 @@ def lang_text(ko: str, en: str) -> str:
 
 
 def label(obj: Any, name: str) -> str:
-    """``obj.<name>_ko``/``<name>_en`` (``name``, ``title``, ``description``) for this page."""
-    return lang_text(getattr(obj, f"{name}_ko", "") or "", getattr(obj, f"{name}_en", "") or "")
+    """``obj.<name>_ko``/``<name>_en`` (``name``, ``title``, ``description``) for this page;
+    ``obj`` is a row, or a published document's mapping with those keys."""
+
+    def text(lang: str) -> str:
+        key = f"{name}_{lang}"
+        found = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, "")
+        return found or ""
+
+    return lang_text(text("ko"), text("en"))
 
 
 def fill(text: str, **values: Any) -> str:

@@ -50,6 +50,10 @@ def next_step(code: str) -> str:
             "The service is busy or restarting. Nothing you marked is lost: go back and send "
             "it again in a few seconds."
         ),
+        "results_not_published": _(
+            "The results appear here once the election office has counted the ballots and "
+            "published them. No count is shown before then."
+        ),
         "not_found": _("This page does not exist. Start again from the list of elections."),
     }
     return steps.get(code, _("Go back and try again; if it happens again, tell the office."))

@@ -84,8 +84,9 @@ def _headers(response: Response) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if response.mimetype == "text/html":
-        headers["Cache-Control"] = "no-store"  # a ballot or a receipt never stays in a cache
+    if response.mimetype == "text/html" and "Cache-Control" not in headers:
+        # a ballot or a receipt never stays in a cache; only a published page says otherwise
+        headers["Cache-Control"] = "no-store"
     if current_app.config.get("VOTESVC_ENV") == "production":
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
     return response
