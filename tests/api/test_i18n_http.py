@@ -30,6 +30,7 @@ ELECTIONS = "/api/v1/admin/elections"
         ("/api/v1/x", {"Accept-Language": "*"}, None, "en"),
         ("/api/v1/x", {"Accept-Language": "ko"}, None, "ko"),
         ("/api/v1/x?lang=ko", {}, None, "ko"),
+        ("/api/v1/x", {"Accept-Language": "en"}, "ko", "en"),  # the API reads no cookie
     ],
 )
 def test_the_locale_is_chosen_in_one_order(

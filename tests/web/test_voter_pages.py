@@ -320,3 +320,55 @@ def test_a_voter_on_the_roll_claims_a_code_and_votes_with_it(
         f"{base}/claim", {"identifier": "r-1", "factor": "1990-01-01"}
     )
     assert again.status_code == 409  # one code per voter, ever
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"points-N1": "--5"},
+        {"points-N1": "²"},
+        {"points-N1": "9" * 40},
+        {"rank-R1": "²"},
+        {"rank-R1": "0"},
+        {"rank-R1": "99"},
+        {"choice": "ZZZ"},
+    ],
+)
+def test_odd_form_values_are_problems_on_the_page_never_errors(
+    app: Flask, client: FlaskClient, election_id: int, form: dict[str, str]
+) -> None:
+    (token,) = issue(app, election_id, 1)
+    browser = Browser(client, "en")
+    browser.post(f"/elections/{election_id}/vote", {"code": token.signed})
+    step = {"points": "north", "rank-": "mayor", "choice": "city"}
+    contest = next(code for prefix, code in step.items() if next(iter(form)).startswith(prefix))
+    response = browser.post(f"/elections/{election_id}/ballot/{contest}", form)
+    assert response.status_code == 422, text_of(response)
+    assert 'class="error' in response.get_data(as_text=True)  # said on the page, placed
+
+
+def test_a_session_for_contests_the_election_no_longer_has_starts_again(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    (token,) = issue(app, election_id, 1)
+    browser = Browser(client)
+    browser.post(f"/elections/{election_id}/vote", {"code": token.signed})
+    with client.session_transaction() as session:
+        session["vote"] = {**session["vote"], "c": ["city", "gone"]}
+    for path in ("/review", "/ballot/city"):
+        answer = client.get(f"/elections/{election_id}{path}")
+        assert answer.status_code == 303
+        assert answer.headers["Location"] == f"/elections/{election_id}/vote"
+    with client.session_transaction() as session:
+        session["vote"] = {"e": election_id, "c": "not a list"}
+        session["receipt"] = {"e": election_id}
+    assert client.get(f"/elections/{election_id}/review").status_code == 303
+    assert client.get(f"/elections/{election_id}/receipt").status_code == 303
+
+
+def test_a_post_without_cookies_says_the_pages_need_them(
+    client: FlaskClient, election_id: int
+) -> None:
+    answer = client.post(f"/elections/{election_id}/vote", data={"code": "x"})
+    assert answer.status_code == 400
+    assert "쿠키" in heading(answer)

@@ -56,6 +56,7 @@ CODES: tuple[str, ...] = (
     N_("booth_contests_differ"),
     N_("batch_too_large_to_print"),
     N_("public_url_unset"),
+    N_("cookies_required"),
     N_("kiosk_unauthorized"),
     N_("invalid_kiosk_credential"),
     N_("kiosk_wrong_booth"),

@@ -3,8 +3,8 @@
 The language of a request (:func:`select_locale`), in this order:
 
 1. the ``?lang=`` query parameter (``ko`` or ``en``), so a language switch is a plain link;
-2. the ``lang`` cookie that :func:`remember_locale` sets (pages set it when ``?lang=`` was
-   given, see :func:`init_app`);
+2. on pages only, the ``lang`` cookie that :func:`remember_locale` sets (pages set it when
+   ``?lang=`` was given, see :func:`init_app`); the API reads no cookie;
 3. the best match of ``Accept-Language`` among ``ko`` and ``en``;
 4. else Korean, except under ``/api/`` where machine clients that send no language keep the
    English they always had (:data:`API_FALLBACK`).
@@ -63,9 +63,10 @@ def choose_language(
 
 def select_locale() -> str:
     """The request's language (see the module's docstring)."""
+    page = not request.path.startswith(API_PREFIX)
     return choose_language(
         request.args.get(LANG_PARAMETER),
-        request.cookies.get(LANG_COOKIE),
+        request.cookies.get(LANG_COOKIE) if page else None,
         request.accept_languages,
         fallback_locale(),
     )

@@ -2,10 +2,12 @@
 
 Owns the Jinja templates, the static files and the page routes; an edge like the API, it
 validates a form, calls a service function and renders, and may import services, schemas,
-models and the pure helpers below them, never the API's handlers (it shares only the API's one
-error-to-response place, :mod:`votesvc.api.errors`, which hands page paths to
-:func:`votesvc.web.refusals.render_refusal`). Pages work without JavaScript; the scripts in
-``static/js`` only add live counters, the budget meter and the code-from-the-link step.
+models and the pure helpers below them, never the API's handlers. It shares two pieces of the
+API's edge: the one error-to-response place, :mod:`votesvc.api.errors`, which hands page paths
+to :func:`votesvc.web.refusals.render_refusal`, and the worker's memory of immutable answers,
+:mod:`votesvc.api.immutable`, which the results pages use as the published files do. Pages work
+without JavaScript; the scripts in ``static/js`` only add live counters, the budget meter and
+the code-from-the-link step.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, session, url_for
+from flask import Flask, url_for
 
 from votesvc.api import errors
 from votesvc.web import formatting, locale, security, voter
@@ -49,5 +51,4 @@ def init_app(app: Flask) -> None:
         won_in_words=formatting.won_in_words,
         label=locale.label,
         fill=locale.fill,
-        session=session,
     )

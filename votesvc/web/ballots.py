@@ -13,6 +13,7 @@ same markup, reading the limits from ``data-`` attributes written here.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,10 @@ from votesvc.services.selections import Mark, selection_problems
 from votesvc.tally.model import BallotType
 from votesvc.tally.validation import Problem
 from votesvc.web.locale import current_lang
+
+_WHOLE = re.compile(r"-?[0-9]{1,12}")
+"""A points field: ASCII digits only (``str.isdigit`` also takes ``²``, which ``int`` refuses)."""
+_RANK = re.compile(r"[0-9]{1,4}")
 
 APPROVAL, KNAPSACK, CHOOSE_ONE, POINTS, RANKED = (
     "approval",
@@ -125,7 +130,7 @@ def read_form(contest: Contest, form: MultiDict[str, str]) -> Marked:
             text = form.get(f"points-{code}", "").strip()
             if not text:
                 continue
-            if not text.lstrip("-").isdigit() or len(text) > 12:
+            if not _WHOLE.fullmatch(text):
                 marked.form_problems[code] = _("Enter a whole number of points.")
                 continue
             value = int(text)
@@ -133,12 +138,13 @@ def read_form(contest: Contest, form: MultiDict[str, str]) -> Marked:
                 marked.choices.append(code)
                 marked.points.append(value)
     else:
-        marked.choices = _ranking(codes, form, marked.form_problems)
+        most = limit_of(contest) or len(codes)
+        marked.choices = _ranking(codes, most, form, marked.form_problems)
     return marked
 
 
 def _ranking(
-    codes: Sequence[str], form: MultiDict[str, str], problems: dict[str, str]
+    codes: Sequence[str], most: int, form: MultiDict[str, str], problems: dict[str, str]
 ) -> list[Mark]:
     """Ranks as marked: rank ``n`` holds the agenda given ``n``, a rank nobody was given is a
     skipped one. Two agendas at one rank are refused here whatever the contest's overvote
@@ -147,8 +153,12 @@ def _ranking(
     at: dict[int, list[str]] = {}
     for code in codes:
         text = form.get(f"rank-{code}", "").strip()
-        if text.isdigit() and 0 < int(text) <= len(codes):
+        if not text:
+            continue
+        if _RANK.fullmatch(text) and 0 < int(text) <= most:
             at.setdefault(int(text), []).append(code)
+        else:  # not one of the select's options
+            problems[code] = _("Choose a rank from the list.")
     for names in at.values():
         if len(names) > 1:
             problems.update(
@@ -179,8 +189,10 @@ def placed_problems(contest: Contest, marked: Marked) -> dict[str, list[str]]:
     placed: dict[str, list[str]] = {code: [text] for code, text in marked.form_problems.items()}
     if placed:
         return placed
+    on_ballot = {agenda.code for agenda in contest.agendas}
     for problem in problems(contest, marked):
-        placed.setdefault(problem.agenda or "", []).append(detail(problem.message, current_lang()))
+        where = problem.agenda if problem.agenda in on_ballot else ""  # unknown codes: on top
+        placed.setdefault(where, []).append(detail(problem.message, current_lang()))
     return placed
 
 

@@ -46,6 +46,11 @@ def next_step(code: str) -> str:
         ),
         "rate_limited": _("Too many tries from this connection. Wait a minute, then try again."),
         "bad_request": _("The form had expired. Go back, reload the page and try again."),
+        "cookies_required": _(
+            "Allow cookies for this site in your browser's settings, then open the election "
+            "page again. The cookie keeps your choices until you cast; it is gone when the "
+            "browser closes."
+        ),
         "service_unavailable": _(
             "The service is busy or restarting. Nothing you marked is lost: go back and send "
             "it again in a few seconds."

@@ -22,6 +22,8 @@ from typing import Any
 from flask import Flask, Request, Response, abort, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from votesvc.services.errors import Malformed
+
 API_PREFIX = "/api/"
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -52,7 +54,11 @@ def csrf_token() -> str:
 
 
 def check_csrf() -> None:
-    """A page form post whose token is missing or not this session's answers 400."""
+    """A page form post whose token is missing or not this session's answers 400; one that
+    came with no session cookie at all says the pages need cookies (a browser refusing them
+    would otherwise be told "the form expired" on every try)."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        raise Malformed("cookies_required")
     sent = request.form.get(CSRF_FIELD, "")
     kept = session.get(CSRF_FIELD)
     if not isinstance(kept, str) or not hmac.compare_digest(sent.encode(), kept.encode()):

@@ -15,6 +15,7 @@ lost answer) gets the first receipt back instead of "already used".
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from flask import (
@@ -34,7 +35,7 @@ from votesvc.extensions import limiter
 from votesvc.models import Contest, Election
 from votesvc.services import casting, elections, voters
 from votesvc.services.admission import admit_code
-from votesvc.services.errors import DomainError, Invalid
+from votesvc.services.errors import DomainError, Forbidden, Invalid
 from votesvc.web import ballots, security
 from votesvc.web.refusals import refusal_text
 
@@ -42,6 +43,9 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 VOTE = "vote"
 RECEIPT = "receipt"
+RECEIPT_SECONDS = 15 * 60
+"""How long the receipt page shows a receipt in this browser (reloads, a slow copy by hand);
+after that, or "Done", the next person on a shared phone finds nothing."""
 
 INLINE_CODE_ERRORS = frozenset(
     {"token_malformed", "short_code_malformed", "short_code_typo", "token_bad_signature"}
@@ -105,6 +109,8 @@ def _code_form(election: Election, error: str) -> tuple[str, int]:
 
 def _begin(election: Election, code: str, contests: tuple[str, ...], test: bool) -> Response:
     """A fresh ballot in the session for an admitted code, then its first step."""
+    if not contests:  # a batch restricted to contests the election no longer has
+        raise Forbidden("token_contest_not_allowed")
     session.pop(RECEIPT, None)
     session[VOTE] = {
         "e": election.id,
@@ -118,16 +124,41 @@ def _begin(election: Election, code: str, contests: tuple[str, ...], test: bool)
     return redirect(url_for(".step", election_id=election.id, code=contests[0]), 303)
 
 
+_VOTE_SHAPE = {"e": int, "t": str, "c": list, "test": bool, "s": dict, "o": str}
+"""What :func:`_begin` writes; a session holding anything else (an old cookie after a
+deploy, a hand-made one) is dropped rather than trusted."""
+
+
 def _ballot(election_id: int) -> dict[str, Any] | None:
-    """The ballot in progress in this browser, if it is for this election."""
+    """The ballot in progress in this browser, if it is for this election and well formed."""
     vote = session.get(VOTE)
-    return vote if isinstance(vote, dict) and vote.get("e") == election_id else None
+    if vote is None:
+        return None
+    well_formed = isinstance(vote, dict) and all(
+        isinstance(vote.get(key), kind) for key, kind in _VOTE_SHAPE.items()
+    )
+    if not well_formed or not all(isinstance(code, str) for code in vote["c"]) or not vote["c"]:
+        session.pop(VOTE, None)
+        return None
+    return vote if vote["e"] == election_id else None
 
 
-def _contest(election: Election, code: str, vote: dict[str, Any]) -> Contest:
+def _contests(election: Election, vote: dict[str, Any]) -> list[Contest] | None:
+    """The ballot's contests in its order, or None when the election no longer has them all
+    (then the ballot is dropped and the voter starts again from the code)."""
+    by_code = {contest.code: contest for contest in election.contests}
+    if not all(code in by_code for code in vote["c"]):
+        session.pop(VOTE, None)
+        return None
+    return [by_code[code] for code in vote["c"]]
+
+
+def _contest(election: Election, code: str, vote: dict[str, Any]) -> Contest | None:
+    """The step's contest; 404 when the code does not allow it, None when it is gone."""
     if code not in vote["c"]:
         abort(404)
-    return next(contest for contest in election.contests if contest.code == code)
+    contests = _contests(election, vote)
+    return None if contests is None else contests[vote["c"].index(code)]
 
 
 def _neighbours(vote: dict[str, Any], code: str) -> tuple[str | None, str | None]:
@@ -146,9 +177,12 @@ def step(election_id: int, code: str) -> str | Response | tuple[str, int]:
         return redirect(url_for(".code_entry", election_id=election_id), 303)
     election = elections.get_public(election_id)
     contest = _contest(election, code, vote)
+    if contest is None:
+        return redirect(url_for(".code_entry", election_id=election_id), 303)
     previous, following = _neighbours(vote, code)
     if request.method == "GET":
-        marked = ballots.from_selection(vote["s"].get(code))
+        kept = vote["s"].get(code)
+        marked = ballots.from_selection(kept if isinstance(kept, dict) else None)
         return _step_page(election, contest, vote, marked, {}, previous, following)
     marked = ballots.read_form(contest, request.form)
     going_back = request.form.get("go") == "back"
@@ -197,7 +231,7 @@ def _step_page(
 
 @bp.route("/elections/<int:election_id>/review", methods=["GET", "POST"])
 @limiter.limit(_cast_limit, methods=["POST"])
-def review(election_id: int) -> str | Response | tuple[str, int]:
+def review(election_id: int) -> str | Response | tuple[str | Response, int]:
     """The ballot to check, then the cast. The cast reads nothing but what
     :func:`~votesvc.services.casting.cast` reads (an API cast's work plus the session and
     CSRF checks); the election is read only to show a page."""
@@ -208,7 +242,7 @@ def review(election_id: int) -> str | Response | tuple[str, int]:
         vote.setdefault("id", secrets.token_urlsafe(24))
         session.modified = True
         return _review_page(election_id, vote, None)
-    chosen = {code: s for code, s in vote["s"].items() if s.get("choices")}
+    chosen = {code: s for code, s in vote["s"].items() if isinstance(s, dict) and s.get("choices")}
     if not chosen:
         return _review_page(election_id, vote, _("Choose in at least one contest.")), 422
     try:
@@ -223,13 +257,16 @@ def review(election_id: int) -> str | Response | tuple[str, int]:
         "r": result.receipt,
         "test": result.test,
         "c": list(result.contests),
+        "at": int(time.time()),
     }
     return redirect(url_for(".receipt", election_id=election_id), 303)
 
 
-def _review_page(election_id: int, vote: dict[str, Any], error: str | None) -> str:
+def _review_page(election_id: int, vote: dict[str, Any], error: str | None) -> str | Response:
     election = elections.get_public(election_id)
-    contests = [_contest(election, code, vote) for code in vote["c"]]
+    contests = _contests(election, vote)
+    if contests is None:
+        return redirect(url_for(".code_entry", election_id=election_id), 303)
     return render_template(
         "review.html",
         election=election,
@@ -245,7 +282,15 @@ def _review_page(election_id: int, vote: dict[str, Any], error: str | None) -> s
 def receipt(election_id: int) -> str | Response:
     election = elections.get_public(election_id)
     kept = session.get(RECEIPT)
-    if not isinstance(kept, dict) or kept.get("e") != election_id:
+    fresh = (
+        isinstance(kept, dict)
+        and isinstance(kept.get("c"), list)
+        and isinstance(kept.get("at"), int)
+        and time.time() - kept["at"] < RECEIPT_SECONDS
+    )
+    if not fresh:
+        session.pop(RECEIPT, None)
+    if not fresh or kept.get("e") != election_id:
         return redirect(url_for(".election_page", election_id=election_id), 303)
     contests = [c for c in election.contests if c.code in kept["c"]]
     return render_template("receipt.html", election=election, kept=kept, contests=contests)

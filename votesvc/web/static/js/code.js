@@ -38,8 +38,13 @@
 
   var match = /(?:^#|&)code=([^&]+)/.exec(window.location.hash);
   if (match) {
-    input.value = decodeURIComponent(match[1]);
+    // out of the address bar and the history first, whatever follows
     history.replaceState(null, "", window.location.pathname + window.location.search);
+    try {
+      input.value = decodeURIComponent(match[1]);
+    } catch (error) {  // a mangled link: let the voter type the code instead
+      return;
+    }
     input.form.submit();
   }
 })();
