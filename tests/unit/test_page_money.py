@@ -30,3 +30,7 @@ def test_exact_amounts_in_each_language() -> None:
     assert money(450_000_000, "ko") == "₩450,000,000"
     assert money(450_000_000, "en") == "KRW 450,000,000"
     assert money(-5, "en") == "-KRW 5"
+
+
+def test_other_currencies_keep_their_code() -> None:
+    assert money(1_250, "ko", "PLN") == "1,250 PLN" == money(1_250, "en", "PLN")

@@ -372,3 +372,13 @@ def test_a_post_without_cookies_says_the_pages_need_them(
     answer = client.post(f"/elections/{election_id}/vote", data={"code": "x"})
     assert answer.status_code == 400
     assert "쿠키" in heading(answer)
+
+
+def test_an_election_in_another_currency_shows_its_own_money(
+    client: FlaskClient, imported_election: Callable[..., int]
+) -> None:
+    zloty = imported_election(contests=PAGE_CONTESTS, phase="voting", currency="PLN", **window())
+    for lang in ("ko", "en"):
+        page = text_of(client.get(f"/elections/{zloty}?lang={lang}"))
+        assert "1,000,000 PLN" in page
+        assert "₩" not in page and "KRW" not in page and "만 원" not in page

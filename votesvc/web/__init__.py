@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, url_for
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from votesvc.api import errors
 from votesvc.web import formatting, locale, security, voter
@@ -41,14 +43,34 @@ def static_url(path: str) -> str:
     return url_for("web.static", filename=path, v=digest[:12])
 
 
+def _currency(context: Context) -> str:
+    """The currency of the election the page shows (won where a page shows none)."""
+    return getattr(context.get("election"), "currency", None) or "KRW"
+
+
+@pass_context
+def _money(context: Context, amount: int) -> str:
+    """``money(amount)`` in templates: exact, in the page's election's currency."""
+    return formatting.money(amount, locale.current_lang(), _currency(context))
+
+
+@pass_context
+def _money_words(context: Context, amount: int) -> str:
+    """The amount as Korean readers count won (``4억 5천만 원``), on Korean pages of won
+    elections for amounts of 10,000 and more; empty otherwise."""
+    if locale.current_lang() != "ko" or _currency(context) != "KRW" or abs(amount) < 10**4:
+        return ""
+    return formatting.won_in_words(amount)
+
+
 def init_app(app: Flask) -> None:
     security.init_app(app)
     app.register_blueprint(voter.bp)
     app.extensions[errors.PAGE_RENDERER] = render_refusal
     app.jinja_env.globals.update(
         static_url=static_url,
-        money=lambda amount: formatting.money(amount, locale.current_lang()),
-        won_in_words=formatting.won_in_words,
+        money=_money,
+        money_words=_money_words,
         label=locale.label,
         fill=locale.fill,
     )

@@ -32,8 +32,11 @@ def won_in_words(amount: int) -> str:
     return sign + " ".join(parts) + " 원"
 
 
-def money(amount: int, lang: str) -> str:
-    """The exact amount: ``₩450,000,000`` (Korean) or ``KRW 450,000,000`` (English)."""
+def money(amount: int, lang: str, currency: str = "KRW") -> str:
+    """The exact amount: ``₩450,000,000`` (Korean) or ``KRW 450,000,000`` (English); other
+    currencies as ``1,250 PLN`` (an imported pabulib election counts in its own money)."""
     sign = "-" if amount < 0 else ""
     digits = f"{abs(amount):,}"
+    if currency != "KRW":
+        return f"{sign}{digits} {currency}"
     return f"{sign}₩{digits}" if lang == "ko" else f"{sign}KRW {digits}"
