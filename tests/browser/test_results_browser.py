@@ -52,9 +52,7 @@ def test_every_results_page_passes_axe(any_page: Page, published: str, tail: str
     screenshot(any_page, f"results{tail or '-overview'}-{lang}-{width['width']}")
 
 
-def test_the_round_slider_shows_the_count_up_to_a_round(
-    desktop_page: Page, published: str
-) -> None:
+def test_the_round_slider_shows_the_count_up_to_a_round(desktop_page: Page, published: str) -> None:
     desktop_page.goto(published + "/rank")
     slider = desktop_page.get_by_label("Show the count up to round")
     assert slider.input_value() == "2"
