@@ -16,7 +16,11 @@ the local PostgreSQL, dropped and created again):
   connections spread over ``--processes`` client processes (a Python client in one process is
   GIL-bound well below the server), under gunicorn gthread workers; then the same with
   ``If-None-Match`` (304, no body) and the per-contest document;
-- **the same three with wrk**, when ``wrk`` is on the PATH (``apt-get install wrk``): the same
+- **results pages**: the public results page (``/elections/<id>/results``) and a contest's page
+  (``.../results/city``) in Korean, the same way, and each page's rate as a share of its JSON
+  document's rate in this run (issue 15's target: at least half). A worker renders a page once
+  per language, then answers it from memory as it answers the published files;
+- **the same with wrk**, when ``wrk`` is on the PATH (``apt-get install wrk``): the same
   connections for ``--wrk-seconds`` each from one C process with 2 threads. The Python client
   spends about as much CPU per request as the server, so on 2 shared cores its figures say as
   much about the client as about votesvc; wrk's are closer to what the server can do. Without
@@ -198,6 +202,11 @@ def close_count_publish(voters: int) -> dict[str, Any]:
             name: len(publication.published_file(election_id, name).body)
             for name in ("results.json",)
         }
+        with app.test_client() as client:
+            korean = {"Accept-Language": "ko"}
+            page = client.get(f"/elections/{election_id}/results", headers=korean)
+            contest_page = client.get(f"/elections/{election_id}/results/city", headers=korean)
+            assert page.status_code == contest_page.status_code == 200
         contest_id = election.contests[0].id
         rows = db.session.scalar(sa.select(sa.func.count()).select_from(Ballot))
         digests = len(done.digests)
@@ -209,6 +218,8 @@ def close_count_publish(voters: int) -> dict[str, Any]:
         "rows": rows,
         "files": digests,
         "results_bytes": sizes["results.json"],
+        "page_bytes": len(page.data),
+        "contest_page_bytes": len(contest_page.data),
         **timings,
     }
 
@@ -309,10 +320,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         load(port, url, 2000, args.clients, args.processes, {})  # warm every worker's copy
         contest = f"{url}/contests/{counted['contest_id']}"
         load(port, contest, 2000, args.clients, args.processes, {})
+        page = f"/elections/{election}/results"
+        contest_page = f"{page}/city"
+        korean = {"Accept-Language": "ko"}
+        for path in (page, contest_page):  # each worker renders each page once
+            load(port, path, 2000, args.clients, args.processes, korean)
         cases = {
             "fresh": (url, {}),
             "304": (url, {"If-None-Match": etag}),
             "contest": (contest, {}),
+            "page": (page, korean),
+            "contest page": (contest_page, korean),
         }
         for name, (path, headers) in cases.items():
             runs[name] = load(port, path, args.requests, args.clients, args.processes, headers)
@@ -349,8 +367,32 @@ def main(argv: Sequence[str] | None = None) -> None:
             ("wrk: GET results (200)", with_load(runs["wrk fresh"])),
             ("wrk: GET results (304)", with_load(runs["wrk 304"])),
             ("wrk: GET contest results", with_load(runs["wrk contest"])),
+            ("GET results page (HTML)", with_load(runs["page"])),
+            ("GET contest page (HTML)", with_load(runs["contest page"])),
+            ("wrk: GET results page", with_load(runs["wrk page"])),
+            ("wrk: GET contest page", with_load(runs["wrk contest page"])),
         ]
     )
+    print(
+        f"results page {counted['page_bytes'] / 1024:.0f} KiB, contest page "
+        f"{counted['contest_page_bytes'] / 1024:.0f} KiB (Korean)"
+    )
+    for client in ("", "wrk "):
+        for page_run, json_run in (("page", "fresh"), ("contest page", "contest")):
+            print(
+                ratio(
+                    f"{client}{page_run}", runs.get(client + page_run), runs.get(client + json_run)
+                )
+            )
+
+
+def ratio(name: str, page: dict[str, Any] | None, document: dict[str, Any] | None) -> str:
+    """The page's rate against its JSON document's, in one run (the target: at least half)."""
+    if page is None or document is None:
+        return f"{name}: not measured"
+    share = page["rate"] / document["rate"]
+    verdict = "meets" if share >= 0.5 else "MISSES"
+    return f"{name} / its JSON: {share:.2f} of the JSON's rate ({verdict} the target of 0.5)"
 
 
 if __name__ == "__main__":

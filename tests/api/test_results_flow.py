@@ -334,6 +334,7 @@ def test_a_results_json_showing_another_funded_list_fails_with_exit_1(
         pytest.param(lambda c: c.update(spent=c["spent"] + 1), id="spent"),
         pytest.param(lambda c: c["agendas"][0].update(cost=1), id="cost"),
         pytest.param(lambda c: c["channels"][0].update(ballots=99), id="channels"),
+        pytest.param(lambda c: c.update(fared=[0, 0, 7]), id="how voters fared"),
     ],
 )
 def test_every_part_of_a_contest_results_file_is_checked(

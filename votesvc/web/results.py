@@ -23,7 +23,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -46,10 +45,10 @@ CONTEST_FILES = ("ballots.pb", "ballots.csv", "ballots.rcv.json")
 ELECTION_FILES = (publication.MANIFEST, publication.RESULTS, publication.AUDIT)
 
 
-def number(value: str | int | float) -> str:
+def number(value: str | int | Fraction) -> str:
     """A published figure (``"3"``, ``"3.0000"``, ``"250000000/3"``) as readers read it:
     whole with thousands separators, otherwise to two decimals."""
-    exact = Fraction(Decimal(value)) if isinstance(value, float) else Fraction(value)
+    exact = Fraction(value)
     if exact.denominator == 1:
         return f"{exact.numerator:,}"
     return f"{float(exact):,.2f}"
@@ -69,7 +68,6 @@ def width(value: float | Fraction, top: float | Fraction) -> float:
 class Segment:
     """One funded agenda's part of the budget strip."""
 
-    code: str
     title: str
     cost: int
     x: float
@@ -84,7 +82,7 @@ def strip(document: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, A
     segments, x = [], 0.0
     for code in document["funded"]:
         w = width(costs[code], scale)
-        segments.append(Segment(code, titles[code], costs[code], x, w))
+        segments.append(Segment(titles[code], costs[code], x, w))
         x = round(x + w, 2)
     return {"segments": segments, "line": width(document["budget"], scale)}
 
@@ -248,7 +246,6 @@ def results_overview(election_id: int) -> Response:
         verify_line=_verify_line(election_id),
         number=number,
         share=share,
-        width=width,
     )
     return _page(html)
 
@@ -291,7 +288,6 @@ def contest_results(election_id: int, code: str) -> Response:
         verify_line=_verify_line(election_id),
         number=number,
         share=share,
-        width=width,
     )
     return _page(html)
 
