@@ -21,9 +21,9 @@
   slider.max = String(total);
   slider.step = "1";
   slider.value = String(total);
-  var said = document.createElement("output");
+  var said = document.createElement("output");  // shown; screen readers hear aria-valuetext
   said.setAttribute("for", "round-slider");
-  said.setAttribute("aria-live", "polite");
+  said.setAttribute("aria-hidden", "true");
   control.appendChild(label);
   control.appendChild(slider);
   control.appendChild(said);
