@@ -2,10 +2,11 @@
 
 A published election is mixed (``votesvc mix``, the real command), dumped with ``pg_dump
 -Fc``, restored with ``pg_restore`` into a database created for the purpose, and then the
-restored copy must be what was backed up: ``votesvc verify`` passes on its publication, its
-audit chains check and equal the original's, it is ready to serve (``/readyz``: migrations at
-head), and every row the mixer rewrites is in its mixed state, so the dump links no ballot to
-a token (docs/voting.md, "Secrecy against the database itself").
+restored copy must be what was backed up: ``votesvc verify`` passes on its publication (as
+``votesvc publication-export`` writes it from the copy), its audit chains check and equal the
+original's, it is ready to serve (``/readyz``: migrations at head), and every row the mixer
+rewrites is in its mixed state, so the dump links no ballot to a token (docs/voting.md,
+"Secrecy against the database itself").
 """
 
 from __future__ import annotations
@@ -22,14 +23,12 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 from conftest import PG_URL, SECRET, make_app
 from flask import Flask
 from flask.testing import FlaskClient
 from results_support import close_count_publish, sync_booth, vote
 from sqlalchemy.engine import make_url
 
-from votesvc.cli.verify import verify_command
 from votesvc.models.base import db
 from votesvc.publication.audit_chain import chain_problems
 from votesvc.services import audit, mixing, publication
@@ -93,11 +92,17 @@ def _mixed_state(app: Flask) -> dict[str, set[Any]]:
         }
 
 
-def _exported(app: Flask, election_id: int, folder: Path) -> dict[str, Any]:
-    """The publication's files written to ``folder``, and both audit chains."""
+def _chains(app: Flask, election_id: int) -> dict[str, Any]:
     with app.app_context():
-        publication.export_to(election_id, folder)
         return {"election": audit.export(election_id), "global": audit.export(None)}
+
+
+def _votesvc(environment: dict[str, str], *args: str) -> str:
+    """Run the installed ``votesvc`` command as the operator would; its output."""
+    command = [str(Path(sys.executable).with_name("votesvc")), *args]
+    ran = subprocess.run(command, env=environment, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    return ran.stdout
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -108,11 +113,7 @@ def test_a_restored_dump_verifies_keeps_its_audit_chain_and_its_secrecy(
     app: Flask, published: int, fresh_database: str, tmp_path: Path
 ) -> None:
     environment = _environment(app, tmp_path)
-    votesvc = Path(sys.executable).with_name("votesvc")
-    mixed = subprocess.run(
-        [str(votesvc), "mix"], env=environment, check=True, capture_output=True, text=True
-    )
-    assert mixed.stdout.startswith("mixed: "), mixed.stdout
+    assert _votesvc(environment, "mix").startswith("mixed: ")
 
     dump = tmp_path / "votesvc.dump"
     subprocess.run(
@@ -125,14 +126,15 @@ def test_a_restored_dump_verifies_keeps_its_audit_chain_and_its_secrecy(
         check=True,
         capture_output=True,
     )
-    options = quote(f"-csearch_path={_schema(app)}")
-    restored = make_app(f"{fresh_database}?options={options}", tmp_path / "restored")
+    restored_url = f"{fresh_database}?options={quote(f'-csearch_path={_schema(app)}')}"
+    copy_of = {**environment, "VOTESVC_DATABASE_URL": restored_url}
+    _votesvc(copy_of, "publication-export", str(published), str(tmp_path / "copy"))
+    assert "verified: all match" in _votesvc(copy_of, "verify", str(tmp_path / "copy"))
+    with app.app_context():
+        publication.export_to(published, tmp_path / "original")
+    restored = make_app(restored_url, tmp_path / "restored")
     try:
-        original = _exported(app, published, tmp_path / "original")
-        copy = _exported(restored, published, tmp_path / "copy")
-        checked = CliRunner().invoke(verify_command, [str(tmp_path / "copy")])
-        assert checked.exit_code == 0, checked.output
-        assert "verified: all match" in checked.output
+        original, copy = _chains(app, published), _chains(restored, published)
         assert copy == original
         assert chain_problems(copy["election"]) == [] and chain_problems(copy["global"]) == []
         assert [e["action"] for e in copy["election"]][-1] == "results.published"
