@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
+from results_support import count_and_wait, vote
 from sql_support import sent_statements
 from test_casting_limits import redis_socket  # noqa: F401 (the private redis-server fixture)
 from voting_support import GOOD, booth_id, issue, offline, open_election, provision
@@ -149,6 +150,24 @@ def test_kiosk_ballots_synced_and_quarantined_are_counted(
         sample("votesvc_kiosk_ballots_total", outcome="quarantined", reason="token_already_used")
         == before["quarantined"] + 1
     )
+
+
+def test_a_count_job_is_counted_and_timed(
+    app: Flask,
+    client: FlaskClient,
+    imported_election: Callable[..., int],
+    admin_headers: dict[str, str],
+) -> None:
+    voted = vote(app, client, imported_election)
+    closed = client.post(
+        f"/api/v1/admin/elections/{voted.election_id}/close", headers=admin_headers
+    )
+    assert closed.status_code == 200
+    done = sample("votesvc_count_jobs_total", status="done")
+    timed = sample("votesvc_count_duration_seconds_count")
+    assert count_and_wait(client, voted.election_id, admin_headers, force=True)["status"] == "done"
+    assert sample("votesvc_count_jobs_total", status="done") == done + 1
+    assert sample("votesvc_count_duration_seconds_count") == timed + 1
 
 
 def test_requests_are_timed_by_url_rule_never_by_path(client: FlaskClient) -> None:
