@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from votesvc import web
-from votesvc.api import errors, inputs, register_blueprints
+from votesvc.api import errors, inputs, ops, register_blueprints
 from votesvc.api.immutable import ImmutableResponses
 from votesvc.extensions import VotesvcApi, limiter, migrate
 from votesvc.i18n import http as i18n_http
@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         event.listen(db.engine, "connect", _enforce_sqlite_foreign_keys)
 
     errors.init_app(app)  # first: its request id is there for every refusal after it
+    ops.init_app(app)  # next: its request timer covers the other hooks
     inputs.init_app(app)  # before the routes: their ids use its converter
     api = VotesvcApi(app)
     inputs.document(api)

@@ -72,5 +72,6 @@ CODES: tuple[str, ...] = (
     N_("count_stale"),
     N_("gone"),
     N_("service_unavailable"),
+    N_("not_ready"),
     N_("internal_error"),
 )

@@ -32,9 +32,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from votesvc import i18n
+from votesvc.api.ops import route_of_request
 from votesvc.extensions import limiter
 from votesvc.i18n.http import current_language
 from votesvc.models.base import db
+from votesvc.services import metrics
 from votesvc.services.errors import (
     Conflict,
     DomainError,
@@ -43,6 +45,7 @@ from votesvc.services.errors import (
     Malformed,
     NotFound,
     Unauthorized,
+    Unavailable,
 )
 
 log = logging.getLogger("votesvc.errors")
@@ -57,6 +60,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Unauthorized: 401,
     Forbidden: 403,
     Conflict: 409,
+    Unavailable: 503,
 }
 
 CODE_BY_STATUS = {
@@ -114,6 +118,10 @@ PAGE_RENDERER = "votesvc.page_errors"
 """``app.extensions`` key of the pages' renderer (``(status, code, params) -> Response``): a
 refusal outside ``/api/`` is a page in the reader's language, not JSON."""
 
+JSON_BLUEPRINTS = frozenset({"ops"})
+"""Blueprints outside ``/api/`` that machines read (:mod:`votesvc.api.ops`): their refusals
+are JSON too."""
+
 
 def error_response(
     status: int,
@@ -123,9 +131,12 @@ def error_response(
     params: Mapping[str, Any] | None = None,
 ) -> Response:
     """The error envelope in the request's language: the code's message, and the field
-    details (written in English below the API) translated by :func:`votesvc.i18n.details`."""
+    details (written in English below the API) translated by :func:`votesvc.i18n.details`.
+    Every refusal is counted here, by route and code (:data:`metrics.REFUSALS`)."""
+    metrics.REFUSALS.labels(route_of_request(), code).inc()
     render_page = current_app.extensions.get(PAGE_RENDERER)
-    if render_page is not None and not request.path.startswith("/api/"):
+    machine_read = request.path.startswith("/api/") or request.blueprint in JSON_BLUEPRINTS
+    if render_page is not None and not machine_read:
         return render_page(status, code, params or {})
     lang = language()
     shown = i18n.details(dict(fields or {}), lang)
@@ -149,6 +160,8 @@ def _handle_domain_error(error: DomainError) -> Response:
     response = error_response(status, error.code, fields=error.fields, params=error.params)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="votesvc admin"'
+    elif status == 503:
+        response.headers["Retry-After"] = str(RETRY_UNAVAILABLE_SECONDS)
     return response
 
 

@@ -63,7 +63,7 @@ from votesvc.models import (
     UTCDateTime,
 )
 from votesvc.models.base import db
-from votesvc.services import keys
+from votesvc.services import keys, metrics
 from votesvc.services.bulk import insert_rows, json_rows, recordset
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -351,10 +351,12 @@ def cast(
                 connection, presented.id_hash, election_id, now, ballots, receipt
             )
         if spent:
+            metrics.CAST_ACCEPTED.inc()
             return CastResult(receipt.code, False, codes)
     election = fetch(Election, election_id)
     record = token_record(presented.id_hash)
     if _retried(record, election, receipt):
+        metrics.CAST_RETRIED.inc()
         return CastResult(receipt.code, False, codes)
     status = admit_presented(presented, election, ONLINE, record)
     refusal = not_allowed(allowed_contests([record.batch_id]).get(record.batch_id), ballots)
@@ -362,6 +364,7 @@ def cast(
         raise refusal
     ensure_open(election, now, test=status is TokenStatus.TEST)
     if status is TokenStatus.TEST:
+        metrics.CAST_TEST.inc()
         return CastResult(None, True, codes)
     # Unused, online, this election, voting and open, yet not spent: it changed under us
     # between the UPDATE and the read, and only spending changes an unused token.

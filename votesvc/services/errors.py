@@ -55,3 +55,9 @@ class Malformed(DomainError):
     """The request cannot be read at all: its body is not JSON the API accepts."""
 
     code = "malformed_json"
+
+
+class Unavailable(DomainError):
+    """The service cannot answer now (a dependency is down); retrying later may succeed."""
+
+    code = "service_unavailable"

@@ -62,7 +62,7 @@ from votesvc.models import (
     UTCDateTime,
 )
 from votesvc.models.base import db
-from votesvc.services import audit, keys
+from votesvc.services import audit, keys, metrics
 from votesvc.services.batches import contests_allowed_at
 from votesvc.services.bulk import among, insert_new, json_rows, recordset
 from votesvc.services.casting import not_allowed, store_ballots
@@ -407,7 +407,8 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
         _quarantine(
             election, booth, [p for p in pendings if p.outcome["status"] == "refused"], hour
         )
-        return [{"id": p.ballot_id, **p.outcome} for p in pendings]
+    metrics.kiosk_settled([p.outcome for p in pendings])  # once committed
+    return [{"id": p.ballot_id, **p.outcome} for p in pendings]
 
 
 def list_quarantine(election_id: int, booth_id: int | None = None) -> list[QuarantinedBallot]:

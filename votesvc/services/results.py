@@ -34,6 +34,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,7 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from votesvc.i18n.times import LocalTime
 from votesvc.models import CountJob, Election, JobStatus, Phase, Receipt, Token
 from votesvc.models.base import db
-from votesvc.services import audit, mixing
+from votesvc.services import audit, metrics, mixing
 from votesvc.services import tokens as token_batches
 from votesvc.services.common import fetch
 from votesvc.services.counting import count_contest, gather
@@ -336,9 +337,11 @@ def run_job(job_id: int) -> None:
     if election_id is None:
         log.warning("count job %s is not queued any more; not run", job_id)
         return
+    started = time.perf_counter()
     every = current_app.config["VOTESVC_COUNT_HEARTBEAT_SECONDS"]
     heartbeat = Heartbeat(db.engine, job_id, owner, every)
     counting: str | None = None
+    ended = JobStatus.FAILED.value
     try:
         # Every ballot of the election leaves its mixing pools before the count reads them.
         # The mixer writes on a connection of its own; the claim's commit ended the session's
@@ -365,6 +368,7 @@ def run_job(job_id: int) -> None:
         _finish(
             job_id, election_id, owner, "count.done", status=JobStatus.DONE.value, result=outcome
         )
+        ended = JobStatus.DONE.value
     except Exception as error:  # any failure: record it, keep the election closed
         db.session.rollback()
         log.exception("count job %s failed", job_id)
@@ -374,6 +378,8 @@ def run_job(job_id: int) -> None:
         _finish(job_id, election_id, owner, "count.failed", **values)
     finally:
         heartbeat.stop()
+        metrics.COUNT_JOBS.labels(ended).inc()
+        metrics.COUNT_SECONDS.observe(time.perf_counter() - started)
 
 
 def _failure_code(job: CountJob) -> str | None:
