@@ -83,7 +83,7 @@ def _headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"  # a ballot or a receipt never stays in a cache
     if current_app.config.get("VOTESVC_ENV") == "production":

@@ -1,0 +1,95 @@
+"""The kiosk in headless Chromium: a live server on a thread, and the steps staff and voters take.
+
+Plain ``playwright.sync_api`` (not the pytest plugin, which errors under ``-W error`` without
+``pytest-base-url``), driving Debian's Chromium; the tests skip with a reason when it is missing.
+PAGES.md has the facts this relies on (worker scope, when a page is controlled, offline).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from playwright.sync_api import BrowserContext, Page, expect
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+PIN = "246813"
+
+
+@contextmanager
+def live_server(app: Flask) -> Iterator[str]:
+    """``app`` served on 127.0.0.1 (a secure context, as the kiosk needs) until the block ends."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def controlled(page: Page, url: str) -> None:
+    """Open the kiosk and wait until its service worker controls the page, so that from now on
+    it starts and reloads with no network."""
+    page.goto(url)
+    page.wait_for_function("navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def provision(page: Page, code: str) -> None:
+    """Booth staff set the kiosk up with the admin's provisioning code and a PIN."""
+    page.fill("#provision-code", code)
+    page.fill("#pin-new", PIN)
+    page.fill("#pin-again", PIN)
+    page.click("#provision-form button[type=submit]")
+    expect(page.locator("[data-screen=start] h1")).to_be_visible(timeout=20_000)
+
+
+def enter_code(page: Page, code: str) -> None:
+    page.fill("#voter-code", code)
+    page.click("[data-form=code] button[type=submit]")
+
+
+def vote(page: Page, code: str) -> str:
+    """A voter casts the tests' ballot (A1 and A3 in the city, 6 + 4 points in the north);
+    returns the receipt shown."""
+    enter_code(page, code)
+    page.check("input[name=choice][value=A1]")
+    page.check("input[name=choice][value=A3]")
+    page.click("form.ballot button[type=submit]")
+    page.fill("[name=points-N1]", "6")
+    page.fill("[name=points-N2]", "4")
+    page.click("form.ballot button[type=submit]")
+    expect(page.locator("[data-screen=review]")).to_be_visible()
+    page.click("[data-go=cast]")
+    receipt = page.locator("[data-live=receipt]")
+    expect(receipt).to_be_visible()
+    return receipt.inner_text()
+
+
+def done(page: Page) -> None:
+    """The voter leaves: the screen clears for the next one (a fresh load)."""
+    page.click("[data-screen=receipt] [data-go=done]")
+    expect(page.locator("[data-screen=start] h1")).to_be_visible()
+
+
+def queue(page: Page) -> list[dict[str, Any]]:
+    return page.evaluate("window.VotesvcKiosk.queue()")
+
+
+def open_staff(page: Page) -> None:
+    page.click("[data-go=pin]")
+    page.fill("#pin", PIN)
+    page.click("[data-form=pin] button[type=submit]")
+    expect(page.locator("[data-screen=staff]")).to_be_visible(timeout=10_000)
+
+
+def new_context(browser: Any, **options: Any) -> BrowserContext:
+    return browser.new_context(locale="ko-KR", **options)
