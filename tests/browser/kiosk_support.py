@@ -7,6 +7,7 @@ PAGES.md has the facts this relies on (worker scope, when a page is controlled, 
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,10 +22,17 @@ CHROMIUM = Path("/usr/lib/chromium/chromium")
 PIN = "246813"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextmanager
-def live_server(app: Flask) -> Iterator[str]:
-    """``app`` served on 127.0.0.1 (a secure context, as the kiosk needs) until the block ends."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def live_server(app: Flask, port: int = 0) -> Iterator[str]:
+    """``app`` served on 127.0.0.1 (a secure context, as the kiosk needs) until the block ends;
+    the same ``port`` again is the same origin, with the same service worker and storage."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -38,9 +46,12 @@ def controlled(page: Page, url: str) -> None:
     """Open the kiosk and wait until its service worker controls the page, so that from now on
     it starts and reloads with no network."""
     page.goto(url)
-    page.wait_for_function("navigator.serviceWorker.getRegistration().then(r => !!(r && r.active))")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.evaluate(
+        "navigator.serviceWorker.controller ? true : new Promise(done =>"
+        " navigator.serviceWorker.addEventListener('controllerchange', () => done(true)))"
+    )
 
 
 def provision(page: Page, code: str) -> None:
@@ -78,6 +89,12 @@ def done(page: Page) -> None:
     """The voter leaves: the screen clears for the next one (a fresh load)."""
     page.click("[data-screen=receipt] [data-go=done]")
     expect(page.locator("[data-screen=start] h1")).to_be_visible()
+
+
+def english(page: Page) -> None:
+    """The voter picks English on the start screen (the kiosk starts in Korean)."""
+    page.click(".langs [data-lang=en]")
+    expect(page.locator("[data-screen=start] h1")).to_have_text("Vote here")
 
 
 def queue(page: Page) -> list[dict[str, Any]]:

@@ -174,7 +174,7 @@
   var screen = document.getElementById("screen");
   var config = null, verify = null, lang = "ko", texts = {};
   var voter = null;  // this voter's code and marks: memory only, gone with the page
-  var sync = { running: false, backoff: 0, timer: null };
+  var sync = { running: null, backoff: 0, timer: null };
   var idle = { timer: null, countdown: null };
 
   function $(selector, within) { return (within || screen).querySelector(selector); }
@@ -476,8 +476,8 @@
   // Sends the queue in batches; a ballot leaves the queue only with the server's answer for
   // it (accepted, already accepted, test, or refused and quarantined: then kept for staff).
   function runSync() {
-    if (sync.running || !navigator.onLine) { return Promise.resolve(); }
-    sync.running = true;
+    if (sync.running) { return sync.running.then(runSync); }
+    if (!navigator.onLine) { return Promise.resolve(); }
     var sent = 0;
     function batch() {
       return getAll("queue", BATCH).then(function (ballots) {
@@ -505,7 +505,7 @@
         });
       });
     }
-    return batch().then(function (n) {
+    sync.running = batch().then(function (n) {
       sync.backoff = 0;
       return status().then(function (s) {
         s.lastSync = new Date().toISOString(); s.lastError = null; s.skew = skew; s.sent = n;
@@ -518,12 +518,13 @@
         return putOne("status", s, "sync");
       });
     }).then(function () {
-      sync.running = false;
+      sync.running = null;
       refreshBanner();
       return count("queue").then(function (waiting) {
         if (sync.backoff) { syncSoon(sync.backoff * (0.75 + Math.random() / 2)); } else if (waiting) { syncSoon(1000); }
       });
     });
+    return sync.running;
   }
   function refreshSetup() {
     if (!navigator.onLine) { return; }
@@ -694,7 +695,7 @@
     if (!config) { return; }
     skew = both[1].skew || 0;
     verify = makeVerifier(config.channel, config.election, config.keys);
-    lang = document.documentElement.lang in config.bundle ? document.documentElement.lang : "ko";
+    lang = Object.keys(config.bundle)[0];
     render();
     syncSoon(500);
     refreshSetup();
