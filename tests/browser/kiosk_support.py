@@ -110,3 +110,20 @@ def open_staff(page: Page) -> None:
 
 def new_context(browser: Any, **options: Any) -> BrowserContext:
     return browser.new_context(locale="ko-KR", **options)
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations on the page as it is now: rule id and the first target of each.
+    Loaded by evaluation (the page's CSP forbids inline scripts, rightly)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text("utf-8") + "\n;true")
+    found = page.evaluate(
+        "rules => axe.run(document, {runOnly: rules}).then(r => r.violations.map("
+        "v => v.id + ' ' + JSON.stringify(v.nodes[0].target)))",
+        AXE_RULES,
+    )
+    return list(found)

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 
 from tests.browser.kiosk_support import (
     CHROMIUM,
+    axe_violations,
     controlled,
     done,
     english,
@@ -292,7 +293,7 @@ def test_two_kiosks_one_token_offline_one_accepted_one_quarantined_and_shown(
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text("token_already_used")
     expect(second.locator("[data-live=queue]")).to_have_text("0")
-    second.screenshot(path=str(SHOTS / "kiosk-staff.png"), full_page=True)
+    second.screenshot(path=str(SHOTS / "kiosk-staff-refused.png"), full_page=True)
     other.close()
 
 
@@ -378,3 +379,44 @@ def vote_and_leave(page: Page, code: str) -> str:
     receipt = vote(page, code)
     done(page)
     return receipt
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_every_kiosk_screen_passes_axe(
+    app: Flask, browser: Browser, server: str, election_id: int, booth: int, lang: str
+) -> None:
+    kiosk = provision_kiosk(app, election_id, booth)
+    context = browser.new_context(locale="ko-KR", viewport={"width": 1024, "height": 1366})
+    page = context.new_page()
+    controlled(page, f"{server}/kiosk/")
+    seen = {"provision": axe_violations(page)}
+    page.screenshot(path=str(SHOTS / f"kiosk-provision-{lang}.png"))
+    provision(page, kiosk["provisioning_code"])
+    if lang == "en":
+        english(page)
+
+    def look(name: str) -> None:
+        seen[name] = axe_violations(page)
+        page.screenshot(path=str(SHOTS / f"kiosk-{name}-{lang}.png"), full_page=True)
+
+    look("start")
+    enter_code(page, issue(app, election_id, 1, booth=booth)[0].signed)
+    page.check("input[name=choice][value=A1]")
+    look("step-knapsack")
+    page.click("form.ballot button[type=submit]")
+    page.fill("[name=points-N1]", "6")
+    page.fill("[name=points-N2]", "6")
+    page.click("form.ballot button[type=submit]")
+    expect(page.locator("[data-live=problems]")).to_be_visible()
+    look("step-problem")
+    page.fill("[name=points-N2]", "4")
+    page.click("form.ballot button[type=submit]")
+    look("review")
+    page.click("[data-go=cast]")
+    expect(page.locator("[data-live=receipt]")).to_be_visible()
+    look("receipt")
+    done(page)
+    open_staff(page)
+    look("staff")
+    context.close()
+    assert seen == dict.fromkeys(seen, [])
