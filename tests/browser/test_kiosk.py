@@ -419,4 +419,4 @@ def test_every_kiosk_screen_passes_axe(
     open_staff(page)
     look("staff")
     context.close()
-    assert seen == dict.fromkeys(seen, [])
+    assert seen == {name: [] for name in seen}
