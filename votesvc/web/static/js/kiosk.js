@@ -410,6 +410,14 @@
     show("review");
   }
 
+  // One queued ballot and its token's mark as used, in one durable transaction.
+  function store(ballot, usedHash) {
+    return tx(["queue", "used"], "readwrite", function (s) {
+      s.queue.add(ballot);
+      if (usedHash) { s.used.put({ h: usedHash }); }
+    });
+  }
+
   // The ballot goes to the queue, and the receipt shows only once that write has committed.
   function cast() {
     var selections = {};
@@ -422,10 +430,7 @@
       id: receiptId(), token: voter.token, cast_at: new Date(Date.now() + skew).toISOString(),
       selections: selections
     };
-    tx(["queue", "used"], "readwrite", function (s) {
-      s.queue.add(ballot);
-      if (voter.hash) { s.used.put({ h: voter.hash }); }
-    }).then(function () {
+    store(ballot, voter.hash).then(function () {
       live("receipt").textContent = ballot.id;
       if (voter.test) { live("receipt-title").textContent = texts.test; }
       voter = null;
@@ -704,6 +709,7 @@
   window.VotesvcKiosk = {
     makeVerifier: makeVerifier, receiptId: receiptId, shortCodeId: shortCodeId,
     sync: function () { return runSync(); }, exportQueue: function () { return exportQueue(); },
-    queue: function () { return getAll("queue"); }, refused: function () { return getAll("refused"); }
+    queue: function () { return getAll("queue"); }, refused: function () { return getAll("refused"); },
+    store: store
   };
 })();
