@@ -6,6 +6,13 @@ refuses to start without ``VOTESVC_SECRET_KEY``: a generated key would differ be
 and vanish with the container, invalidating every signed voter token. It also refuses several
 workers (``WEB_CONCURRENCY``) without ``VOTESVC_REDIS_URL``: each would keep its own rate
 limits.
+
+``VOTESVC_PUBLIC_URL`` is the address residents reach the service at (``https://vote.example.kr``):
+printed online token sheets and the demo carry links to the voting page under it. It defaults
+to ``http://127.0.0.1:5000`` in development. Production has no default, and printing online
+sheets is refused until it is set (the service itself starts without it): a sheet with a wrong
+address is wasted paper in thousands of hands, while a deployment that prints only booth sheets
+needs no public address at all.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 SECRET_FILE = "secret_key"
 SQLITE_FILE = "votesvc.sqlite3"
@@ -26,6 +34,7 @@ DEFAULT_COUNT_HEARTBEAT_SECONDS = 30
 DEFAULT_COUNT_STALE_SECONDS = 300
 DEFAULT_DB_POOL_SIZE = 10
 DEFAULT_MIX_INTERVAL_SECONDS = 300
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):
@@ -55,6 +64,22 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from error
 
 
+def public_url(environ: Mapping[str, str], env: str) -> str:
+    """``VOTESVC_PUBLIC_URL`` without its trailing slash, checked: an http(s) address with a host
+    and nothing after the path, because links are made by appending ``/elections/...`` to it.
+    Empty in production when unset (see the module docstring)."""
+    raw = environ.get("VOTESVC_PUBLIC_URL", "").strip()
+    if not raw:
+        return "" if env == "production" else DEFAULT_PUBLIC_URL
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"VOTESVC_PUBLIC_URL must be an http(s) address such as https://vote.example.kr "
+            f"(a path is allowed, no query or #), not {raw!r}."
+        )
+    return raw.rstrip("/")
+
+
 def engine_options(environ: Mapping[str, str], database_url: str) -> dict[str, Any]:
     """SQLAlchemy engine options; the casting bench gives its bare endpoint the same ones.
 
@@ -74,7 +99,7 @@ def engine_options(environ: Mapping[str, str], database_url: str) -> dict[str, A
 def _voting_settings(
     environ: Mapping[str, str], secret: str, instance_path: Path
 ) -> dict[str, Any]:
-    """Tokens, kiosks, online voting and rate limits (see readme-casting).
+    """Tokens, kiosks, online voting and rate limits (see docs/voting.md, Configuration).
 
     ``VOTESVC_TOKEN_SECRETS`` lists signing secrets newest first, comma-separated; it defaults
     to the secret key. ``VOTESVC_TOKEN_HASH_KEY`` keys every stored hash (token ids, receipts,
@@ -143,6 +168,7 @@ def load(
     database_url = environ.get("VOTESVC_DATABASE_URL") or f"sqlite:///{instance_path / SQLITE_FILE}"
     settings: dict[str, Any] = {
         "VOTESVC_ENV": env,
+        "VOTESVC_PUBLIC_URL": public_url(environ, env),
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(environ, database_url),

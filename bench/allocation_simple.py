@@ -6,7 +6,9 @@ Every measurement runs in a fresh child process, so its time covers reading the 
 counting, and its peak memory (``ru_maxrss``) is its own. pabutools (exact fractions, multiprofile)
 runs live where ``expected.json`` says it took under ``--live-limit`` seconds (default 60);
 slower ones are quoted from ``expected.json``. "same" compares our funded set with pabutools'
-stored one (and with the live one when it ran).
+stored one (and with the live one when it ran). pabutools' greedy has no score threshold, so
+ours runs with ``min_project_score_threshold`` 0 (by default votesvc applies a file's META
+threshold under every greedy, which changes Warsaw 2026's and Łódź 2024's outcomes).
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ def run_ours(path: str, rule: str, satisfaction: str | None) -> dict:
 
     start, cpu = time.perf_counter(), time.process_time()
     pb = read_pb_file(path)
-    options = {"satisfaction": satisfaction} if satisfaction else {}
+    options: dict[str, object] = {"satisfaction": satisfaction} if satisfaction else {}
+    if rule == "greedy":
+        options["min_project_score_threshold"] = 0  # as pabutools: no threshold
     outcome = count(pb.contest, pb.profile, rule, options)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {

@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 
 from votesvc import create_app
 from votesvc.models.base import db
-from votesvc.services import importing, keys, kiosks, tokens
+from votesvc.services import batches, importing, keys, kiosks
 from votesvc.voting import shortcodes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,10 +102,10 @@ def prepare(url: str, casts: int, sync_ballots: int) -> dict[str, Any]:
         election = importing.import_election(importing.parse_election_document(document))
         election_id, booth_id = election.id, election.booths[0].id
         contest_id = election.contests[0].id
-        full = tokens.batch_tokens(tokens.issue_batch(election_id, {"size": casts}))
-        bare = tokens.batch_tokens(tokens.issue_batch(election_id, {"size": casts}))
-        offline = tokens.batch_tokens(
-            tokens.issue_batch(election_id, {"size": sync_ballots, "booth_id": booth_id})
+        full = batches.batch_tokens(batches.issue_batch(election_id, {"size": casts}))
+        bare = batches.batch_tokens(batches.issue_batch(election_id, {"size": casts}))
+        offline = batches.batch_tokens(
+            batches.issue_batch(election_id, {"size": sync_ballots, "booth_id": booth_id})
         )
         kiosk = kiosks.provision_kiosk(election_id, booth_id, "bench")
         _, receipt = keys.new_receipt()

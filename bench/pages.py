@@ -53,7 +53,7 @@ from bench.casting import (
 )
 from votesvc import create_app
 from votesvc.models.base import db
-from votesvc.services import demo, tokens
+from votesvc.services import batches, demo
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CITY = ["C-01", "C-03", "C-05"]
@@ -79,8 +79,8 @@ def prepare(casts: int) -> dict[str, Any]:
         flask_migrate.upgrade()
         election, _ = demo.load_demo()
         election_id = election.id
-        api = tokens.batch_tokens(tokens.issue_batch(election_id, {"size": casts}))
-        page = tokens.batch_tokens(tokens.issue_batch(election_id, {"size": casts + 1}))
+        api = batches.batch_tokens(batches.issue_batch(election_id, {"size": casts}))
+        page = batches.batch_tokens(batches.issue_batch(election_id, {"size": casts + 1}))
         db.engine.dispose()
     sessions = [_ready_session(app, election_id, token.signed) for token in page]
     return {

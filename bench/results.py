@@ -59,8 +59,8 @@ from votesvc import create_app
 from votesvc.models import Ballot, Election, Receipt
 from votesvc.models.base import db
 from votesvc.services import importing, publication, results
-from votesvc.services.casting import canonical_content
 from votesvc.services.contests import core_contest
+from votesvc.services.selections import canonical_content
 
 AGENDAS = 20
 CHUNK = 20_000

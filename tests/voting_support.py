@@ -11,7 +11,7 @@ from flask import Flask
 
 from votesvc.models import Booth, Election
 from votesvc.models.base import db
-from votesvc.services import kiosks, tokens
+from votesvc.services import batches, kiosks
 from votesvc.services.keys import RECEIPT_BYTES
 from votesvc.voting import shortcodes
 from votesvc.voting.tokens import IssuedToken
@@ -86,7 +86,7 @@ def issue(
     restricts the batch to those contest codes."""
     data = {"size": size, "booth_id": booth, "test": test, "contests": contests}
     with app.app_context():
-        return tokens.batch_tokens(tokens.issue_batch(election_id, data))
+        return batches.batch_tokens(batches.issue_batch(election_id, data))
 
 
 def provision(app: Flask, election_id: int, booth: int) -> dict[str, Any]:

@@ -231,3 +231,46 @@ def test_an_unreachable_database_is_said_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()
     assert line.startswith("Error: the database cannot be reached (VOTESVC_DATABASE_URL): ")
+
+
+def _demo_links(output: str, port: int) -> dict[str, str]:
+    """The voting links ``votesvc demo`` printed, each with the short code on the next line."""
+    lines = output.splitlines()
+    prefix = f"http://127.0.0.1:{port}/elections/"
+    return {
+        line.strip(): lines[n + 1].split("code:")[1].strip()
+        for n, line in enumerate(lines)
+        if line.strip().startswith(prefix) and "#code=" in line
+    }
+
+
+def test_demo_prints_the_election_page_and_unused_voting_codes(empty_database_app: Flask) -> None:
+    first = _run(empty_database_app, "demo", "--no-serve", "--port", "5123")
+    assert first.exit_code == 0, first.output
+    client = empty_database_app.test_client()
+    election_id = client.get("/api/v1/elections").get_json()[0]["id"]
+    page = f"http://127.0.0.1:5123/elections/{election_id}"
+    assert f"Election page: {page}\n" in first.output
+    assert "Voting codes of the demo election, to try voting" in first.output
+    assert f"127.0.0.1:5123/e/{election_id}" in first.output
+    links = _demo_links(first.output, 5123)
+    assert len(links) == 5 and all(link.startswith(f"{page}/vote#code=") for link in links)
+    tokens = [link.split("#code=")[1] for link in links]
+
+    used = client.post(
+        f"/api/v1/elections/{election_id}/ballots",
+        json={"token": tokens[0], "selections": {"city": {"choices": ["C-01"]}}},
+    )
+    assert used.status_code == 201, used.get_json()
+    typed = client.post(
+        f"/api/v1/elections/{election_id}/ballots",
+        json={"token": links[next(iter(links))], "selections": {"city": {"choices": ["C-02"]}}},
+    )
+    assert typed.status_code == 409  # the short code is the same right to vote as its link
+
+    again = _demo_links(
+        _run(empty_database_app, "demo", "--no-serve", "--port", "5123").output, 5123
+    )
+    assert len(again) == 5
+    assert set(again) & set(links) == set(list(links)[1:])  # the four unused ones, plus a new one
+    assert not any(tokens[0] in link for link in again)

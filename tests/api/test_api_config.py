@@ -65,3 +65,31 @@ def test_the_factory_uses_the_instance_folder(
     assert app.instance_path == str(tmp_path / "here")
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("here/votesvc.sqlite3")
     assert (tmp_path / "here" / "secret_key").is_file()
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"VOTESVC_ENV": "production", "VOTESVC_SECRET_KEY": "s" * 40}, ""),
+        ({"VOTESVC_PUBLIC_URL": "https://vote.example.kr/"}, "https://vote.example.kr"),
+        ({"VOTESVC_PUBLIC_URL": "https://city.example.kr/pb/"}, "https://city.example.kr/pb"),
+    ],
+)
+def test_public_url(tmp_path: Path, environ: dict[str, str], expected: str) -> None:
+    assert config.load(tmp_path, environ, {})["VOTESVC_PUBLIC_URL"] == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "vote.example.kr",
+        "ftp://vote.example.kr",
+        "https://",
+        "https://a.kr/?x=1",
+        "https://a.kr/#x",
+    ],
+)
+def test_public_url_that_links_cannot_be_built_on_is_refused(tmp_path: Path, raw: str) -> None:
+    with pytest.raises(config.ConfigError, match="VOTESVC_PUBLIC_URL"):
+        config.load(tmp_path, {"VOTESVC_PUBLIC_URL": raw}, {})

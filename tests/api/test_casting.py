@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from api_assertions import assert_error, assert_rate_limited
 from flask import Flask
 from flask.testing import FlaskClient
+from sql_support import sent_statements
 from voting_support import GOOD, issue, open_election, window
 
 from votesvc.models import Ballot, Receipt, Token
@@ -97,6 +99,18 @@ def test_a_restricted_token_votes_only_in_its_contests(
     allowed = _cast(client, election_id, token.signed, {"city": GOOD["city"]})
     assert allowed.status_code == 201 and allowed.get_json()["contests"] == ["city"]
     assert _status(app, election_id) == ["spent"]
+
+
+def test_a_refused_cast_reads_its_token_row_once(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    """The failed spend reads the token's record once, for the refusal, the batch's contests
+    and a retried cast alike (``token_record``), then writes nothing."""
+    token = issue(app, election_id, 1, contests=["city"])[0]
+    with sent_statements(app) as sent:
+        assert_error(_cast(client, election_id, token.signed), 403, "token_contest_not_allowed")
+    reads = [sql for sql in sent if re.search(r"^SELECT\b.*\bFROM token\b", sql, re.S)]
+    assert len(reads) == 1, reads
 
 
 def test_a_restricted_test_token_is_checked_against_its_contests(

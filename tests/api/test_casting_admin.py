@@ -12,6 +12,7 @@ import pytest
 from api_assertions import assert_error, assert_rate_limited
 from flask import Flask
 from flask.testing import FlaskClient
+from sql_support import sent_statements
 from voting_support import GOOD, booth_id, issue, open_election
 
 from votesvc.models import Phase
@@ -59,8 +60,10 @@ def test_a_printed_batch_casts_from_its_decoded_qr_codes_until_voided(
     assert sheet.headers["Cache-Control"] == "no-store"
     page = pdfium.PdfDocument(sheet.data)[0]
     image = page.render(scale=100 / 72, grayscale=True).to_pil()
-    decoded = sorted(result.text for result in zxingcpp.read_barcodes(image))
-    assert len(decoded) == 3
+    links = sorted(result.text for result in zxingcpp.read_barcodes(image))
+    prefix = f"http://127.0.0.1:5000/elections/{election_id}/vote#code="
+    assert len(links) == 3 and all(link.startswith(prefix) for link in links)
+    decoded = [link.removeprefix(prefix) for link in links]
 
     assert _cast(client, election_id, decoded[0]).status_code == 201
     voided = client.post(
@@ -70,6 +73,14 @@ def test_a_printed_batch_casts_from_its_decoded_qr_codes_until_voided(
     assert_error(_cast(client, election_id, decoded[1]), 403, "token_void")
     counts = client.get(_url(election_id, f"token-batches/{batch['id']}"), headers=admin_headers)
     assert counts.get_json()["counts"] == {"unused": 0, "spent": 1, "void": 2, "test": 0}
+
+
+@pytest.mark.parametrize("app_config", [{"VOTESVC_ENV": "production", "VOTESVC_PUBLIC_URL": ""}])
+def test_production_prints_no_online_sheet_without_a_public_address(
+    client: FlaskClient, admin_headers: Headers, election_id: int
+) -> None:
+    batch = _new_batch(client, admin_headers, election_id, size=1).get_json()
+    assert_error(_sheets(client, admin_headers, election_id, batch["id"]), 409, "public_url_unset")
 
 
 def test_a_sealed_batch_can_no_longer_be_printed(
@@ -141,6 +152,30 @@ def test_a_batch_restricted_to_some_contests(
     assert set(assert_error(empty, 422, "validation_failed")) == {"contests"}
     listed = client.get(_url(election_id, "token-batches"), headers=admin_headers).get_json()
     assert len(listed) == 2  # the refused batches issued nothing
+
+
+def test_the_batch_listing_costs_the_same_queries_for_one_batch_or_many(
+    app: Flask, client: FlaskClient, admin_headers: Headers, election_id: int
+) -> None:
+    """Counts and contests of every batch come from one query each, not one per batch."""
+    url = _url(election_id, "token-batches")
+    _new_batch(client, admin_headers, election_id, size=2, contests=["city"])
+    with sent_statements(app) as one:
+        first = client.get(url, headers=admin_headers)
+    assert first.status_code == 200 and len(first.get_json()) == 1
+    for size in (1, 3, 2):
+        _new_batch(client, admin_headers, election_id, size=size, contests=["north", "city"])
+    _new_batch(client, admin_headers, election_id, size=4)
+    with sent_statements(app) as many:
+        listed = client.get(url, headers=admin_headers).get_json()
+    assert len(many) == len(one)
+    assert [(b["size"], b["contests"], b["counts"]["unused"]) for b in listed] == [
+        (2, ["city"], 2),
+        (1, ["city", "north"], 1),
+        (3, ["city", "north"], 3),
+        (2, ["city", "north"], 2),
+        (4, None, 4),
+    ]
 
 
 def test_no_tokens_for_a_closed_election(

@@ -11,7 +11,7 @@ from voting_support import open_election
 from votesvc.cli.voting import print_tokens_command
 from votesvc.models import TokenBatch
 from votesvc.models.base import db
-from votesvc.services import tokens
+from votesvc.services import batches
 
 
 def test_print_tokens_writes_the_pdf_and_seals(
@@ -19,7 +19,7 @@ def test_print_tokens_writes_the_pdf_and_seals(
 ) -> None:
     election_id = open_election(imported_election)
     with app.app_context():
-        batch_id = tokens.issue_batch(election_id, {"size": 2}).id
+        batch_id = batches.issue_batch(election_id, {"size": 2}).id
     out = tmp_path / "sheets.pdf"
     runner = app.test_cli_runner()
     result = runner.invoke(print_tokens_command, [str(batch_id), str(out), "--seal"])

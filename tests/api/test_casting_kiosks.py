@@ -210,7 +210,8 @@ def test_every_refusal_is_answered_and_quarantined_once(
     assert len(rows) == 9 and {row["booth_id"] for row in rows} == {booth}
     invalid = [row for row in rows if row["reason"] == "ballot_invalid"]
     assert len(invalid) == 1 and '"A2"' in invalid[0]["content"]
-    assert all(row["cast_at"].endswith(":00:00+00:00") for row in rows)
+    # whole hours, shown in the election's zone (Asia/Seoul, the default)
+    assert all(row["cast_at"].endswith(":00:00+09:00") for row in rows)
 
 
 def test_a_restricted_booth_batch_is_checked_at_sync_and_told_to_kiosks(

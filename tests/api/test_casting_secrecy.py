@@ -4,6 +4,7 @@ token, a voter, a kiosk or an operator; ids are random; stored times are coarse.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from conftest import make_app
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 from voting_support import GOOD, booth_id, issue, offline, open_election, provision
 
 from votesvc.models import Ballot, Receipt, Token
@@ -172,3 +174,93 @@ def test_the_service_mixes_on_its_own_every_interval(
         assert [t.name for t in threading.enumerate()].count("votesvc-mixer") == 1
     finally:
         mixer.stop.set()
+
+
+def _ballot_side(app: Flask) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Every ballot (without its mixing level) and every receipt, sorted: what a pass must
+    keep exactly."""
+    with app.app_context():
+        ballots = db.session.execute(
+            sa.select(Ballot.id, Ballot.contest_id, Ballot.content, Ballot.receipt_hash)
+        )
+        receipts = db.session.execute(sa.select(Receipt.code_hash, Receipt.recorded_at))
+        return sorted(map(tuple, ballots)), sorted(map(tuple, receipts))
+
+
+@BOTH
+def test_a_pass_killed_after_its_delete_loses_and_doubles_nothing(
+    app: Flask, cast_some: int, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass that dies between deleting the rows and inserting them again (here an error in
+    the shuffle, after both deletes) rolls back whole: every ballot and receipt is there
+    once, still unmixed, and the next pass mixes them."""
+    before = _ballot_side(app)
+    real = mixing._shuffled
+
+    def killed(connection: sa.Connection) -> object:
+        with app.app_context():
+            assert connection.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 0
+        raise RuntimeError("killed halfway")
+
+    monkeypatch.setattr(mixing, "_shuffled", killed)
+    with app.app_context(), pytest.raises(RuntimeError, match="killed halfway"):
+        mixing.mix_pass()
+    assert _ballot_side(app) == before
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(Ballot.mixed))) == {mixing.FRESH}
+    monkeypatch.setattr(mixing, "_shuffled", real)
+    with app.app_context():
+        assert mixing.mix_pass().ballots == 14
+    assert _ballot_side(app) == before
+
+
+@BOTH
+def test_a_receipt_moves_only_with_its_last_ballot(
+    app: Flask, cast_some: int, backend: str
+) -> None:
+    """A receipt one of whose ballots a pass leaves behind stays where it is, and moves when
+    its last ballots do: deleting it would take the ballot left behind with it (the foreign
+    key cascades)."""
+    before = _ballot_side(app)
+    with app.app_context():
+        receipt, ballot = db.session.execute(sa.select(Ballot.receipt_hash, Ballot.id)).first()
+        db.session.execute(
+            sa.update(Ballot).where(Ballot.id == ballot).values(mixed=mixing.INTERVAL)
+        )
+        db.session.commit()
+        report = mixing.mix_pass()
+    assert _ballot_side(app) == before
+    assert (report.ballots, report.receipts) == (13, 6)
+    with app.app_context():
+        assert db.session.get(Receipt, receipt) is not None
+        db.session.execute(sa.update(Ballot).values(mixed=mixing.FRESH))
+        db.session.commit()
+        assert mixing.mix_pass().receipts == 7
+    assert _ballot_side(app) == before
+
+
+def test_a_sqlite_pass_holds_the_write_lock_from_its_first_read(
+    app: Flask, cast_some: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BEGIN IMMEDIATE``: while a pass decides what to move, no other connection can start
+    writing (it waits for the pass instead of deadlocking with it later)."""
+    real = mixing._move_ballots
+    probed: list[str] = []
+
+    def probing(connection: sa.Connection, where: object, level: int) -> mixing.MixReport:
+        path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            probed.append("began")
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            probed.append(str(error))
+        finally:
+            other.close()
+        return real(connection, where, level)
+
+    monkeypatch.setattr(mixing, "_move_ballots", probing)
+    with app.app_context():
+        assert mixing.mix_pass().ballots == 14
+    assert probed == ["database is locked", "database is locked"]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
@@ -48,6 +50,9 @@ def test_flask_babel_and_jinja_read_the_catalogues(app: Flask) -> None:
         assert rendered == "선거 단계를 &lt;b&gt;에서 voting(으)로 바꿀 수 없습니다."
     with app.test_request_context("/page?lang=en"):
         assert render_template_string("{% trans %}not_found{% endtrans %}") == "Not found."
+        at = datetime(2026, 3, 1, 15, tzinfo=UTC)
+        shown = render_template_string("{{ at | local_time('Asia/Seoul') }}", at=at)
+        assert shown == "2 March 2026, 00:00 (Asia/Seoul)"
 
 
 def test_the_api_answers_in_the_asked_language_without_cookies(client: FlaskClient) -> None:

@@ -110,7 +110,7 @@ def test_setup_bundles_the_citizen_ballot_form_in_both_languages(
     assert setup["channel_keys"] == kiosk["channel_keys"] and setup["contests"] == kiosk["contests"]
     for lang in ("ko", "en"):
         html = setup["bundle"][lang]["html"]
-        assert 'class="ballot" data-kind="knapsack" data-contest="city"' in html
+        assert 'class="ballot" novalidate data-kind="knapsack" data-contest="city"' in html
         assert 'name="choice" value="A1"' in html and 'name="points-N1"' in html
         assert "csrf_token" not in html and "data-leave" not in html
     assert (

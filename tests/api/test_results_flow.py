@@ -21,11 +21,13 @@ from results_support import (
     sync_booth,
     vote,
 )
+from sql_support import sent_statements
 
 from votesvc.api.immutable import ImmutableResponses
+from votesvc.cli.verify import verify_command
 from votesvc.models import Ballot
 from votesvc.models.base import db
-from votesvc.publication.verify import folder_source, url_source, verify, verify_command
+from votesvc.publication.verify import folder_source, url_source, verify
 from votesvc.services import publication
 
 Headers = dict[str, str]
@@ -113,23 +115,16 @@ def test_results_are_immutable_and_revalidate_with_304(client: FlaskClient, publ
 def _work(app: Flask) -> Iterator[list[str]]:
     """What the app does while the block runs: the SQL statements it sends and a ``flask``
     entry for each request Flask dispatches."""
-    done: list[str] = []
-
-    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        done.append(sql)
 
     def dispatched(_sender: Flask, **_extra: Any) -> None:
         done.append("flask")
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", statement)
-    request_started.connect(dispatched, app)
-    try:
-        yield done
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", statement)
-        request_started.disconnect(dispatched, app)
+    with sent_statements(app) as done:
+        request_started.connect(dispatched, app)
+        try:
+            yield done
+        finally:
+            request_started.disconnect(dispatched, app)
 
 
 def test_a_served_publication_is_answered_again_without_flask_or_the_database(

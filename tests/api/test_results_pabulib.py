@@ -19,8 +19,8 @@ from votesvc.models import Ballot, Contest, Election, Receipt
 from votesvc.models.base import db
 from votesvc.publication.verify import folder_source, verify
 from votesvc.services import importing, publication, results
-from votesvc.services.casting import canonical_content
 from votesvc.services.contests import core_contest
+from votesvc.services.selections import canonical_content
 from votesvc.tally.pabulib import PbFile, read_pb_file
 from votesvc.tally.pb_count import THRESHOLD_KEY, count
 

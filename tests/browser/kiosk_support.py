@@ -1,7 +1,7 @@
-"""The kiosk in headless Chromium: a live server on a thread, and the steps staff and voters take.
+"""The kiosk in headless Chromium: its own server per test, and the steps staff and voters take.
 
-Plain ``playwright.sync_api`` (not the pytest plugin, which errors under ``-W error`` without
-``pytest-base-url``), driving Debian's Chromium; the tests skip with a reason when it is missing.
+The browser comes from ``conftest.py``; a kiosk test serves its test's own ``app`` (each test
+provisions kiosks and spends tokens), on a port it can serve again after a "browser restart".
 PAGES.md has the facts this relies on (worker scope, when a page is controlled, offline).
 """
 
@@ -11,14 +11,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 from werkzeug.serving import make_server
 
-CHROMIUM = Path("/usr/lib/chromium/chromium")
 PIN = "246813"
 
 
@@ -29,7 +27,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app: Flask, port: int = 0) -> Iterator[str]:
+def serve(app: Flask, port: int = 0) -> Iterator[str]:
     """``app`` served on 127.0.0.1 (a secure context, as the kiosk needs) until the block ends;
     the same ``port`` again is the same origin, with the same service worker and storage."""
     server = make_server("127.0.0.1", port, app, threaded=True)
@@ -110,20 +108,3 @@ def open_staff(page: Page) -> None:
 
 def new_context(browser: Any, **options: Any) -> BrowserContext:
     return browser.new_context(locale="ko-KR", **options)
-
-
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-AXE_RULES = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
-
-
-def axe_violations(page: Page) -> list[str]:
-    """axe-core's violations on the page as it is now: rule id and the first target of each.
-    Loaded by evaluation (the page's CSP forbids inline scripts, rightly)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text("utf-8") + "\n;true")
-    found = page.evaluate(
-        "rules => axe.run(document, {runOnly: rules}).then(r => r.violations.map("
-        "v => v.id + ' ' + JSON.stringify(v.nodes[0].target)))",
-        AXE_RULES,
-    )
-    return list(found)

@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from votesvc.i18n import detail, details
 from votesvc.tally.model import Agenda, BallotRules, BallotType, Contest
+from votesvc.tally.options import option_problems
 from votesvc.tally.ranked.validation import validate_ranking
 from votesvc.tally.validation import validate_ballot
 from votesvc.voting import shortcodes
@@ -152,3 +153,11 @@ def test_nested_field_errors_keep_their_keys() -> None:
         "0": ["알 수 없는 항목입니다."],
     }
     assert detail("Some text nobody wrote.", "ko") == "Some text nobody wrote."
+
+
+def test_rule_option_problems_read_in_korean() -> None:
+    problems = option_problems("greedy", {"tie_break": "coin", "colour": "red"})
+    assert set(problems) == {"tie_break", "colour"}
+    korean = details(problems, "ko")
+    assert all(HANGUL.search(text) for texts in korean.values() for text in texts), korean
+    assert korean["colour"][0].startswith("집계 규칙 'greedy'의 옵션이 아닙니다.")

@@ -36,8 +36,10 @@ LAYERS: tuple[tuple[int, tuple[str, ...]], ...] = (
 """Rank of each part, lowest first; a module may import its own rank or lower ones."""
 
 PURE_RANK = 1
-"""Ranks up to this one (core, pure helpers) import no web or database framework."""
+"""Ranks up to this one (core, pure helpers) import no web, database or command-line
+framework: commands live in ``votesvc.cli``, around the pure functions they call."""
 FRAMEWORKS = (
+    "click",
     "flask",
     "flask_sqlalchemy",
     "flask_smorest",
@@ -49,6 +51,17 @@ FRAMEWORKS = (
 KNOWN_UPWARD = {("votesvc.services.results", "votesvc")}
 """Known upward arrows, each with its reason: the RQ worker's job function builds the app it
 runs in (``create_app``), since rq calls it outside any app."""
+
+
+EDGES = ("votesvc.api", "votesvc.cli", "votesvc.web")
+"""The HTTP edge, the command line and the pages: their handlers call services."""
+QUERYING = ("sqlalchemy", "votesvc.services.common")
+"""What querying the models takes (SQLAlchemy's statements, the services' generic lookups);
+``sqlalchemy.exc`` is not querying: an edge answers a database outage as its own error."""
+SESSION = "votesvc.models.base"
+KNOWN_SESSION = {"votesvc.api.errors"}
+"""Edge modules that hold the session, each with its reason: the error handlers roll back (or
+invalidate) a failed request's session before answering; they query nothing."""
 
 
 def rank(module: str) -> int:
@@ -153,8 +166,46 @@ def problems(graph: Mapping[str, set[str]]) -> list[str]:
     return found
 
 
+def _within(module: str, prefixes: Iterable[str]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def edge_problems(graph: Mapping[str, set[str]]) -> list[str]:
+    """Edge modules that query the models themselves instead of calling a service (one
+    service function per use case serves the API, the CLI and the pages alike)."""
+    found = []
+    for module, targets in sorted(graph.items()):
+        if not _within(module, EDGES):
+            continue
+        for target in sorted(targets):
+            if _within(target, QUERYING) and not _within(target, ("sqlalchemy.exc",)):
+                found.append(f"{module} queries through {target}")
+            elif target == SESSION and module not in KNOWN_SESSION:
+                found.append(f"{module} holds the session ({target})")
+    return found
+
+
 def test_votesvc_keeps_the_import_rule() -> None:
     assert problems(source_graph()) == []
+
+
+def test_the_edges_call_services_to_query() -> None:
+    assert edge_problems(source_graph()) == []
+
+
+@pytest.mark.parametrize(
+    ("imports", "expected"),
+    [
+        ({"sqlalchemy"}, "votesvc.api.admin queries through sqlalchemy"),
+        ({"sqlalchemy.orm"}, "votesvc.api.admin queries through sqlalchemy.orm"),
+        ({"votesvc.services.common"}, "votesvc.api.admin queries through votesvc.services.common"),
+        ({"votesvc.models.base"}, "votesvc.api.admin holds the session (votesvc.models.base)"),
+    ],
+)
+def test_the_edge_checker_sees_a_handler_querying(imports: set[str], expected: str) -> None:
+    assert edge_problems({"votesvc.api.admin": imports}) == [expected]
+    allowed = {"sqlalchemy.exc", "votesvc.services.elections", "votesvc.models"}
+    assert edge_problems({"votesvc.api.admin": allowed, "votesvc.services.x": imports}) == []
 
 
 def test_every_module_has_a_layer() -> None:

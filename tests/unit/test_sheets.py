@@ -11,6 +11,7 @@ import reportlab
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
+from votesvc.voting.links import VotingPage
 from votesvc.voting.sheets import (
     COLUMNS,
     PACKAGED_FONT,
@@ -25,7 +26,7 @@ from votesvc.voting.sheets import (
     register_korean_font,
     render_sheets,
 )
-from votesvc.voting.tokens import TokenIssuer, booth_channel
+from votesvc.voting.tokens import ONLINE, TokenIssuer, booth_channel
 
 ELECTION_NAME = "2026년 성북구 주민참여예산 주민투표"
 BOOTH_NAME = "길음1동 주민센터 · Gireum 1-dong Community Centre"
@@ -42,8 +43,7 @@ def pdf(batch) -> bytes:
     return render_sheets(batch, election_name=ELECTION_NAME, booth_name=BOOTH_NAME)
 
 
-@pytest.fixture(scope="module")
-def pages(pdf):
+def rendered_pages(pdf: bytes) -> list[tuple[object, str]]:
     """Each page as (grey image at 100 dpi, extracted text), via PDFium (no system packages)."""
     pdfium = pytest.importorskip("pypdfium2")
     document = pdfium.PdfDocument(pdf)
@@ -54,11 +54,62 @@ def pages(pdf):
     return rendered
 
 
-def test_every_qr_code_decodes_to_its_signed_token(batch, pages):
+def decoded_qr_codes(pages: list[tuple[object, str]]) -> list[str]:
     zxingcpp = pytest.importorskip("zxingcpp")
+    return [r.text for image, _ in pages for r in zxingcpp.read_barcodes(image)]
+
+
+@pytest.fixture(scope="module")
+def pages(pdf):
+    return rendered_pages(pdf)
+
+
+def test_every_qr_code_decodes_to_its_signed_token(batch, pages):
     assert len(pages) == 2
-    decoded = [r.text for image, _ in pages for r in zxingcpp.read_barcodes(image)]
-    assert sorted(decoded) == sorted(token.signed for token in batch)
+    assert sorted(decoded_qr_codes(pages)) == sorted(token.signed for token in batch)
+
+
+ONLINE_ISSUER = TokenIssuer([b"o" * 32])
+VOTING_PAGE = VotingPage("https://vote.seongbuk.example.kr", 12)
+
+
+@pytest.fixture(scope="module")
+def online_batch():
+    return [ONLINE_ISSUER.issue("12", ONLINE) for _ in range(3)]
+
+
+@pytest.fixture(scope="module")
+def online_pages(online_batch):
+    pdf = render_sheets(
+        online_batch, election_name=ELECTION_NAME, booth_name="온라인", voting_page=VOTING_PAGE
+    )
+    return rendered_pages(pdf)
+
+
+def test_online_qr_codes_are_voting_links_carrying_the_token_after_the_hash(
+    online_batch, online_pages
+):
+    links = decoded_qr_codes(online_pages)
+    prefix = "https://vote.seongbuk.example.kr/elections/12/vote#code="
+    assert len(links) == len(online_batch) and all(link.startswith(prefix) for link in links)
+    signed = [link.removeprefix(prefix) for link in links]
+    assert sorted(signed) == sorted(token.signed for token in online_batch)
+    for text in signed:
+        claims = ONLINE_ISSUER.verify(text, expected_election="12", expected_channel=ONLINE)
+        assert claims.token_id in {token.token_id for token in online_batch}
+
+
+def test_online_cards_print_the_short_address_beside_the_short_code(online_batch, online_pages):
+    text = " ".join(page_text for _, page_text in online_pages)
+    assert text.count("vote.seongbuk.example.kr/e/12") == len(online_batch)
+    for token in online_batch:
+        assert re.search(rf"vote\.seongbuk\.example\.kr/e/12\s*{token.short_code}", text)
+    assert text.count("open the address below") == len(online_batch)
+
+
+def test_booth_cards_keep_the_bare_token_and_no_address(pages):
+    text = " ".join(page_text for _, page_text in pages)
+    assert "/e/" not in text and "open the address" not in text
 
 
 def test_cards_carry_names_instructions_and_short_codes(batch, pages):

@@ -7,7 +7,10 @@ database, never through the page alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +21,7 @@ from tests.voting_support import add_booth, issue, window
 from tests.web.page_support import PAGE_CONTESTS, Browser, heading, receipt_code, text_of
 from votesvc.models import Ballot, Contest
 from votesvc.models.base import db
+from votesvc.services import voters
 
 
 @pytest.fixture
@@ -43,6 +47,14 @@ def vote_everything(browser: Browser, election_id: int, code: str) -> str:
     assert response.status_code == 303
     assert response.headers["Location"] == f"{base}/receipt"
     return receipt_code(browser.get(f"{base}/receipt"))
+
+
+def refusal(client: FlaskClient, election_id: int, code: str, lang: str, status: int) -> Any:
+    """The page a refused code gets: its status, and HTML, not the API's JSON."""
+    response = Browser(client, lang).post(f"/elections/{election_id}/vote", {"code": code})
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    return response
 
 
 def stored_contents(app: Flask) -> dict[str, str]:
@@ -105,7 +117,7 @@ def test_an_over_budget_knapsack_is_refused_with_the_amounts(
     response = browser.post(f"/elections/{election_id}/ballot/city", {"choice": ["A1", "A2"]})
     assert response.status_code == 422
     text = text_of(response)
-    assert "KRW 1,100,000, more than the budget KRW 1,000,000" in text
+    assert "Total cost 1100000 exceeds the limit 1000000." in text
     # the voter's choices are still marked on the page shown again
     assert response.get_data(as_text=True).count(" checked") == 2
     assert stored_contents(app) == {}
@@ -127,7 +139,7 @@ def test_points_and_ranks_problems_are_placed_at_their_agenda(
         f"/elections/{election_id}/ballot/north", {"points-N1": "7", "points-N2": "3"}
     )
     assert response.status_code == 422
-    assert "한 안건에는 6점까지 줄 수 있습니다." in text_of(response)
+    assert "N1의 점수가 7점입니다. 안건마다 6점까지 줄 수 있습니다." in text_of(response)
     browser.post(f"/elections/{election_id}/ballot/north", {"points-N1": "6", "points-N2": "4"})
     response = browser.post(
         f"/elections/{election_id}/ballot/mayor", {"rank-R1": "1", "rank-R2": "1"}
@@ -143,12 +155,7 @@ def test_a_used_code_gets_its_own_page_and_changes_nothing(
     vote_everything(Browser(client), election_id, token.signed)
     before = stored_contents(app)
     for lang, words in (("ko", "이미 사용된 투표 코드입니다."), ("en", "already used")):
-        response = Browser(client, lang).post(
-            f"/elections/{election_id}/vote", {"code": token.signed}
-        )
-        assert response.status_code == 409
-        assert words in heading(response)
-        assert response.mimetype == "text/html"
+        assert words in heading(refusal(client, election_id, token.signed, lang, 409))
     assert stored_contents(app) == before
 
 
@@ -157,25 +164,20 @@ def test_a_booth_code_online_says_where_to_take_it(
 ) -> None:
     booth = add_booth(app, election_id, "b9")
     (token,) = issue(app, election_id, 1, booth=booth)
-    response = Browser(client, "en").post(f"/elections/{election_id}/vote", {"code": token.signed})
-    assert response.status_code == 403
-    assert "booth named on it" in text_of(response)
+    refused = refusal(client, election_id, token.signed, "en", 403)
+    assert "booth named on it" in text_of(refused)
 
 
 def test_a_closed_election_refuses_codes_with_a_page(
     app: Flask, client: FlaskClient, imported_election: Callable[..., int]
 ) -> None:
-    from datetime import timedelta
-
     closed = imported_election(
         contests=PAGE_CONTESTS,
         phase="voting",
         **window(opened=timedelta(days=3), closes=-timedelta(days=1)),
     )
     (token,) = issue(app, closed, 1)
-    response = Browser(client, "ko").post(f"/elections/{closed}/vote", {"code": token.signed})
-    assert response.status_code == 409
-    assert "투표 기간이 아닙니다" in text_of(response)
+    assert "투표 기간이 아닙니다" in text_of(refusal(client, closed, token.signed, "ko", 409))
 
 
 def test_a_double_submit_gets_the_first_receipt_back(
@@ -282,8 +284,6 @@ def test_drafts_are_not_pages(client: FlaskClient, imported_election: Callable[.
 def test_a_shuffling_contest_gives_each_voter_an_order_of_their_own(
     app: Flask, client: FlaskClient, imported_election: Callable[..., int]
 ) -> None:
-    import re
-
     shuffled = [{**PAGE_CONTESTS[2], "shuffle_agendas": True}]
     election_id = imported_election(contests=shuffled, phase="voting", **window())
     orders = set()
@@ -298,3 +298,25 @@ def test_a_shuffling_contest_gives_each_voter_an_order_of_their_own(
         assert "an order of your own" in text_of(first)
         orders.add(tuple(order))
     assert len(orders) > 1  # 6 voters, 24 orders: all equal has probability 24**-5
+
+
+def test_a_voter_on_the_roll_claims_a_code_and_votes_with_it(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    with app.app_context():
+        voters.import_roll(election_id, "identifier,factor\nr-1,1990-01-01\n")
+    base = f"/elections/{election_id}"
+    browser = Browser(client, "en")
+    wrong = browser.post(f"{base}/claim", {"identifier": "r-1", "factor": "1990-01-02"})
+    assert wrong.status_code == 403 and "voter roll" in text_of(wrong)
+    claimed = browser.post(f"{base}/claim", {"identifier": "r-1", "factor": "1990-01-01"})
+    assert claimed.status_code == 200
+    assert re.search(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}-[0-9A-Z]", text_of(claimed))
+    browser.post(f"{base}/ballot/city", {"choice": ["A1"]})
+    browser.get(f"{base}/review")
+    assert browser.post(f"{base}/review").status_code == 303
+    assert stored_contents(app) == {"city": '{"choices":["A1"]}'}
+    again = Browser(client, "en").post(
+        f"{base}/claim", {"identifier": "r-1", "factor": "1990-01-01"}
+    )
+    assert again.status_code == 409  # one code per voter, ever

@@ -14,8 +14,8 @@ from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.inputs import Blueprint, body_text
 from votesvc.models import Agenda, Booth, Contest, Election, Phase
 from votesvc.schemas import resources as s
+from votesvc.schemas.documents import ElectionDocumentSchema
 from votesvc.services import agendas, booths, contests, elections, importing
-from votesvc.services.common import fetch
 from votesvc.services.errors import Invalid
 
 blp = Blueprint(
@@ -54,7 +54,7 @@ def create_election(data: dict[str, Any]) -> Election:
 
 @blp.route("/elections/import", methods=["POST"])
 @admin
-@blp.arguments(s.ElectionDocumentSchema)
+@blp.arguments(ElectionDocumentSchema)
 @blp.response(201, s.ElectionDetailOutSchema)
 def import_election(document: dict[str, Any]) -> Election:
     """Create a whole election (contests, agendas, booths) from one document, or nothing."""
@@ -65,7 +65,7 @@ def import_election(document: dict[str, Any]) -> Election:
 @admin
 @blp.response(200, s.ElectionDetailOutSchema)
 def get_election(election_id: int) -> Election:
-    return fetch(Election, election_id)
+    return elections.get_election(election_id)
 
 
 @blp.route("/elections/<int:election_id>", methods=["PATCH"])
@@ -94,7 +94,7 @@ def change_phase(data: dict[str, Any], election_id: int) -> Election:
 @admin
 @blp.response(200, s.ContestOutSchema(many=True))
 def list_contests(election_id: int) -> list[Contest]:
-    return fetch(Election, election_id).contests
+    return contests.list_contests(election_id)
 
 
 @blp.route("/elections/<int:election_id>/contests", methods=["POST"])
@@ -128,7 +128,7 @@ def import_pb_contest(query: dict[str, Any], election_id: int) -> dict[str, Any]
 @admin
 @blp.response(200, s.ContestDetailOutSchema)
 def get_contest(contest_id: int) -> Contest:
-    return fetch(Contest, contest_id)
+    return contests.get_contest(contest_id)
 
 
 @blp.route("/contests/<int:contest_id>", methods=["PATCH"])
@@ -143,7 +143,7 @@ def update_contest(data: dict[str, Any], contest_id: int) -> Contest:
 @admin
 @blp.response(200, s.AgendaOutSchema(many=True))
 def list_agendas(contest_id: int) -> list[Agenda]:
-    return fetch(Contest, contest_id).agendas
+    return agendas.list_agendas(contest_id)
 
 
 @blp.route("/contests/<int:contest_id>/agendas", methods=["POST"])
@@ -158,7 +158,7 @@ def create_agenda(data: dict[str, Any], contest_id: int) -> Agenda:
 @admin
 @blp.response(200, s.AgendaOutSchema)
 def get_agenda(agenda_id: int) -> Agenda:
-    return fetch(Agenda, agenda_id)
+    return agendas.get_agenda(agenda_id)
 
 
 @blp.route("/agendas/<int:agenda_id>", methods=["PATCH"])
@@ -176,7 +176,7 @@ def update_agenda(data: dict[str, Any], agenda_id: int) -> Agenda:
 @admin
 @blp.response(200, s.BoothOutSchema(many=True))
 def list_booths(election_id: int) -> list[Booth]:
-    return fetch(Election, election_id).booths
+    return booths.list_booths(election_id)
 
 
 @blp.route("/elections/<int:election_id>/booths", methods=["POST"])
@@ -191,7 +191,7 @@ def create_booth(data: dict[str, Any], election_id: int) -> Booth:
 @admin
 @blp.response(200, s.BoothOutSchema)
 def get_booth(booth_id: int) -> Booth:
-    return fetch(Booth, booth_id)
+    return booths.get_booth(booth_id)
 
 
 @blp.route("/booths/<int:booth_id>", methods=["PATCH"])

@@ -55,6 +55,7 @@ CODES: tuple[str, ...] = (
     N_("batch_sealed"),
     N_("booth_contests_differ"),
     N_("batch_too_large_to_print"),
+    N_("public_url_unset"),
     N_("kiosk_unauthorized"),
     N_("invalid_kiosk_credential"),
     N_("kiosk_wrong_booth"),

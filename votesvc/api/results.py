@@ -18,13 +18,9 @@ from marshmallow import Schema, fields
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.immutable import Answer, ImmutableResponses
 from votesvc.api.inputs import Blueprint
-from votesvc.models import CountJob, Election
 from votesvc.schemas.fields import StrictBoolean
 from votesvc.services import publication, results
-from votesvc.services.common import fetch
-from votesvc.services.errors import NotFound
 from votesvc.services.publication import Served
-from votesvc.services.transaction import unit_of_work
 
 public = Blueprint(
     "results",
@@ -158,12 +154,7 @@ def start_count(data: dict[str, Any], election_id: int) -> dict[str, Any]:
 @admin_blp.response(200, JobOutSchema)
 def count_status(election_id: int) -> dict[str, Any]:
     """The latest count: status, progress, error, and the preliminary results once done."""
-    with unit_of_work():
-        results.close_if_due(fetch(Election, election_id))
-    job: CountJob | None = results.latest_job(election_id)
-    if job is None:
-        raise NotFound("not_counted")
-    return results.job_view(job)
+    return results.count_status(election_id)
 
 
 @admin_blp.route("/publish", methods=["POST"])

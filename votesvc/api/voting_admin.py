@@ -14,9 +14,9 @@ from flask import Response
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.inputs import Blueprint, body_text
 from votesvc.api.kiosks import sync_answer
-from votesvc.models import QuarantinedBallot, TokenBatch
+from votesvc.models import QuarantinedBallot
 from votesvc.schemas import voting as s
-from votesvc.services import kiosks, tokens, voters
+from votesvc.services import batches, kiosks, tokens, voters
 from votesvc.services.errors import Invalid
 
 blp = Blueprint(
@@ -29,37 +29,20 @@ blp.before_request(guard_admin_request)
 admin = blp.doc(security=BEARER_AUTH)
 
 
-def _batch_out(batch: TokenBatch) -> dict[str, Any]:
-    return {
-        "id": batch.id,
-        "election_id": batch.election_id,
-        "booth_id": batch.booth_id,
-        "channel": batch.channel,
-        "size": batch.size,
-        "test": batch.test,
-        "label": batch.label,
-        "created_at": batch.created_at,
-        "sealed_at": batch.sealed_at,
-        "printable": batch.seed is not None,
-        "contests": tokens.batch_contests(batch),
-        "counts": tokens.batch_counts(batch),
-    }
-
-
 @blp.route("/token-batches", methods=["POST"])
 @admin
 @blp.arguments(s.BatchInSchema)
 @blp.response(201, s.BatchOutSchema)
 def issue_batch(data: dict[str, Any], election_id: int) -> dict[str, Any]:
     """Issue tokens for a booth (``booth_id``) or for online use; print them, then seal."""
-    return _batch_out(tokens.issue_batch(election_id, data))
+    return batches.batch_view(batches.issue_batch(election_id, data))
 
 
 @blp.route("/token-batches", methods=["GET"])
 @admin
 @blp.response(200, s.BatchOutSchema(many=True))
 def list_batches(election_id: int) -> list[dict[str, Any]]:
-    return [_batch_out(batch) for batch in tokens.list_batches(election_id)]
+    return batches.list_batches(election_id)
 
 
 @blp.route("/token-batches/<int:batch_id>", methods=["GET"])
@@ -67,7 +50,7 @@ def list_batches(election_id: int) -> list[dict[str, Any]]:
 @blp.response(200, s.BatchOutSchema)
 def get_batch(election_id: int, batch_id: int) -> dict[str, Any]:
     """A batch with its tokens counted by status."""
-    return _batch_out(tokens.get_batch(election_id, batch_id))
+    return batches.batch_view(batches.get_batch(election_id, batch_id))
 
 
 @blp.route("/token-batches/<int:batch_id>/sheets.pdf", methods=["GET"])
@@ -84,8 +67,8 @@ def batch_sheets(election_id: int, batch_id: int) -> Response:
     """The batch's printable sheets (8 tokens a page), for batches of up to 200 tokens
     (about 10 ms a token, rendered in the request). A larger batch is refused with 409
     ``batch_too_large_to_print``: print it with ``votesvc print-tokens BATCH OUT.pdf``."""
-    batch = tokens.get_batch(election_id, batch_id)
-    pdf = tokens.batch_sheets(batch, most=tokens.HTTP_SHEETS_MAX)
+    batch = batches.get_batch(election_id, batch_id)
+    pdf = batches.batch_sheets(batch, most=batches.HTTP_SHEETS_MAX)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}.pdf"'
     response.headers["Cache-Control"] = "no-store"
@@ -97,7 +80,7 @@ def batch_sheets(election_id: int, batch_id: int) -> Response:
 @blp.response(200, s.BatchOutSchema)
 def seal_batch(election_id: int, batch_id: int) -> dict[str, Any]:
     """Forget the batch's seed once its sheets are printed: the tokens then exist only on paper."""
-    return _batch_out(tokens.seal_batch(election_id, batch_id))
+    return batches.batch_view(batches.seal_batch(election_id, batch_id))
 
 
 @blp.route("/token-batches/<int:batch_id>/void", methods=["POST"])
@@ -105,7 +88,7 @@ def seal_batch(election_id: int, batch_id: int) -> dict[str, Any]:
 @blp.response(200, s.VoidedSchema)
 def void_batch(election_id: int, batch_id: int) -> dict[str, int]:
     """Cancel every token of the batch not yet spent (a lost or stolen pack of sheets)."""
-    return {"voided": tokens.void_batch(election_id, batch_id)}
+    return {"voided": batches.void_batch(election_id, batch_id)}
 
 
 @blp.route("/tokens/void", methods=["POST"])

@@ -7,6 +7,7 @@ domain error (code, message and field details) and exits with status 1.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,13 +25,16 @@ from votesvc.api.errors import describe
 from votesvc.api.inputs import UNSTORABLE, UNSTORABLE_MESSAGE, check_texts
 from votesvc.app import settings_module
 from votesvc.cli.tally import tally_command
+from votesvc.cli.verify import verify_command
 from votesvc.cli.voting import print_tokens_command
-from votesvc.models import ApiKey
-from votesvc.models.base import db
-from votesvc.publication.verify import verify_command
-from votesvc.services import api_keys, importing, mixing, publication, results
-from votesvc.services.demo import load_demo
+from votesvc.services import api_keys, batches, importing, mixing, publication, results
+from votesvc.services.demo import demo_codes, load_demo
 from votesvc.services.errors import DomainError
+from votesvc.voting.links import VotingPage
+from votesvc.voting.tokens import IssuedToken
+
+DEMO_CODES = 5
+"""How many voting codes ``votesvc demo`` prints."""
 
 
 def _create_app() -> Flask:
@@ -152,26 +156,46 @@ def import_command(file: Path, election_id: int | None, code: str | None, rule: 
     click.echo(summary)
 
 
+def _print_demo_codes(page: VotingPage, codes: list[IssuedToken]) -> None:
+    click.echo(f"Election page: {page.election_url}")
+    if not codes:
+        click.echo("Voting in the demo election is over: no voting code to try.")
+        return
+    click.echo(
+        f"Voting codes of the demo election, to try voting in a browser (made-up election; "
+        f"each code votes once, and the next run prints unused ones). Open a link, or go to "
+        f"{page.short_address} and type the code:"
+    )
+    for code in codes:
+        click.echo(f"  {page.link(code.signed)}")
+        click.echo(f"    code: {code.short_code}")
+
+
 @main.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare everything, print the URL, do not serve.")
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
-    """Create the database, load the demo election, print an admin key, then serve."""
+    """Create the database, load the demo election, print an admin key and voting codes to try,
+    then serve. Links point at VOTESVC_PUBLIC_URL when it is set, else at the served address."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = f"http://{host}:{port}"
+    if "VOTESVC_PUBLIC_URL" not in os.environ:
+        app.config["VOTESVC_PUBLIC_URL"] = url
     flask_migrate.upgrade()
     with _refusals():
         election, created = load_demo()
-        if db.session.query(ApiKey.id).first() is None:
-            _, plain = api_keys.create_api_key(label="demo")
+        plain = api_keys.create_first_key("demo")
+        if plain is not None:
             _print_key(plain, None)
+        codes = demo_codes(election, DEMO_CODES)
     click.echo(
         f"Demo election: {election.name_ko} / {election.name_en} "
         f"({'loaded' if created else 'already loaded'})."
     )
-    url = f"http://{host}:{port}"
     click.echo(f"votesvc demo: {url}/api/v1/elections  (API document: {url}/api/v1/openapi.json)")
+    _print_demo_codes(batches.voting_page(election.id), codes)
     if not no_serve:
         run_simple(host, port, app, use_reloader=False, threaded=True)
 

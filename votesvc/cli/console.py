@@ -14,7 +14,7 @@ import sys
 
 LIGHT = {
     "tally": ("votesvc.cli.tally", "tally_command"),
-    "verify": ("votesvc.publication.verify", "verify_command"),
+    "verify": ("votesvc.cli.verify", "verify_command"),
 }
 """Commands that import only click, the counting core and the pure helpers."""
 

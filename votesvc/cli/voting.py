@@ -11,9 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from votesvc.api.errors import describe
-from votesvc.models import TokenBatch
-from votesvc.services import tokens
-from votesvc.services.common import fetch
+from votesvc.services import batches
 from votesvc.services.errors import DomainError
 
 
@@ -26,15 +24,15 @@ def print_tokens_command(batch_id: int, out: Path, seal: bool) -> None:
     """Write batch BATCH_ID's printable sheets to OUT (a PDF of live voting tokens: keep it
     safe and delete it once printed)."""
     try:
-        batch = fetch(TokenBatch, batch_id)
+        batch = batches.find_batch(batch_id)
         click.echo(
             f"Rendering {batch.size} tokens of batch {batch.id} ({batch.channel})...", err=True
         )
-        pdf = tokens.batch_sheets(batch)
+        pdf = batches.batch_sheets(batch)
         out.write_bytes(pdf)
         out.chmod(0o600)
         if seal:
-            tokens.seal_batch(batch.election_id, batch.id)
+            batches.seal_batch(batch.election_id, batch.id)
     except DomainError as error:
         raise click.ClickException(f"{error.code}: {describe(error)}") from error
     sealed = " and sealed the batch" if seal else ""

@@ -39,16 +39,12 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from votesvc.i18n.korean import resolve_particles
+from votesvc.tally.text import N_ as N_  # re-exported: marks texts for the catalogues
 
 LANGUAGES = ("ko", "en")
 """Our languages, the default first."""
 DEFAULT_LANGUAGE = "ko"
 DOMAIN = "messages"
-
-
-def N_(message: str) -> str:
-    """Marks ``message`` for extraction (``pybabel extract``) without translating it."""
-    return message
 
 
 def catalogue_path(lang: str) -> Any:

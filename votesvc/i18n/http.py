@@ -11,12 +11,15 @@ The language of a request (:func:`select_locale`), in this order:
 
 Flask-Babel's ``gettext``/``_``, ``lazy_gettext``, ``ngettext`` and Jinja's ``_()`` /
 ``{% trans %}`` all read the catalogues of :mod:`votesvc.i18n` (compiled in memory, no ``.mo``
-files) and resolve Korean particles after the parameters are filled in. Layer: an edge module
+files) and resolve Korean particles after the parameters are filled in; templates also get
+``current_language()`` and the ``local_time`` filter. To keep a language a page chose, link to
+it with ``?lang=en`` (the cookie follows) or call :func:`remember_locale`. Layer: an edge module
 (it imports Flask), beside the API and the pages that use it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, request
@@ -27,6 +30,7 @@ from markupsafe import Markup
 from werkzeug.utils import cached_property
 
 from votesvc.i18n import DEFAULT_LANGUAGE, LANGUAGES, finish, translations
+from votesvc.i18n.times import LocalTime
 
 LANG_PARAMETER = "lang"
 LANG_COOKIE = "lang"
@@ -131,11 +135,19 @@ def _template_ngettext(
     return _filled(context, template, variables)
 
 
+def local_time(moment: datetime, zone: str) -> str:
+    """Jinja's ``{{ moment | local_time(election.timezone) }}``: the local date and time with
+    the zone's name, in the request's language (:class:`votesvc.i18n.times.LocalTime`)."""
+    return LocalTime(moment, zone).text(current_language())
+
+
 def _remember_asked_locale(response: Response) -> Response:
     """A page asked with ``?lang=`` keeps that language in the cookie (not the API, which
     sets no cookies)."""
+    if request.path.startswith(API_PREFIX):  # first: API requests need not parse a query
+        return response
     asked = request.args.get(LANG_PARAMETER)
-    if asked in LANGUAGES and not request.path.startswith(API_PREFIX):
+    if asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked:
         remember_locale(response, asked)
     return response
 
@@ -146,4 +158,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
     app.jinja_env.globals.update(ngettext=_template_ngettext)
     app.jinja_env.globals.update(current_language=current_language)
+    app.jinja_env.filters["local_time"] = local_time
     app.after_request(_remember_asked_locale)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from votesvc.i18n import DOMAIN, LANGUAGES
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "votesvc"
 WIDTH = 100
+_CODE = re.compile(r"[a-z0-9_]+")
+"""What an error code looks like (``token_void``); its English is written, not copied."""
 
 
 def template() -> Catalog:
@@ -53,7 +56,7 @@ def updated(lang: str, pot: Catalog) -> tuple[bytes, list[str]]:
     catalog.obsolete.clear()
     catalog.creation_date = created  # no header churn when nothing else changed
     for message in catalog:
-        if lang == "en" and message.id and not message.string and " " in str(message.id):
+        if lang == "en" and message.id and not message.string and not _CODE.fullmatch(message.id):
             message.string = message.id  # an English source text is its own English
     missing = [str(m.id) for m in catalog if m.id and not m.string]
     out = io.BytesIO()

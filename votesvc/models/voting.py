@@ -155,7 +155,7 @@ class Receipt(db.Model):
 
 class Ballot(db.Model):
     """What one voter marked in one contest; see the module docstring for what it must not
-    hold. ``content`` is canonical JSON (:func:`votesvc.services.casting.canonical_content`),
+    hold. ``content`` is canonical JSON (:func:`votesvc.services.selections.canonical_content`),
     so identical ballots are identical strings and aggregate with one GROUP BY."""
 
     __tablename__ = "ballot"

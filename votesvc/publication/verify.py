@@ -1,4 +1,5 @@
-"""``votesvc verify URL-or-folder``: recount a publication from its files, with ``votesvc.tally``.
+"""Recount a publication from its files with ``votesvc.tally`` (``votesvc verify``, whose command
+is :mod:`votesvc.cli.verify`).
 
 Reads ``publication.json`` (the manifest), fetches every file it lists and checks its SHA-256,
 checks the audit log's hash chain and that its publication entry names the same file digests,
@@ -18,14 +19,13 @@ files are fetched below it at ``files/<name>``. A folder holds the files under t
 Exit status: 0 when everything matches; 1 when anything checked differs from the recount or
 its digest; 3 when nothing checked differs but a file could not be fetched or read (the
 address is wrong, the results are not published, the network or disk failed), so the check
-is incomplete; 2 for a usage error (click's).
+is incomplete (:attr:`Report.status`); 2 for a usage error (click's).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -33,8 +33,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import click
 
 from votesvc.publication.audit_chain import chain_problems
 from votesvc.publication.results_document import METHOD_KEYS, contest_document, summary
@@ -344,19 +342,3 @@ def verify(fetch: Fetch) -> Report:
     prefixes = tuple(f"contests/{m['contest_id']}/" for m in manifest["contests"].values())
     report.general.extend(p for p in bad_files if not p.startswith(prefixes))
     return report
-
-
-@click.command("verify")
-@click.argument("location")
-def verify_command(location: str) -> None:
-    """Recount a publication (results URL or folder) and compare it with what was published.
-
-    Exit status 0: all match; 1: something differs; 3: a file could not be fetched or read.
-    """
-    try:
-        report = verify(source_for(location))
-    except FetchError as error:
-        click.echo(f"votesvc verify: nothing checked: {error}", err=True)
-        sys.exit(UNREADABLE)
-    click.echo(report.text())
-    sys.exit(report.status)

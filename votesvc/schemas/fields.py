@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
+from sqlalchemy import select
 
 from votesvc.i18n import N_
 from votesvc.i18n.times import local
@@ -128,14 +129,21 @@ def code(**kwargs: Any) -> fields.String:
 class ElectionTime(fields.DateTime):
     """A stored (UTC) time shown in its election's time zone, ISO 8601 with that offset.
 
-    The object dumped names its election (``election_id``, an attribute or a key); the
-    election is in the session already (the service that listed the rows fetched it), so
-    this reads no row."""
+    The object dumped names its election (``election_id``, an attribute or a key). Each
+    election's zone is read once per database session (kept in ``session.info``), so a listing
+    costs one query for its zone however many rows it has."""
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
         election_id = obj["election_id"] if isinstance(obj, dict) else obj.election_id
-        election = db.session.get(Election, election_id)
-        zone = election.timezone if election is not None else DEFAULT_TIMEZONE
-        return super()._serialize(local(value, zone), attr, obj, **kwargs)
+        return super()._serialize(local(value, election_zone(election_id)), attr, obj, **kwargs)
+
+
+def election_zone(election_id: int) -> str:
+    """The election's tz database name, remembered for the rest of the database session."""
+    zones = db.session.info.setdefault("votesvc.election_zones", {})
+    if election_id not in zones:
+        zone = db.session.scalar(select(Election.timezone).where(Election.id == election_id))
+        zones[election_id] = zone or DEFAULT_TIMEZONE
+    return zones[election_id]

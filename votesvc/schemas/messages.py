@@ -1,11 +1,9 @@
-"""Field-error texts written where ``N_`` cannot mark them, listed for the catalogues.
+"""marshmallow's field-error texts, which ``N_`` cannot mark where they are written.
 
-- marshmallow's own messages, as our schemas can raise them (``validate.Range`` and
-  ``validate.Length`` with each of their bounds); ``{name}`` placeholders become ``%(name)s``.
-  A test loads bad input through marshmallow and checks each comes out in Korean, so a new
-  wording in marshmallow shows there;
-- a few texts of ``services/casting.py`` and ``services/tokens.py`` (to be marked ``N_`` where
-  they are written once those modules' refactor lands).
+marshmallow's own messages, as our schemas can raise them (``validate.Range`` and
+``validate.Length`` with each of their bounds); ``{name}`` placeholders become ``%(name)s``.
+A test loads bad input through marshmallow and checks each comes out in Korean, so a new
+wording in marshmallow shows there. Our own texts are marked ``N_`` where they are written.
 
 The API translates field errors at the edge (:func:`votesvc.i18n.details`).
 """
@@ -51,16 +49,4 @@ MARSHMALLOW = (
     N_("Length must be %(equal)s."),
     N_("Longer than maximum length %(max)s."),
     N_("Shorter than minimum length %(min)s."),
-)
-
-SERVICES = (
-    N_("ordinal ballots carry no points."),
-    N_(
-        "Only agenda codes can be marked here: a skipped rank (null) or several agendas at one"
-        " rank (a list) can be cast only in ranked contests (irv, stv, block)."
-    ),
-    N_("Not a contest of this election."),
-    N_("Vote in at least one contest."),
-    N_("This voting code does not allow a vote in this contest."),
-    N_("Not contests of this election: %(codes)s."),
 )

@@ -1,7 +1,8 @@
-"""Schemas of the election resources: what admins send, what everyone reads, what files hold.
+"""Schemas of the election resources: what admins send and what everyone reads.
 
 One input schema per resource serves the API's create (and, loaded ``partial``, its update)
-and the JSON import document, so a file and a request are checked by the same rules. Checks
+and the JSON import document (:mod:`votesvc.schemas.documents`), so a file and a request are
+checked by the same rules. Checks
 that need more than one field or the stored state (rule vs ballot type, a title in at least
 one language on the merged object) live in the services.
 """
@@ -147,30 +148,8 @@ class BoothPatchSchema(_Partial, BoothInSchema):
     pass
 
 
-class OrganisationSchema(Schema):
-    name_ko = Text(blank=False, required=True, max_length=200)
-    name_en = Text(max_length=200)
-
-
 class PhaseInSchema(Schema):
     phase = fields.String(required=True, validate=validate.OneOf([p.value for p in Phase]))
-
-
-class ContestDocumentSchema(ContestInSchema):
-    agendas = fields.List(fields.Nested(AgendaInSchema), load_default=list)
-
-
-class ElectionDocumentSchema(ElectionInSchema):
-    """A whole election in one JSON document (``votesvc import``, the demo election)."""
-
-    phase = fields.String(
-        load_default=Phase.DRAFT.value,
-        validate=validate.OneOf([Phase.DRAFT.value, Phase.VOTING.value]),
-        metadata={"description": "Open voting right after the import with 'voting'."},
-    )
-    organisations = fields.List(fields.Nested(OrganisationSchema), load_default=list)
-    contests = fields.List(fields.Nested(ContestDocumentSchema), load_default=list)
-    booths = fields.List(fields.Nested(BoothInSchema), load_default=list)
 
 
 class PbImportQuerySchema(Schema):

@@ -81,15 +81,13 @@ class VoidedSchema(Schema):
     voided = fields.Integer()
 
 
-class ParticipationSchema(Schema):
+class ParticipationSchema(StatusCountsSchema):
+    """One channel's tokens by status (:class:`StatusCountsSchema`) and issued in all."""
+
     channel = fields.String()
     booth_id = fields.Integer(allow_none=True)
     booth_code = fields.String(allow_none=True)
     issued = fields.Integer(metadata={"description": "unused + spent + void (test apart)."})
-    unused = fields.Integer()
-    spent = fields.Integer()
-    void = fields.Integer()
-    test = fields.Integer()
 
 
 class QuarantinedOutSchema(Schema):

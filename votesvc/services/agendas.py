@@ -58,6 +58,15 @@ def build_agenda(contest: Contest, data: Mapping[str, Any]) -> Agenda:
     return agenda
 
 
+def list_agendas(contest_id: int) -> list[Agenda]:
+    """The contest's agendas in ballot order."""
+    return list(fetch(Contest, contest_id).agendas)
+
+
+def get_agenda(agenda_id: int) -> Agenda:
+    return fetch(Agenda, agenda_id)
+
+
 def create_agenda(contest_id: int, data: Mapping[str, Any]) -> Agenda:
     with unit_of_work():
         agenda = build_agenda(fetch(Contest, contest_id), data)

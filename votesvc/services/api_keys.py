@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import select
 
-from votesvc.models import ApiKey, Election
+from votesvc.models import Agenda, ApiKey, Booth, Contest, Election
 from votesvc.models.base import db
 from votesvc.services import audit
 from votesvc.services.common import fetch
@@ -37,6 +38,14 @@ def create_api_key(election_id: int | None = None, label: str = "") -> tuple[Api
     return api_key, plain
 
 
+def create_first_key(label: str) -> str | None:
+    """An unscoped key when none exists yet (the demo's first start), its plain text; ``None``
+    when some key exists already."""
+    if db.session.scalar(select(ApiKey.id).limit(1)) is not None:
+        return None
+    return create_api_key(label=label)[1]
+
+
 def authenticate(plain: str | None) -> ApiKey:
     """The key matching ``plain``, or ``unauthorized``.
 
@@ -57,3 +66,22 @@ def authorize(api_key: ApiKey, election_id: int | None) -> None:
     importing an election), which only an unscoped key may do."""
     if api_key.election_id is not None and api_key.election_id != election_id:
         raise Forbidden()
+
+
+ELECTION_OF: dict[str, Callable[[int], int]] = {
+    "election_id": lambda ident: fetch(Election, ident).id,
+    "contest_id": lambda ident: fetch(Contest, ident).election_id,
+    "agenda_id": lambda ident: fetch(Agenda, ident).contest.election_id,
+    "booth_id": lambda ident: fetch(Booth, ident).election_id,
+}
+"""How to find the election an object named in a URL belongs to, by the argument's name."""
+
+
+def election_in(arguments: Mapping[str, int]) -> int | None:
+    """The election that the first object named in ``arguments`` (a URL's election, contest,
+    agenda or booth id) belongs to; ``None`` when they name none. A missing object is 404,
+    before any scope is checked."""
+    for name, election_of in ELECTION_OF.items():
+        if name in arguments:
+            return election_of(arguments[name])
+    return None

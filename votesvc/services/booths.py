@@ -28,6 +28,14 @@ def build_booth(election: Election, data: Mapping[str, Any]) -> Booth:
     return booth
 
 
+def list_booths(election_id: int) -> list[Booth]:
+    return list(fetch(Election, election_id).booths)
+
+
+def get_booth(booth_id: int) -> Booth:
+    return fetch(Booth, booth_id)
+
+
 def create_booth(election_id: int, data: Mapping[str, Any]) -> Booth:
     with unit_of_work():
         booth = build_booth(fetch(Election, election_id), data)

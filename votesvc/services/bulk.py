@@ -11,13 +11,14 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     Connection,
+    Insert,
     Table,
-    TextClause,
+    TableValuedAlias,
     bindparam,
     cast,
+    column,
     func,
     select,
-    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute
@@ -56,6 +57,16 @@ def json_rows(rows: Iterable[Any]) -> str:
     return json.dumps(list(rows), separators=(",", ":"), ensure_ascii=False)
 
 
+def recordset(table: Table, columns: Sequence[str], parameter: str, name: str) -> TableValuedAlias:
+    """PostgreSQL's ``json_to_recordset(CAST(:parameter AS json)) AS name(column type, ...)``:
+    rows sent as one JSON text (:func:`json_rows`) read as a table whose columns are
+    ``table``'s, each typed as ``table`` types it, so a statement built on it cannot drift
+    from the schema when a column's type changes. Every recordset statement is built here."""
+    rows = func.json_to_recordset(cast(bindparam(parameter), JSON()))
+    typed = [column(key, table.c[key].type) for key in columns]
+    return rows.table_valued(*typed).render_derived(name=name, with_types=True)
+
+
 RECORDSET_FROM = 16
 """Row count from which :func:`insert_rows` sends the rows as one JSON parameter."""
 
@@ -67,8 +78,8 @@ def insert_rows(
     statement; ``shared`` are columns with the same value in every row (sent once, not per row).
 
     On PostgreSQL, from :data:`RECORDSET_FROM` rows on, ``INSERT ... SELECT :shared..., r.* FROM
-    json_to_recordset(:rows) AS r(column type, ...)``. A handful of rows (an online cast) and
-    SQLite take the plain INSERT.
+    json_to_recordset(:rows) AS r(column type, ...)`` (:func:`recordset`). A handful of rows
+    (an online cast) and SQLite take the plain INSERT.
     """
     if not rows:
         return
@@ -80,28 +91,19 @@ def insert_rows(
     connection.execute(statement, {**shared, "rows": json_rows(rows)})
 
 
-_RECORDSET_INSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], TextClause] = {}
+_RECORDSET_INSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Insert] = {}
 
 
-def _recordset_insert(
-    table: Table, shared: tuple[str, ...], varying: tuple[str, ...]
-) -> TextClause:
-    """The recordset INSERT for these columns, built once per shape; every value is cast to its
-    column's type (the JSON record's and the shared parameters' alike)."""
+def _recordset_insert(table: Table, shared: tuple[str, ...], varying: tuple[str, ...]) -> Insert:
+    """The recordset INSERT for these columns, built once per shape; the shared parameters are
+    bound with their columns' types (psycopg's dialect renders them ``%(c)s::TYPE``) as the
+    recordset's columns are typed."""
     key = (table.name, shared, varying)
     statement = _RECORDSET_INSERTS.get(key)
     if statement is None:
-        dialect = postgresql.dialect()
-
-        def type_of(column: str) -> str:
-            return str(table.c[column].type.compile(dialect=dialect))
-
-        values = [f"CAST(:{c} AS {type_of(c)})" for c in shared] + [f"r.{c}" for c in varying]
-        record = ", ".join(f"{c} {type_of(c)}" for c in varying)
-        statement = text(
-            f"INSERT INTO {table.name} ({', '.join(shared + varying)}) "
-            f"SELECT {', '.join(values)} "
-            f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record})"
-        ).bindparams(*(bindparam(c, type_=table.c[c].type) for c in shared))
+        rows = recordset(table, varying, "rows", "r")
+        values = [bindparam(c, type_=table.c[c].type) for c in shared]
+        selected = select(*values, *(rows.c[c] for c in varying))
+        statement = table.insert().from_select([*shared, *varying], selected)
         _RECORDSET_INSERTS[key] = statement
     return statement

@@ -9,8 +9,9 @@ the receipt's INSERT as data-modifying CTEs of the ballots' INSERT, see
 :func:`spend_and_store`). On PostgreSQL concurrent spends queue on the
 row lock and the losers re-read the row at READ COMMITTED, so exactly one wins
 (``tests/pg/test_casting_pg.py`` races 50 threads). The selections are validated before, in
-memory, so the usual cast reads nothing from the database; only when the UPDATE changes no row
-is the token's record read (:func:`votesvc.services.tokens.admit_presented`) to say why.
+memory (:mod:`votesvc.services.selections`), so the usual cast reads nothing from the
+database; only when the UPDATE changes no row is the token's record read, once
+(:func:`votesvc.services.tokens.token_record`), to say why.
 
 **What is stored.** One :class:`~votesvc.models.Ballot` per contest with canonical
 content, the channel, the hour, and the hash of a fresh receipt code; nothing about the token.
@@ -24,16 +25,13 @@ receipt; they are never spent and nothing is stored, so a test sheet can be used
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import (
     ARRAY,
-    JSON,
     ColumnElement,
     Connection,
     Integer,
@@ -42,8 +40,6 @@ from sqlalchemy import (
     Update,
     any_,
     bindparam,
-    cast,
-    column,
     false,
     func,
     insert,
@@ -51,7 +47,9 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy import cast as sql_cast  # this module's cast() is the use case
 
+from votesvc.i18n import N_
 from votesvc.i18n.times import local
 from votesvc.models import (
     Ballot,
@@ -66,12 +64,11 @@ from votesvc.models import (
 )
 from votesvc.models.base import db
 from votesvc.services import keys
-from votesvc.services.bulk import insert_rows, json_rows
+from votesvc.services.bulk import insert_rows, json_rows, recordset
 from votesvc.services.common import fetch
-from votesvc.services.contests import core_contest
-from votesvc.services.counting import ranking
 from votesvc.services.errors import Conflict, Forbidden, Invalid, NotFound
 from votesvc.services.publication import receipt_counted
+from votesvc.services.selections import ContestBallot, check_selections, known_contests
 from votesvc.services.tokens import (
     admit_presented,
     allowed_contests,
@@ -79,11 +76,6 @@ from votesvc.services.tokens import (
     token_record,
 )
 from votesvc.services.transaction import core_transaction
-from votesvc.tally import model as core
-from votesvc.tally.catalog import RANKED_RULES
-from votesvc.tally.options import rule_set_of
-from votesvc.tally.ranked.validation import validate_ranking
-from votesvc.tally.validation import Problem, validate_ballot
 from votesvc.voting import shortcodes
 from votesvc.voting.tokens import ONLINE, TokenStatus
 
@@ -91,141 +83,10 @@ TEST_PHASES = (Phase.DRAFT.value, Phase.VOTING.value)
 
 
 @dataclass(frozen=True, slots=True)
-class ContestBallot:
-    """A checked selection, ready to store: the contest's row id and canonical content."""
-
-    contest_id: int
-    code: str
-    content: str
-
-
-@dataclass(frozen=True, slots=True)
 class CastResult:
     receipt: str | None
     test: bool
     contests: tuple[str, ...]
-
-
-Mark = str | None | list[str]
-"""One entry of ``choices``: an agenda code; in a ranked contest also ``None`` (a skipped
-rank) or a list of codes (an overvote: several agendas at one rank)."""
-
-
-def canonical_content(contest: core.Contest, choices: Sequence[Mark], points: Sequence[int]) -> str:
-    """The stored form of a valid selection: rank order for ordinal ballots, otherwise choices
-    sorted by id (points kept beside their agenda), as the counting core aggregates them; JSON
-    with sorted keys and no spaces, so identical ballots are identical strings. In a ranked
-    ballot an overvote's codes are sorted, and skipped ranks after the last marked one are
-    dropped: RCTab reads them as the end of the ballot either way."""
-    if contest.ballot_type is core.BallotType.ORDINAL:
-        marks = [sorted(mark) if isinstance(mark, list) else mark for mark in choices]
-        while marks and marks[-1] is None:
-            marks.pop()
-        return _CANONICAL_JSON.encode({"choices": marks})
-    pairs = list(zip(choices, points or [None] * len(choices), strict=True))
-    pairs.sort(key=lambda pair: pair[0])
-    content: dict[str, Any] = {"choices": [choice for choice, _ in pairs]}
-    if points:
-        content["points"] = [value for _, value in pairs]
-    return _CANONICAL_JSON.encode(content)
-
-
-def selection_problems(
-    contest: core.Contest, choices: Sequence[Mark], points: Sequence[int]
-) -> list[Problem]:
-    """Every problem with one contest's selection, each with its stable code (pages place
-    each next to its agenda). A ranked contest (``irv``, ``stv``, ``block``) takes skipped
-    ranks, and overvotes where its rule set has an overvote rule (``rctab``), so that the
-    count's skipped-rank and overvote options apply to cast ballots exactly; every other
-    contest takes agenda codes only."""
-    rule = contest.meta.get("rule")
-    if rule in RANKED_RULES:
-        found = validate_ranking(
-            ranking(choices),
-            contest.by_id,
-            max_rankings=contest.rules.max_length,
-            min_marked=contest.rules.min_length,
-            overvotes=rule_set_of(contest.meta) == "rctab",
-        )
-        if points:
-            found.append(Problem("unexpected_points", "ordinal ballots carry no points."))
-        return found
-    if not all(isinstance(choice, str) for choice in choices):
-        return [
-            Problem(
-                "not_ranked_contest",
-                "Only agenda codes can be marked here: a skipped rank (null) or several agendas"
-                " at one rank (a list) can be cast only in ranked contests (irv, stv, block).",
-            )
-        ]
-    return validate_ballot(contest, choices, points)
-
-
-_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-"""Built once: ``json.dumps`` with options builds an encoder per call (every ballot)."""
-
-
-ContestMap = dict[str, tuple[int, core.Contest]]
-"""Each contest's code → (its row id, the counting core's Contest)."""
-
-
-def _contest_cache() -> dict[int, ContestMap]:
-    return current_app.extensions.setdefault("votesvc.contests", {})
-
-
-def contests_of(election: Election) -> ContestMap:
-    """The election's contests for validation. Rules are frozen once voting starts and phases
-    only move forward, so once an election has left the draft phase its mapping is built once
-    per app and reused without reading the election again (:func:`known_contests`)."""
-    cache = _contest_cache()
-    if election.id in cache:
-        return cache[election.id]
-    mapping = {contest.code: (contest.id, core_contest(contest)) for contest in election.contests}
-    if election.phase != Phase.DRAFT.value:
-        cache[election.id] = mapping
-    return mapping
-
-
-def known_contests(election_id: int) -> ContestMap:
-    """The election's contests for :func:`cast`, from the cache when they are there. On a miss
-    the election is read through the session, whose transaction then ends: the cast's own
-    (:func:`~votesvc.services.transaction.core_transaction`) takes another pool connection,
-    and one request should never hold two. The map holds no ORM objects."""
-    cached = _contest_cache().get(election_id)
-    if cached is not None:
-        return cached
-    mapping = contests_of(fetch(Election, election_id))
-    db.session.close()
-    return mapping
-
-
-def check_selections(
-    contests: ContestMap, selections: Mapping[str, Mapping[str, Any]]
-) -> list[ContestBallot]:
-    """The ballots to store, or ``ballot_invalid`` listing every problem of every contest.
-
-    ``selections`` maps contest codes to ``{"choices": [...], "points": [...]}``; a contest
-    left out is an abstention, but at least one contest must be voted.
-    """
-    problems: dict[str, list[str]] = {}
-    ballots = []
-    for code, selection in selections.items():
-        if code not in contests:
-            problems[code] = ["Not a contest of this election."]
-            continue
-        contest_id, contest = contests[code]
-        choices, points = selection.get("choices", []), selection.get("points", [])
-        found = selection_problems(contest, choices, points)
-        if found:
-            problems[code] = [problem.message for problem in found]
-        else:
-            content = canonical_content(contest, choices, points)
-            ballots.append(ContestBallot(contest_id, code, content))
-    if not selections:
-        raise Invalid("ballot_invalid", fields={"selections": ["Vote in at least one contest."]})
-    if problems:
-        raise Invalid("ballot_invalid", fields={"selections": problems})
-    return ballots
 
 
 def ensure_open(election: Election, moment: datetime, *, test: bool) -> None:
@@ -326,7 +187,7 @@ bulk-update bookkeeping that a plain table statement does not need."""
 
 _SPENT = (
     _spend_online(
-        lambda column: column == any_(cast(bindparam("voted", type_=Text()), ARRAY(Integer())))
+        lambda column: column == any_(sql_cast(bindparam("voted", type_=Text()), ARRAY(Integer())))
     )
     .returning(Token.id)
     .cte("spent")
@@ -344,12 +205,8 @@ _RECEIPT = (
     .returning(Receipt.code_hash)
     .cte("receipt")
 )
-_CAST_BALLOTS = (
-    func.json_to_recordset(cast(bindparam("ballots"), JSON()))
-    .table_valued(
-        column("id", String()), column("contest_id", Integer()), column("content", Text())
-    )
-    .render_derived(name="cast_ballots", with_types=True)
+_CAST_BALLOTS = recordset(
+    Ballot.__table__, ("id", "contest_id", "content"), "ballots", "cast_ballots"
 )
 _CAST_ONLINE_PG = (
     insert(Ballot)
@@ -428,7 +285,7 @@ def not_allowed(
     outside = [ballot.code for ballot in ballots if ballot.contest_id not in allowed]
     if not outside:
         return None
-    problem = ["This voting code does not allow a vote in this contest."]
+    problem = [N_("This voting code does not allow a vote in this contest.")]
     return Forbidden(
         "token_contest_not_allowed", fields={"selections": {code: problem for code in outside}}
     )

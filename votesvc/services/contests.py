@@ -116,6 +116,15 @@ def build_contest(election: Election, data: Mapping[str, Any]) -> Contest:
     return contest
 
 
+def list_contests(election_id: int) -> list[Contest]:
+    """The election's contests in ballot order."""
+    return list(fetch(Election, election_id).contests)
+
+
+def get_contest(contest_id: int) -> Contest:
+    return fetch(Contest, contest_id)
+
+
 def create_contest(election_id: int, data: Mapping[str, Any]) -> Contest:
     with unit_of_work():
         contest = build_contest(fetch(Election, election_id), data)

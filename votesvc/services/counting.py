@@ -1,7 +1,7 @@
 """Counting a stored contest: ballots aggregated in the database, counted by the pure core.
 
 Ballots are aggregated with one ``GROUP BY content`` per contest (their content is canonical
-JSON, see :func:`votesvc.services.casting.canonical_content`), so 100 000 ballots arrive as a
+JSON, see :func:`votesvc.services.selections.canonical_content`), so 100 000 ballots arrive as a
 few hundred rows. Allocation rules go through :func:`votesvc.tally.pb_count.count`; ranked
 rules (``irv``, ``stv``, ``block``) through :func:`votesvc.tally.ranked.counting.count_ranked`.
 What each count used (rule, options, tie-break) is returned beside its outcome, so that

@@ -3,6 +3,10 @@
 Its contests, 25 agendas and 35 institutions are a data file imported by the same service as
 any election document. Only the voting window is set here, at load time (from today, Seoul
 time, for 30 days), so that the demo is open for voting whenever it is loaded.
+
+:func:`demo_codes` hands out online voting codes of the demo election, so that a newcomer can
+vote in a browser at once. They are ordinary codes (a vote cast with one is stored and gets a
+receipt, which a test token's dry run would not show), of a made-up election.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from votesvc.models import Election
+from votesvc.models import Election, Token, TokenBatch
 from votesvc.models.base import db
-from votesvc.services import importing
+from votesvc.services import batches, importing, keys, tokens
+from votesvc.voting.tokens import ONLINE, IssuedToken, TokenStatus
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "data" / "demo_election.json"
 VOTING_DAYS = 30
+CODES_LABEL = "votesvc demo: codes to try voting"
+"""The label of the online batches :func:`demo_codes` issues, by which it finds them again."""
 
 
 def demo_document(today: date) -> dict[str, Any]:
@@ -41,3 +48,35 @@ def load_demo(
         return existing, False
     parsed = importing.parse_election_document(document)
     return importing.import_election(parsed, progress), True
+
+
+def demo_codes(election: Election, count: int) -> list[IssuedToken]:
+    """``count`` unused online codes of the demo election: those of earlier runs still unused,
+    topped up with a new batch, so a code shown once is shown again until someone votes with
+    it and never after. None once voting is over (no code could be used)."""
+    if election.phase not in tokens.ISSUING_PHASES:
+        return []
+    kept = db.session.scalars(
+        select(TokenBatch)
+        .where(
+            TokenBatch.election_id == election.id,
+            TokenBatch.channel == ONLINE,
+            TokenBatch.label == CODES_LABEL,
+            TokenBatch.seed.is_not(None),
+        )
+        .order_by(TokenBatch.id)
+    )
+    issued = [token for batch in kept for token in batches.batch_tokens(batch)]
+    unused = set(
+        db.session.scalars(
+            select(Token.id_hash).where(
+                Token.id_hash.in_([keys.token_hash(t.token_id) for t in issued]),
+                Token.status == TokenStatus.UNUSED.value,
+            )
+        )
+    )
+    codes = [t for t in issued if keys.token_hash(t.token_id) in unused][:count]
+    if len(codes) < count:
+        batch = batches.issue_batch(election.id, {"size": count - len(codes), "label": CODES_LABEL})
+        codes += batches.batch_tokens(batch)
+    return codes

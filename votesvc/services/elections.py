@@ -92,6 +92,11 @@ def list_elections(scope: int | None = None) -> list[Election]:
     return list(db.session.scalars(query))
 
 
+def get_election(election_id: int) -> Election:
+    """One election with its contests, agendas and booths, for admins (any phase)."""
+    return fetch(Election, election_id)
+
+
 def list_public() -> list[Election]:
     query = (
         select(Election)

@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from votesvc.models import Contest, Election, Phase
-from votesvc.schemas.resources import ContestDocumentSchema, ElectionDocumentSchema
+from votesvc.schemas.documents import ContestDocumentSchema, ElectionDocumentSchema
 from votesvc.services import audit
 from votesvc.services.agendas import build_agenda, upsert_organisation
 from votesvc.services.booths import build_booth

@@ -31,6 +31,11 @@ the keys and rows go as one JSON parameter each (:mod:`votesvc.services.bulk`). 
 sync of the same batch (a kiosk retrying after a dropped connection) waits on the row locks,
 then reads the committed ``spend_key`` values and answers ``already_accepted``: each ballot is
 stored once.
+
+Why one module (about 420 lines): provisioning hands out the credential and keys the sync
+then checks, and the sync is one pipeline over one batch of :class:`Pending` ballots (checked,
+settled against the token rows, spent, stored, quarantined), each step reading what the one
+before decided.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, false, select, text
+from sqlalchemy import bindparam, false, select
 
 from votesvc.models import (
     Booth,
@@ -60,22 +65,16 @@ from votesvc.models import (
 from votesvc.models.base import db
 from votesvc.schemas.voting import SyncBallotSchema
 from votesvc.services import audit, keys
-from votesvc.services.bulk import among, insert_new, json_rows
-from votesvc.services.casting import (
-    ContestBallot,
-    ContestMap,
-    check_selections,
-    contests_of,
-    not_allowed,
-    store_ballots,
-)
+from votesvc.services.batches import contests_allowed_at
+from votesvc.services.bulk import among, insert_new, json_rows, recordset
+from votesvc.services.casting import not_allowed, store_ballots
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, Unauthorized
+from votesvc.services.selections import ContestBallot, ContestMap, check_selections, contests_of
 from votesvc.services.tokens import (
     Presented,
     allowed_contests,
     booth_of,
-    contests_allowed_at,
     election_name,
     ensure_issuing,
     read_token,
@@ -351,32 +350,35 @@ _SPEND_SYNCED = (
 )
 """SQLite: one statement executed with every token's parameters."""
 
-_SPEND_SYNCED_PG = text(
-    "UPDATE token SET status = :spent, spent_at = :hour, spend_key = batch.key, "
-    "mixed = false "
-    "FROM json_to_recordset(CAST(:batch AS json)) AS batch(id_hash VARCHAR, key VARCHAR) "
-    "WHERE token.id_hash = batch.id_hash AND token.status = :unused"
-).bindparams(
-    bindparam("hour", type_=UTCDateTime()),
-    spent=TokenStatus.SPENT.value,
-    unused=TokenStatus.UNUSED.value,
+_SPENDS = recordset(Token.__table__, ("id_hash", "spend_key"), "batch", "batch")
+_SPEND_SYNCED_PG = (
+    Token.__table__.update()
+    .where(Token.id_hash == _SPENDS.c.id_hash, Token.status == TokenStatus.UNUSED.value)
+    .values(
+        status=TokenStatus.SPENT.value,
+        spent_at=bindparam("hour", type_=UTCDateTime()),
+        spend_key=_SPENDS.c.spend_key,
+        mixed=false(),
+    )
 )
 """PostgreSQL: one statement joining the batch's (hash, spend key) records, sent as one JSON
-parameter (:func:`votesvc.services.bulk.json_rows`), so the server plans once instead of
+parameter (:func:`votesvc.services.bulk.recordset`), so the server plans once instead of
 executing 500 single-row updates."""
 
 
 def _spend_all(to_spend: Sequence[Pending], hour: datetime) -> int:
     """Spend the batch's tokens (still ``unused``, under this transaction's row locks), each
     with its own ``spend_key``; returns how many rows changed."""
-    spends = [{"id_hash": p.presented.id_hash, "key": p.spend_key} for p in to_spend if p.presented]
+    spends = [
+        {"id_hash": p.presented.id_hash, "spend_key": p.spend_key} for p in to_spend if p.presented
+    ]
     if not spends:
         return 0
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         parameters = {"batch": json_rows(spends), "hour": hour}
         return connection.execute(_SPEND_SYNCED_PG, parameters).rowcount
-    rows = [{"token_hash": s["id_hash"], "key": s["key"], "hour": hour} for s in spends]
+    rows = [{"token_hash": s["id_hash"], "key": s["spend_key"], "hour": hour} for s in spends]
     return connection.execute(_SPEND_SYNCED, rows).rowcount
 
 

@@ -116,9 +116,11 @@ def _move_ballots(connection: Connection, where: ColumnElement[bool], level: int
     """Delete the ballots matching ``where`` and their receipts, and insert them again in a
     random order with ``mixed = level``, in ``connection``'s transaction.
 
-    Every ballot of one receipt matches or none does (they share election, hour and level), so
-    no receipt is deleted while another ballot still points at it; receipts go back first, for
-    the ballots' foreign key.
+    A receipt moves only once no ballot points at it outside the scratch table: today every
+    ballot of one receipt matches or none does (they share election, hour and level), but a
+    receipt whose other ballots stay is left in place rather than deleted under them (the
+    foreign key cascades: they would go with it); it moves with its last ballots. Receipts go
+    back first, for the ballots' foreign key.
     """
     if connection.scalar(select(exists().where(where))) is not True:
         return MixReport()  # an idle pass creates no scratch tables (the partial index answers)
@@ -139,9 +141,11 @@ def _move_ballots(connection: Connection, where: ColumnElement[bool], level: int
     report = MixReport()
     if moved:
         hashes = select(_SCRATCH_BALLOT.c.receipt_hash)
+        unpointed = ~exists().where(_BALLOT.c.receipt_hash == _RECEIPT.c.code_hash)
         connection.execute(
             insert(_SCRATCH_RECEIPT).from_select(
-                receipt_columns, select(_RECEIPT).where(_RECEIPT.c.code_hash.in_(hashes))
+                receipt_columns,
+                select(_RECEIPT).where(_RECEIPT.c.code_hash.in_(hashes), unpointed),
             )
         )
         receipts = connection.execute(
@@ -168,7 +172,16 @@ def _move_ballots(connection: Connection, where: ColumnElement[bool], level: int
 
 
 def _lock(connection: Connection, *, wait: bool) -> bool:
-    """The ballot side's advisory lock on PostgreSQL (SQLite's one writer needs none)."""
+    """The ballot side's lock, taken before the pass reads anything: PostgreSQL's advisory
+    lock; on SQLite the database's write lock itself (``BEGIN IMMEDIATE``). pysqlite would
+    otherwise begin the transaction at the first insert, and the pass would hold a read lock
+    from its copy to its delete: a cast or sync that began writing meanwhile would deadlock
+    with it, which SQLite settles by failing the pass at once (``database is locked``) rather
+    than waiting. With the write lock taken first, writers wait for the pass (busy timeout)
+    and the pass for them."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return True
     if connection.dialect.name != "postgresql":
         return True
     if wait:

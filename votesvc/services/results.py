@@ -48,7 +48,7 @@ from votesvc.services import audit, mixing
 from votesvc.services.common import fetch
 from votesvc.services.counting import count_contest, gather
 from votesvc.services.elections import close_now
-from votesvc.services.errors import Conflict
+from votesvc.services.errors import Conflict, NotFound
 from votesvc.services.transaction import unit_of_work
 
 log = logging.getLogger("votesvc.results")
@@ -100,6 +100,17 @@ def latest_job(election_id: int) -> CountJob | None:
     return db.session.scalars(
         select(CountJob).where(CountJob.election_id == election_id).order_by(CountJob.id.desc())
     ).first()
+
+
+def count_status(election_id: int) -> dict[str, Any]:
+    """The latest count as admins see it (:func:`job_view`), after closing the election if its
+    window has passed; ``not_counted`` when it was never counted."""
+    with unit_of_work():
+        close_if_due(fetch(Election, election_id))
+    job = latest_job(election_id)
+    if job is None:
+        raise NotFound("not_counted")
+    return job_view(job)
 
 
 def last_sign_of_life(job: CountJob) -> datetime:
@@ -264,31 +275,31 @@ class Heartbeat:
         self._thread.join()
 
 
-def _claim(job_id: int, owner: str) -> bool:
-    """Move a queued job to running under ``owner``; False when it is not queued any more
-    (set aside while it waited, or claimed by another worker)."""
+def _claim(job_id: int, owner: str) -> int | None:
+    """Move a queued job to running under ``owner`` and return its election's id; ``None``
+    when it is not queued any more (set aside while it waited, or claimed by another worker)."""
     now = _now()
     claimed = db.session.execute(
         update(CountJob)
         .where(CountJob.id == job_id, CountJob.status == JobStatus.QUEUED.value)
         .values(status=JobStatus.RUNNING.value, owner=owner, started_at=now, heartbeat_at=now)
-    )
+        .returning(CountJob.election_id)
+    ).scalar()
     db.session.commit()
-    return claimed.rowcount == 1
+    return claimed
 
 
-def _finish(job_id: int, owner: str, action: str, **values: Any) -> None:
-    """Write the job's end and its audit entry, only while it is still running under
-    ``owner``: a job set aside meanwhile may have a newer count after it, and its outcome must
-    not pass for the latest."""
+def _finish(job_id: int, election_id: int, owner: str, action: str, **values: Any) -> None:
+    """Write the job's end (``values``) and its audit entry, only while it is still running
+    under ``owner``: a job set aside meanwhile may have a newer count after it, and its outcome
+    must not pass for the latest. The entry is made from what is written, not read back."""
     ended = db.session.execute(_while_owned(job_id, owner).values(finished_at=_now(), **values))
     if ended.rowcount != 1:
         db.session.rollback()
         log.warning("count job %s was set aside while it ran; its outcome is dropped", job_id)
         return
-    job = fetch(CountJob, job_id)
-    payload = {"job": job_id, **({"error": job.error} if job.error else {})}
-    audit.record(action, job.election_id, payload)
+    error = values.get("error")
+    audit.record(action, election_id, {"job": job_id, **({"error": error} if error else {})})
     db.session.commit()
 
 
@@ -314,7 +325,8 @@ def failure(job_id: int, contest: str | None, error: Exception) -> tuple[str, st
 def run_job(job_id: int) -> None:
     """Count every contest of the job's election; the job ends done or failed, never between."""
     owner = _owner()
-    if not _claim(job_id, owner):
+    election_id = _claim(job_id, owner)
+    if election_id is None:
         log.warning("count job %s is not queued any more; not run", job_id)
         return
     every = current_app.config["VOTESVC_COUNT_HEARTBEAT_SECONDS"]
@@ -322,13 +334,11 @@ def run_job(job_id: int) -> None:
     counting: str | None = None
     try:
         # Every ballot of the election leaves its mixing pools before the count reads them.
-        # The mixer writes on a connection of its own: the session's read ends first, since
-        # on SQLite it would block that write.
-        election_id = fetch(CountJob, job_id).election_id
-        db.session.commit()
+        # The mixer writes on a connection of its own; the claim's commit ended the session's
+        # transaction, which on SQLite would block that write.
         mixing.mix_election(election_id)
         job = fetch(CountJob, job_id)
-        election = fetch(Election, job.election_id)
+        election = fetch(Election, election_id)
         contests = list(election.contests)
         results: dict[str, Any] = {}
         for index, contest in enumerate(contests):
@@ -345,14 +355,16 @@ def run_job(job_id: int) -> None:
             db.session.commit()
         counting = None
         outcome = {"contests": results, **participation(election.id)}
-        _finish(job_id, owner, "count.done", status=JobStatus.DONE.value, result=outcome)
+        _finish(
+            job_id, election_id, owner, "count.done", status=JobStatus.DONE.value, result=outcome
+        )
     except Exception as error:  # any failure: record it, keep the election closed
         db.session.rollback()
         log.exception("count job %s failed", job_id)
         code, text = failure(job_id, counting, error)
         failed = {"failure": {"code": code, "contest": counting}}
         values = {"status": JobStatus.FAILED.value, "error": text, "result": failed}
-        _finish(job_id, owner, "count.failed", **values)
+        _finish(job_id, election_id, owner, "count.failed", **values)
     finally:
         heartbeat.stop()
 

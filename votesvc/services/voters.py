@@ -33,17 +33,12 @@ from votesvc.i18n import N_, both
 from votesvc.models import Election, VoterRollEntry
 from votesvc.models.base import db
 from votesvc.services import audit, keys, mail
+from votesvc.services.batches import insert_batch_tokens, new_batch
 from votesvc.services.bulk import insert_new
 from votesvc.services.casting import ensure_open
 from votesvc.services.common import fetch
 from votesvc.services.errors import Conflict, Forbidden, Invalid
-from votesvc.services.tokens import (
-    election_name,
-    ensure_issuing,
-    insert_batch_tokens,
-    insert_tokens,
-    new_batch,
-)
+from votesvc.services.tokens import election_name, ensure_issuing, insert_tokens
 from votesvc.services.transaction import unit_of_work
 from votesvc.voting.tokens import ONLINE, IssuedToken
 

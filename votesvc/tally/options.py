@@ -36,6 +36,7 @@ from votesvc.tally.ranked.rules import (
     TieBreakRule,
 )
 from votesvc.tally.satisfaction import Satisfaction
+from votesvc.tally.text import N_
 from votesvc.tally.ties import SEEDLESS
 
 TIE_BREAK = "tie_break"
@@ -75,11 +76,12 @@ class Option:
         if self.kind == "choice":
             if isinstance(value, str) and value in self.choices:
                 return None
-            return f"Must be one of: {', '.join(self.choices)}."
+            return N_("Must be one of: %(choices)s.") % {"choices": ", ".join(self.choices)}
         if self.kind == "integer":
             if type(value) is int and self.minimum <= value <= self.maximum:
                 return None
-            return f"Must be an integer from {self.minimum} to {self.maximum}."
+            text = N_("Must be an integer from %(minimum)s to %(maximum)s.")
+            return text % {"minimum": self.minimum, "maximum": self.maximum}
         if self.kind == "fraction":
             try:
                 reserve_fraction(value)
@@ -87,9 +89,9 @@ class Option:
                 return f"{error}."
             return None
         if self.kind == "boolean":
-            return None if isinstance(value, bool) else "Must be true or false."
+            return None if isinstance(value, bool) else N_("Must be true or false.")
         if self.kind == "number":
-            return None if _is_number(value) else "Must be a number."
+            return None if _is_number(value) else N_("Must be a number.")
         return None if self.tie_break(value) is not None else self.tie_break_help()
 
     def tie_break(self, value: Any) -> tuple[str, str | None] | None:
@@ -107,7 +109,8 @@ class Option:
 
     def tie_break_help(self) -> str:
         forms = [*self.choices, *(f"{m}:SEED" for m in self.seeded)]
-        return f"Must be one of: {', '.join(forms)} (SEED: {SEEDS[self.seed][1]})."
+        text = N_("Must be one of: %(choices)s (SEED: %(seed)s).")
+        return text % {"choices": ", ".join(forms), "seed": SEEDS[self.seed][1]}
 
 
 def _is_number(value: Any) -> bool:
@@ -283,14 +286,16 @@ def option_problems(rule: str, options: Mapping[str, Any]) -> dict[str, list[str
         option = declared.get(name)
         if option is None:
             known = ", ".join(sorted(declared))
-            problems[name] = [f"Not an option of rule {rule!r}; its options are: {known}."]
+            text = N_("Not an option of rule '%(rule)s'; its options are: %(options)s.")
+            problems[name] = [text % {"rule": rule, "options": known}]
             continue
         problem = option.problem(value)
         if problem is not None:
             problems[name] = [problem]
     for option in declared.values():
         if option.required and option.name not in options:
-            problems[option.name] = [f"Required by rule {rule!r}. {option.description}"]
+            text = N_("Required by rule '%(rule)s'. %(description)s")
+            problems[option.name] = [text % {"rule": rule, "description": option.description}]
     return problems
 
 

@@ -19,6 +19,11 @@ voter ids and other voter columns (age, sex, ...) are not kept. Everything else 
 ``read_pb(write_pb(f)) == f`` for every file read (``repairs`` describe one reading and take no
 part in equality); a ``PbFile`` built in code gets its budget, vote type, ballot rules and
 stale counts written into META, so it reads back with those META entries added.
+
+Why one module (about 500 lines): the reader and the writer are the two halves of one format
+and of its round-trip guarantee; they share the amount syntax (``parse_amount``,
+``format_amount``), the key rules and the META vocabulary, and the tests check them as a
+pair.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@ Each card carries the signed token as a QR code (vector, so it prints sharp at a
 short code to type when a scanner fails, the election and booth names, and a one-line
 instruction in Korean and English. A test token is marked as such on its card.
 
+Online sheets (a :class:`~votesvc.voting.links.VotingPage` is given) lead to the voting page: the
+QR code holds the voting link with the token after ``#``, so a phone's camera opens the page
+with the code filled in, and the short address in words is printed beside the short code for
+those who type. Booth sheets keep the bare token in the QR code: kiosks scan it.
+
 Fonts. reportlab embeds TrueType fonts with ``glyf`` outlines only: OpenType/CFF files such as
 Noto Sans CJK (``.otf``, Debian's ``fonts-noto-cjk``) are refused. The package ships NAVER's
 Nanum Gothic (SIL Open Font License 1.1, ``votesvc/voting/fonts/OFL.txt``), so a fresh ``pip
@@ -34,6 +39,7 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from votesvc.i18n import N_, translate
+from votesvc.voting.links import VotingPage
 from votesvc.voting.tokens import IssuedToken
 
 PACKAGED_FONT = Path(__file__).with_name("fonts") / "NanumGothic.ttf"
@@ -46,11 +52,17 @@ FONT_CANDIDATES: tuple[Path, ...] = (
 """Where a Korean TrueType font is looked for when none is named, in this order."""
 
 INSTRUCTION = N_("Scan the QR code or type the code below to vote. It works only once.")
-"""Printed in Korean and in English on every card (the catalogues' texts)."""
+ONLINE_INSTRUCTION = N_(
+    "Scan the QR code with a phone, or open the address below and type the code to vote. "
+    "It works only once."
+)
+"""Printed in Korean and in English on every booth or online card (the catalogues' texts)."""
 TEST_MARK = "시험용 TEST · 집계되지 않음 · not counted"
 
 CODE_FONT = "Courier-Bold"
 """Monospaced, so the short code's groups line up with what people type; built into PDF."""
+CODE_SIZE = 14
+ADDRESS_SIZE = 10
 
 COLUMNS, ROWS = 2, 4
 LEADING = 1.2
@@ -172,20 +184,24 @@ def render_sheets(
     *,
     election_name: str,
     booth_name: str,
+    voting_page: VotingPage | None = None,
     font_path: Path | str | None = None,
-    instruction_ko: str | None = None,
-    instruction_en: str | None = None,
+    instructions: tuple[str, str] | None = None,
 ) -> bytes:
     """The batch's PDF: ``COLUMNS`` × ``ROWS`` cards a page, dashed lines to cut along.
+
+    ``voting_page`` makes online cards (link QR, short address); without it, booth cards.
+    ``instructions`` (Korean, English) replace the default lines for that kind of card.
 
     Output is byte-for-byte reproducible for the same input (reportlab's invariant mode), so a
     reprint can be compared with the first print.
     """
     if not tokens:
         raise ValueError("a sheet needs at least one token")
-    instruction_ko = instruction_ko or translate("ko", INSTRUCTION)
-    instruction_en = instruction_en or translate("en", INSTRUCTION)
     font = register_korean_font(font_path)
+    if instructions is None:
+        text = INSTRUCTION if voting_page is None else ONLINE_INSTRUCTION
+        instructions = (translate("ko", text), translate("en", text))
     layout = CardLayout.for_page(A4)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
@@ -198,23 +214,24 @@ def render_sheets(
             canvas.saveState()
             canvas.translate(column * layout.card.width, A4[1] - (row + 1) * layout.card.height)
             _card(
-                canvas,
-                layout,
-                font,
-                token,
-                election_name,
-                booth_name,
-                (instruction_ko, instruction_en),
+                canvas, layout, font, token, (election_name, booth_name), instructions, voting_page
             )
+            _code_line(canvas, layout.code, font, token, voting_page)
             canvas.restoreState()
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def qr_for(signed: str) -> segno.QRCode:
-    """The QR code of a signed token: error level M at least (segno raises it when free)."""
-    return segno.make(signed, error="m", micro=False)
+def qr_for(text: str) -> segno.QRCode:
+    """The QR code of a signed token or a voting link: error level M at least (segno raises it
+    when free)."""
+    return segno.make(text, error="m", micro=False)
+
+
+def qr_text(token: IssuedToken, voting_page: VotingPage | None) -> str:
+    """What a card's QR code holds: the voting link online, the bare token at a booth."""
+    return token.signed if voting_page is None else voting_page.link(token.signed)
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -260,13 +277,15 @@ def _card(
     layout: CardLayout,
     font: str,
     token: IssuedToken,
-    election_name: str,
-    booth_name: str,
+    names: tuple[str, str],
     instructions: tuple[str, str],
+    voting_page: VotingPage | None,
 ) -> None:
+    """Everything on one card but the code line (:func:`_code_line`)."""
+    election_name, booth_name = names
     _text(canvas, election_name, font, 11, layout.election)
     _text(canvas, booth_name, font, 8.5, layout.booth)
-    _qr(canvas, qr_for(token.signed), layout.qr)
+    _qr(canvas, qr_for(qr_text(token, voting_page)), layout.qr)
     box = layout.instructions
     for text, size in zip(instructions, (8.5, 8), strict=True):
         used = _text(canvas, text, font, size, box)
@@ -277,9 +296,26 @@ def _card(
         canvas.rect(mark.x, mark.y, mark.width, mark.height, stroke=1, fill=0)
         inset = Box(mark.x + 1 * mm, mark.y, mark.width - 2 * mm, mark.height - 1 * mm)
         _text(canvas, TEST_MARK, font, 9, inset)
-    code = layout.code
-    canvas.setFont(CODE_FONT, 14)
-    canvas.drawCentredString(code.x + code.width / 2, code.y + 1.5 * mm, token.short_code)
+
+
+def _code_line(
+    canvas: Canvas, code: Box, font: str, token: IssuedToken, voting_page: VotingPage | None
+) -> None:
+    """The short code, centred on a booth card; on an online card set right, with the short
+    address in words on its left (shrunk to fit the room the code leaves)."""
+    canvas.setFont(CODE_FONT, CODE_SIZE)
+    baseline = code.y + 1.5 * mm
+    if voting_page is None:
+        canvas.drawCentredString(code.x + code.width / 2, baseline, token.short_code)
+        return
+    canvas.drawRightString(code.x + code.width, baseline, token.short_code)
+    room = code.width - pdfmetrics.stringWidth(token.short_code, CODE_FONT, CODE_SIZE) - 2 * mm
+    address = voting_page.short_address
+    size = min(
+        ADDRESS_SIZE, ADDRESS_SIZE * room / pdfmetrics.stringWidth(address, font, ADDRESS_SIZE)
+    )
+    canvas.setFont(font, size)
+    canvas.drawString(code.x, baseline, address)
 
 
 def _text(canvas: Canvas, text: str, font: str, size: float, box: Box) -> float:

@@ -27,7 +27,6 @@ def init_app(app: Flask) -> None:
         static_url=static_url,
         money=lambda amount: formatting.money(amount, locale.current_lang()),
         won_in_words=formatting.won_in_words,
-        local_time=lambda moment, zone: formatting.local_time(moment, zone, locale.current_lang()),
         label=locale.label,
         fill=locale.fill,
         session=session,

@@ -4,7 +4,7 @@ Every ballot type is a plain HTML form that works without JavaScript: checkboxes
 the knapsack), radio buttons (choose one), number fields (points) and one rank select per
 agenda (ranked; never drag-and-drop). The posted form becomes the same ``choices``/``points``
 the API takes, and the counting core's validator (through
-:func:`votesvc.services.casting.selection_problems`) says what is wrong; this module only
+:func:`votesvc.services.selections.selection_problems`) says what is wrong; this module only
 places each problem next to the agenda it names and words it in the page's language. The
 JavaScript in ``static/js/ballot.js`` adds live counters and the budget meter on top of the
 same markup, reading the limits from ``data-`` attributes written here.
@@ -20,12 +20,12 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from votesvc.i18n import detail
 from votesvc.models import Agenda, Contest
-from votesvc.services.casting import Mark, selection_problems
 from votesvc.services.contests import core_contest
+from votesvc.services.selections import Mark, selection_problems
 from votesvc.tally.model import BallotType
 from votesvc.tally.validation import Problem
-from votesvc.web.formatting import money
 from votesvc.web.locale import current_lang
 
 APPROVAL, KNAPSACK, CHOOSE_ONE, POINTS, RANKED = (
@@ -92,6 +92,15 @@ class Marked:
             if mark == code or (isinstance(mark, list) and code in mark):
                 return number
         return None
+
+
+def marked_agendas(contest: Contest, marked: Marked) -> list[Agenda]:
+    """The agendas marked, as the review lists them: by rank on a ranked ballot (skipped
+    ranks leave no line), otherwise in ballot order."""
+    by_code = {agenda.code: agenda for agenda in contest.agendas}
+    if kind_of(contest) == RANKED:
+        return [by_code[m] for m in marked.choices if isinstance(m, str) and m in by_code]
+    return [agenda for agenda in contest.agendas if marked.chosen(agenda.code)]
 
 
 def from_selection(selection: Mapping[str, Any] | None) -> Marked:
@@ -164,51 +173,15 @@ def problems(contest: Contest, marked: Marked) -> list[Problem]:
 
 def placed_problems(contest: Contest, marked: Marked) -> dict[str, list[str]]:
     """Each problem in the page's language under the agenda it names, or under ``""`` for
-    the contest as a whole; empty when the step may be kept."""
+    the contest as a whole; empty when the step may be kept. The validator's own words,
+    translated as the API translates them (:func:`votesvc.i18n.detail`): one wording of each
+    rule for every edge."""
     placed: dict[str, list[str]] = {code: [text] for code, text in marked.form_problems.items()}
     if placed:
         return placed
     for problem in problems(contest, marked):
-        placed.setdefault(problem.agenda or "", []).append(explain(problem, contest, marked))
+        placed.setdefault(problem.agenda or "", []).append(detail(problem.message, current_lang()))
     return placed
-
-
-def explain(problem: Problem, contest: Contest, marked: Marked) -> str:
-    """A problem in the page's language, with the figures the voter needs to fix it."""
-    chosen = sum(1 for mark in marked.choices if mark is not None)
-    total = sum(marked.points)
-    cost = sum(a.cost for a in contest.agendas if a.code in marked.choices)
-    texts: Mapping[str, Any] = {
-        "too_few_choices": lambda: (
-            _("Choose at least %(n)d (you chose %(k)d).")
-            % {"n": contest.min_selections or 0, "k": chosen}
-        ),
-        "too_many_choices": lambda: (
-            _("Choose at most %(n)d (you chose %(k)d).")
-            % {"n": limit_of(contest) or 0, "k": chosen}
-        ),
-        "over_cost_limit": lambda: (
-            _("Your choices cost %(cost)s, more than the budget %(budget)s.")
-            % {"cost": money_text(cost), "budget": money_text(contest.budget)}
-        ),
-        "too_many_points": lambda: (
-            _("You gave %(k)d points; at most %(n)d may be given.")
-            % {"k": total, "n": contest.points_total or 0}
-        ),
-        "too_few_points": lambda: (
-            _("You gave %(k)d points; give at least %(n)d.")
-            % {"k": total, "n": contest.points_total or 0}
-        ),
-        "agenda_points_too_high": lambda: (
-            _("At most %(n)d points to one agenda.") % {"n": contest.max_points_per_agenda or 0}
-        ),
-        "negative_points": lambda: _("Points cannot be negative."),
-        "duplicate_agenda": lambda: _("This agenda is ranked more than once."),
-        "overvote": lambda: _("Two agendas share one rank: give each its own rank."),
-        "unknown_agenda": lambda: _("This is not an agenda of this contest."),
-    }
-    make = texts.get(problem.code)
-    return make() if make else _("This choice cannot be accepted as it is.")
 
 
 def limit_of(contest: Contest) -> int | None:
@@ -218,10 +191,6 @@ def limit_of(contest: Contest) -> int | None:
     if contest.ballot_type == BallotType.ORDINAL.value:
         return contest.max_ranks or len(contest.agendas)
     return contest.max_selections
-
-
-def money_text(amount: int) -> str:
-    return money(amount, current_lang())
 
 
 def rule_sentence(contest: Contest) -> str:

@@ -26,8 +26,7 @@ from flask_babel import gettext as _
 from werkzeug import Response
 
 from votesvc.models import Election
-from votesvc.services import kiosks
-from votesvc.services.common import fetch
+from votesvc.services import elections, kiosks
 from votesvc.services.errors import Unauthorized
 from votesvc.web import ballots
 from votesvc.web.assets import static_url
@@ -87,7 +86,7 @@ def setup() -> Response:
         request.args.get("booth", 0, type=int),
     )
     answer: dict[str, Any] = kiosks.kiosk_setup(kiosk)
-    election = fetch(Election, kiosk.election_id)
+    election = elections.get_public(kiosk.election_id)
     contests = [c for c in election.contests if c.code in answer["contests"]]
     answer["kiosk_id"] = kiosk.id
     answer["booth_id"] = kiosk.booth_id

@@ -34,6 +34,11 @@ round's budgets are rounded from exact payments, so no error carries over betwee
 Prices only rise from round to round (budgets only fall), so an earlier ``lo`` stays a lower
 bound: agendas are re-priced lazily in order of their last ``lo`` until the next ``lo`` exceeds
 the best ``hi``, as pabutools and equalshares.net do with exact values.
+
+Why one module (about 560 lines): a run (``_Run``, ``_choose``, its hints' ``tighten``) and
+the bounds that start the float engine's runs (``initial_bounds``, ``raise_bounds``, read by
+``mes.floating``) share the fixed-point units, the class histogram and the rounding
+directions above; they are one algorithm, and the hot loop of every exact count.
 """
 
 from __future__ import annotations

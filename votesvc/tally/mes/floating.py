@@ -45,6 +45,13 @@ adds outcomes, so a proof can fail for want of precision but never pass wrongly.
 
 Price bounds are kept as ``rho`` in the exact engine's fixed-point units (``mes.exact.FRAC``), so
 the per-round bounds of either engine can start the other (``mes.exact.run``'s ``hints``).
+
+Why one module (about 740 lines): the plain run, the exact recount along its bounds
+(``exact``) and the span proofs all price through the same arrays, groups, interval
+arithmetic and outward rounding (``_price``, ``_reaches``, ``_pay``); each decision's
+certificate rests on the error analysis above holding for all of them at once. Split by use,
+the rounding rules would sit apart from the code that relies on them; this is the hot loop of
+every Add1 count, measured as it stands (docs/allocation.md).
 """
 
 from __future__ import annotations

@@ -44,10 +44,11 @@
         status.textContent = fill(data.textLeft, { left: money(data, left), budget: money(data, budget) });
         choices.forEach(function (li) {
           var box = boxOf(li), cost = parseInt(li.dataset.cost, 10), why = li.querySelector("[data-live=why]");
-          var blocked = !box.checked && cost > left;
-          box.disabled = blocked;
-          li.classList.toggle("unavailable", blocked);
-          why.textContent = blocked ? fill(data.textOver, { over: money(data, cost - left) }) : "";
+          var over = !box.checked && cost > left;
+          var full = most > 0 && !box.checked && count >= most;
+          box.disabled = over || full;
+          li.classList.toggle("unavailable", over || full);
+          why.textContent = over ? fill(data.textOver, { over: money(data, cost - left) }) : "";
         });
         return;
       }
