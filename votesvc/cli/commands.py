@@ -181,7 +181,7 @@ def _print_demo_kiosk(
         "HTTPS elsewhere: see the README's deploy section), paste this provisioning code and "
         f"choose a staff PIN:\n  {kiosk['provisioning_code']}"
     )
-    click.echo("Sheet codes of that booth (the short code, then the QR code's text), to try at the kiosk:")
+    click.echo("Sheet codes of that booth (short code, then the QR code's text) to try there:")
     for code in codes:
         click.echo(f"  {code.short_code}    {code.signed}")
 
