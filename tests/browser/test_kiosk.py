@@ -26,7 +26,12 @@ from tests.browser.kiosk_support import (
     serve,
     vote,
 )
-from tests.browser.support import axe_violations, describe_violations, find_chromium
+from tests.browser.support import (
+    axe_violations,
+    describe_violations,
+    find_chromium,
+    screenshot,
+)
 from tests.voting_support import add_booth, booth_id, issue, open_election
 from tests.voting_support import provision as provision_kiosk
 from votesvc.models import Ballot, QuarantinedBallot
@@ -48,7 +53,6 @@ OLD, NEW, OTHER = (bytes([n]) * 32 for n in (1, 2, 3))
 BOOTH_A, BOOTH_B = booth_channel(7), booth_channel(8)
 ELECTION = "pb2026"
 CHROMIUM = find_chromium()
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -244,7 +248,7 @@ def test_idle_voter_is_warned_then_the_screen_clears(
     warning = page.locator("[data-screen=idle]")
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("seconds")
-    page.screenshot(path=str(SHOTS / "kiosk-idle-warning.png"))
+    screenshot(page, "kiosk-idle-warning")
     page.clock.run_for((WARNING_SECONDS + 1) * 1000)
     expect(page.locator("[data-screen=start] h1")).to_be_visible()
     assert page.locator("input[name=choice]").count() == 0
@@ -278,7 +282,7 @@ def test_two_kiosks_one_token_offline_one_accepted_one_quarantined_and_shown(
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text("token_already_used")
     expect(second.locator("[data-live=queue]")).to_have_text("0")
-    second.screenshot(path=str(SHOTS / "kiosk-staff-refused.png"), full_page=True)
+    screenshot(second, "kiosk-staff-refused")
     other.close()
 
 
@@ -375,14 +379,14 @@ def test_every_kiosk_screen_passes_axe(
     page = context.new_page()
     controlled(page, f"{server}/kiosk/")
     seen = {"provision": describe_violations(axe_violations(page))}
-    page.screenshot(path=str(SHOTS / f"kiosk-provision-{lang}.png"))
+    screenshot(page, f"kiosk-provision-{lang}")
     provision(page, kiosk["provisioning_code"])
     if lang == "en":
         english(page)
 
     def look(name: str) -> None:
         seen[name] = describe_violations(axe_violations(page))
-        page.screenshot(path=str(SHOTS / f"kiosk-{name}-{lang}.png"), full_page=True)
+        screenshot(page, f"kiosk-{name}-{lang}")
 
     look("start")
     enter_code(page, issue(app, election_id, 1, booth=booth)[0].signed)
