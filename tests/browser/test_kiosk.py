@@ -56,6 +56,14 @@ CHROMIUM = find_chromium()
 
 
 @pytest.fixture
+def app_config() -> dict[str, Any]:
+    """As the shared live server: no rate limits (the app's one limiter is configured by the
+    last app built, so a kiosk test's app would turn them on under the other browser tests)
+    and no mixer thread."""
+    return {"RATELIMIT_ENABLED": False, "VOTESVC_MIX_INTERVAL_SECONDS": 0}
+
+
+@pytest.fixture
 def election_id(imported_election: Callable[..., int]) -> int:
     return open_election(imported_election)
 
@@ -409,3 +417,26 @@ def test_every_kiosk_screen_passes_axe(
     look("staff")
     context.close()
     assert seen == {name: "" for name in seen}
+
+
+def test_a_wrong_provisioning_code_is_refused_and_nothing_is_kept(
+    browser: Browser, server: str, kiosk: dict[str, Any]
+) -> None:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{server}/kiosk/")
+    error = page.locator("[data-live=provision-error]")
+    forged = kiosk["provisioning_code"][:-4] + "AAAA"
+    for code, words in (("hello", "not a provisioning code"), (forged, "did not accept")):
+        page.fill("#provision-code", code)
+        page.fill("#pin-new", "246813")
+        page.fill("#pin-again", "246813")
+        page.click("#provision-form button[type=submit]")
+        expect(error).to_contain_text(words)
+    page.fill("#provision-code", kiosk["provisioning_code"])
+    page.fill("#pin-again", "246814")
+    page.click("#provision-form button[type=submit]")
+    expect(error).to_contain_text("at least 6 digits")
+    page.reload()
+    expect(page.locator("#provision")).to_be_visible()
+    context.close()

@@ -137,7 +137,6 @@ def _texts() -> dict[str, str]:
         none=_("No error"),
         skew=_("This kiosk's clock is {minutes} minutes off the server's: ask staff to set it."),
         pin_wrong=_("That PIN is not right."),
-        pin_short=_("The PIN needs at least 6 digits, typed the same twice."),
         dry_ok=_("Valid test code of this booth."),
         dry_real=_("Valid code of this booth, but not a test code: keep it for a voter."),
         granted=_("Persistent storage granted: the browser will not clear the queue."),

@@ -238,12 +238,9 @@
     var error = form.querySelector("[data-live='provision-error']");
     var parts = form.code.value.trim().split(".");
     var pin = form.pin.value;
+    if (parts.length !== 4 || parts[0] !== "vkp1") { error.textContent = form.dataset.textCode; return; }
     if (pin.length < 6 || !/^\d+$/.test(pin) || pin !== form["pin-again"].value) {
-      error.textContent = form.querySelector("label[for=pin-new]").textContent;
-      return;
-    }
-    if (parts.length !== 4 || parts[0] !== "vkp1") {
-      error.textContent = form.querySelector("label[for=provision-code]").textContent + ": ?";
+      error.textContent = form.dataset.textPin;
       return;
     }
     error.textContent = "…";
@@ -254,8 +251,8 @@
       return navigator.storage && navigator.storage.persist ? navigator.storage.persist() : false;
     }).then(function (granted) {
       return putOne("status", { persisted: granted, lastSync: null, lastError: null, skew: skewMs() }, "sync");
-    }).then(function () { window.location.replace(window.location.pathname); }).catch(function (e) {
-      error.textContent = String(e.message || e);
+    }).then(function () { window.location.replace(window.location.pathname); }).catch(function () {
+      error.textContent = form.dataset.textRefused;
     });
   }
 
@@ -611,6 +608,7 @@
           document.body.appendChild(link);
           link.click();
           link.remove();
+          setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
           return text;
         });
     });
