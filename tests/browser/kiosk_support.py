@@ -11,8 +11,10 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import segno
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 from werkzeug.serving import make_server
@@ -108,3 +110,19 @@ def open_staff(page: Page) -> None:
 
 def new_context(browser: Any, **options: Any) -> BrowserContext:
     return browser.new_context(locale="ko-KR", **options)
+
+
+def qr_video(text: str, path: Path, scale: int = 6) -> Path:
+    """A still video of ``text``'s QR code, for Chromium's fake camera
+    (``--use-file-for-fake-video-capture``): YUV4MPEG2 4:2:0, two identical frames."""
+    rows = [list(row) for row in segno.make(text, error="m").matrix_iter(scale=scale, border=4)]
+    size = len(rows) + len(rows) % 2
+    luma = bytearray([255]) * (size * size)
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            if dark:
+                luma[y * size + x] = 0
+    chroma = bytes([128]) * ((size // 2) * (size // 2) * 2)
+    frame = b"FRAME\n" + bytes(luma) + chroma
+    path.write_bytes(f"YUV4MPEG2 W{size} H{size} F10:1 Ip A1:1 C420\n".encode() + frame * 2)
+    return path

@@ -22,6 +22,7 @@ from tests.browser.kiosk_support import (
     free_port,
     open_staff,
     provision,
+    qr_video,
     queue,
     serve,
     vote,
@@ -440,3 +441,43 @@ def test_a_wrong_provisioning_code_is_refused_and_nothing_is_kept(
     page.reload()
     expect(page.locator("#provision")).to_be_visible()
     context.close()
+
+
+@pytest.mark.parametrize("forged", [False, True])
+def test_a_sheet_scanned_by_the_camera(
+    playwright: Playwright,
+    server: str,
+    kiosk: dict[str, Any],
+    app: Flask,
+    election_id: int,
+    booth: int,
+    tmp_path: Path,
+    forged: bool,
+) -> None:
+    """jsQR reads the camera: a genuine sheet opens the ballot, an edited one is refused."""
+    signed = issue(app, election_id, 1, booth=booth)[0].signed
+    if forged:
+        signed = signed[:-2] + ("AA" if not signed.endswith("AA") else "BB")
+    video = qr_video(signed, tmp_path / "sheet.y4m")
+    camera = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    context = camera.new_context(locale="en-GB", permissions=["camera"])
+    page = context.new_page()
+    controlled(page, f"{server}/kiosk/")
+    provision(page, kiosk["provisioning_code"])
+    english(page)
+    page.click("[data-screen=start] [data-scan]")
+    if forged:
+        expect(page.locator("[data-live=code-error]")).to_contain_text(
+            "not genuine", timeout=15_000
+        )
+    else:
+        expect(page.locator("form.ballot")).to_be_visible(timeout=15_000)
+    expect(page.locator("[data-scanner]").first).to_be_hidden()
+    camera.close()
