@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from voting_support import receipt_id
 
 from votesvc.cli.commands import main
 from votesvc.services.demo import DEMO_FILE
@@ -274,3 +276,38 @@ def test_demo_prints_the_election_page_and_unused_voting_codes(empty_database_ap
     assert len(again) == 5
     assert set(again) & set(links) == set(list(links)[1:])  # the four unused ones, plus a new one
     assert not any(tokens[0] in link for link in again)
+
+
+def test_demo_provisions_a_kiosk_and_prints_its_booths_sheet_codes(
+    empty_database_app: Flask,
+) -> None:
+    result = _run(empty_database_app, "demo", "--no-serve", "--port", "5123")
+    assert result.exit_code == 0, result.output
+    assert "open http://127.0.0.1:5123/kiosk/" in result.output
+    lines = result.output.splitlines()
+    code = next(line.strip() for line in lines if line.strip().startswith("vkp1."))
+    _, election_id, booth_id, credential = code.split(".")
+    client = empty_database_app.test_client()
+    setup = client.get(
+        f"/kiosk/setup?election={election_id}&booth={booth_id}",
+        headers={"Authorization": f"Bearer {credential}"},
+    )
+    assert setup.status_code == 200
+    start = lines.index(next(line for line in lines if line.startswith("Sheet codes")))
+    sheets = [line.split()[1] for line in lines[start + 1 : start + 6]]
+    assert len(sheets) == 5 and all(s.split(".")[2] == f"booth-{booth_id}" for s in sheets)
+    synced = client.post(
+        f"/api/v1/elections/{election_id}/booths/{booth_id}/sync",
+        json={
+            "ballots": [
+                {
+                    "id": receipt_id(),
+                    "token": sheets[0],
+                    "cast_at": datetime.now(UTC).isoformat(),
+                    "selections": {"city": {"choices": ["C-01"]}},
+                }
+            ]
+        },
+        headers={"Authorization": f"Bearer {credential}"},
+    )
+    assert synced.get_json()["counts"] == {"accepted": 1}, synced.get_json()

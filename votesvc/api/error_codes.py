@@ -60,6 +60,7 @@ CODES: tuple[str, ...] = (
     N_("kiosk_unauthorized"),
     N_("invalid_kiosk_credential"),
     N_("kiosk_wrong_booth"),
+    N_("kiosk_export_invalid"),
     N_("not_eligible"),
     N_("voter_roll_invalid"),
     N_("mail_not_configured"),

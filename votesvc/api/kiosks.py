@@ -45,7 +45,12 @@ def _authenticate_kiosk() -> None:
 def sync(data: dict[str, Any], election_id: int, booth_id: int) -> dict[str, Any]:
     """Settle ballots cast offline: each is accepted (receipt), already accepted (a retry),
     a test, or refused with a reason and kept in quarantine. Batches of up to 1 000."""
-    results = kiosks.sync(g.kiosk, data["ballots"])
+    return sync_answer(kiosks.sync(g.kiosk, data["ballots"]))
+
+
+def sync_answer(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer to a sync or an uploaded export: each result, refusals with their message in
+    the request's language, and the count of each status."""
     for result in results:
         if result["status"] == "refused":
             result["message"] = message(result["reason"])

@@ -13,6 +13,7 @@ from flask import Response
 
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.inputs import Blueprint, body_text
+from votesvc.api.kiosks import sync_answer
 from votesvc.models import QuarantinedBallot
 from votesvc.schemas import voting as s
 from votesvc.services import batches, kiosks, tokens, voters
@@ -125,6 +126,28 @@ def provision_kiosk(data: dict[str, Any], election_id: int, booth_id: int) -> di
     """A kiosk for this booth: its credential (shown once) and the keys to check that booth's
     tokens offline."""
     return kiosks.provision_kiosk(election_id, booth_id, data.get("label", ""))
+
+
+@blp.route("/booths/<int:booth_id>/kiosk-exports", methods=["POST"])
+@admin
+@blp.doc(
+    requestBody={
+        "required": True,
+        "description": "A kiosk's exported queue file, as the kiosk wrote it (docs/kiosk.md).",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+)
+@blp.response(200, s.SyncOutSchema)
+def upload_kiosk_export(election_id: int, booth_id: int) -> dict[str, Any]:
+    """Settle the queue of a kiosk that never got online, through the same path as its sync
+    (idempotent: uploading a file twice stores nothing twice); refused whole when edited,
+    truncated or written by a kiosk of another booth."""
+    results = kiosks.settle_export(election_id, booth_id, body_text(_invalid_export))
+    return sync_answer(results)
+
+
+def _invalid_export(reason: str) -> Invalid:
+    return Invalid("kiosk_export_invalid", fields={"file": [reason[:1].upper() + reason[1:]]})
 
 
 def _invalid_roll(reason: str) -> Invalid:

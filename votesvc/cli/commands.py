@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 import flask_migrate
@@ -27,8 +28,9 @@ from votesvc.app import settings_module
 from votesvc.cli.tally import tally_command
 from votesvc.cli.verify import verify_command
 from votesvc.cli.voting import print_tokens_command
+from votesvc.models import Booth
 from votesvc.services import api_keys, batches, importing, mixing, publication, results
-from votesvc.services.demo import demo_codes, load_demo
+from votesvc.services.demo import demo_codes, demo_kiosk, load_demo
 from votesvc.services.errors import DomainError
 from votesvc.voting.links import VotingPage
 from votesvc.voting.tokens import IssuedToken
@@ -171,6 +173,19 @@ def _print_demo_codes(page: VotingPage, codes: list[IssuedToken]) -> None:
         click.echo(f"    code: {code.short_code}")
 
 
+def _print_demo_kiosk(
+    url: str, booth: Booth, kiosk: dict[str, Any], codes: list[IssuedToken]
+) -> None:
+    click.echo(
+        f"Booth kiosk ({booth.name_en or booth.name_ko}): open {url}/kiosk/ (localhost, or "
+        "HTTPS elsewhere: see the README's deploy section), paste this provisioning code and "
+        f"choose a staff PIN:\n  {kiosk['provisioning_code']}"
+    )
+    click.echo("Sheet codes of that booth (short code, then the QR code's text) to try there:")
+    for code in codes:
+        click.echo(f"  {code.short_code}    {code.signed}")
+
+
 @main.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -190,12 +205,16 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         if plain is not None:
             _print_key(plain, None)
         codes = demo_codes(election, DEMO_CODES)
+        kiosk = demo_kiosk(election)
+        sheet_codes = demo_codes(election, DEMO_CODES, kiosk[0]) if kiosk else []
     click.echo(
         f"Demo election: {election.name_ko} / {election.name_en} "
         f"({'loaded' if created else 'already loaded'})."
     )
     click.echo(f"votesvc demo: {url}/api/v1/elections  (API document: {url}/api/v1/openapi.json)")
     _print_demo_codes(batches.voting_page(election.id), codes)
+    if kiosk:
+        _print_demo_kiosk(url, kiosk[0], kiosk[1], sheet_codes)
     if not no_serve:
         run_simple(host, port, app, use_reloader=False, threaded=True)
 

@@ -113,6 +113,17 @@ class KioskOutSchema(Schema):
     booth_id = fields.Integer()
     label = fields.String()
     credential = fields.String(metadata={"description": "Shown once; stored hashed."})
+    provisioning_code = fields.String(
+        metadata={
+            "description": "vkp1.<election id>.<booth id>.<credential>: pasted or scanned into"
+            " the kiosk page at /kiosk/, which then fetches its setup (docs/kiosk.md)."
+        }
+    )
+    election_id = fields.Integer()
+    export_key = fields.String(
+        metadata={"description": "HMAC-SHA256 key of the kiosk's exported queue files."}
+    )
+    server_time = fields.String()
     election = fields.String(metadata={"description": "The election's name inside tokens."})
     channel = fields.String()
     channel_keys = fields.List(

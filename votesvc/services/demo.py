@@ -19,14 +19,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from votesvc.models import Election, Token, TokenBatch
+from votesvc.models import Booth, Election, Token, TokenBatch
 from votesvc.models.base import db
-from votesvc.services import batches, importing, keys, tokens
-from votesvc.voting.tokens import ONLINE, IssuedToken, TokenStatus
+from votesvc.services import batches, importing, keys, kiosks, tokens
+from votesvc.voting.tokens import ONLINE, IssuedToken, TokenStatus, booth_channel
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "data" / "demo_election.json"
 VOTING_DAYS = 30
 CODES_LABEL = "votesvc demo: codes to try voting"
+KIOSK_LABEL = "votesvc demo kiosk"
 """The label of the online batches :func:`demo_codes` issues, by which it finds them again."""
 
 
@@ -50,17 +51,19 @@ def load_demo(
     return importing.import_election(parsed, progress), True
 
 
-def demo_codes(election: Election, count: int) -> list[IssuedToken]:
-    """``count`` unused online codes of the demo election: those of earlier runs still unused,
-    topped up with a new batch, so a code shown once is shown again until someone votes with
-    it and never after. None once voting is over (no code could be used)."""
+def demo_codes(election: Election, count: int, booth: Booth | None = None) -> list[IssuedToken]:
+    """``count`` unused codes of the demo election, online or of ``booth`` (sheet codes for
+    its kiosk): those of earlier runs still unused, topped up with a new batch, so a code
+    shown once is shown again until someone votes with it and never after. None once voting
+    is over (no code could be used)."""
     if election.phase not in tokens.ISSUING_PHASES:
         return []
+    channel = ONLINE if booth is None else booth_channel(booth.id)
     kept = db.session.scalars(
         select(TokenBatch)
         .where(
             TokenBatch.election_id == election.id,
-            TokenBatch.channel == ONLINE,
+            TokenBatch.channel == channel,
             TokenBatch.label == CODES_LABEL,
             TokenBatch.seed.is_not(None),
         )
@@ -77,6 +80,16 @@ def demo_codes(election: Election, count: int) -> list[IssuedToken]:
     )
     codes = [t for t in issued if keys.token_hash(t.token_id) in unused][:count]
     if len(codes) < count:
-        batch = batches.issue_batch(election.id, {"size": count - len(codes), "label": CODES_LABEL})
+        data = {"size": count - len(codes), "label": CODES_LABEL, "booth_id": booth and booth.id}
+        batch = batches.issue_batch(election.id, data)
         codes += batches.batch_tokens(batch)
     return codes
+
+
+def demo_kiosk(election: Election) -> tuple[Booth, dict[str, Any]] | None:
+    """A new kiosk for the demo's first booth (its credential is shown once, so each run
+    provisions one), or None once voting is over."""
+    if election.phase not in tokens.ISSUING_PHASES:
+        return None
+    booth = election.booths[0]
+    return booth, kiosks.provision_kiosk(election.id, booth.id, KIOSK_LABEL)

@@ -36,6 +36,7 @@ class Purpose(StrEnum):
     FACTOR = "roll-factor"
     BATCH = "batch-seed"
     CAST = "cast-receipt"
+    KIOSK_EXPORT = "kiosk-export"
 
 
 def issuer() -> TokenIssuer:

@@ -41,6 +41,7 @@ before decided.
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import secrets
 from collections.abc import Mapping, Sequence
@@ -62,12 +63,13 @@ from votesvc.models import (
     UTCDateTime,
 )
 from votesvc.models.base import db
+from votesvc.schemas.voting import SyncBallotSchema
 from votesvc.services import audit, keys, metrics
 from votesvc.services.batches import contests_allowed_at
 from votesvc.services.bulk import among, insert_new, json_rows, recordset
 from votesvc.services.casting import not_allowed, store_ballots
 from votesvc.services.common import fetch
-from votesvc.services.errors import Conflict, DomainError, Forbidden, Unauthorized
+from votesvc.services.errors import Conflict, DomainError, Forbidden, Invalid, Unauthorized
 from votesvc.services.selections import ContestBallot, ContestMap, check_selections, contests_of
 from votesvc.services.tokens import (
     Presented,
@@ -82,6 +84,7 @@ from votesvc.voting import shortcodes
 from votesvc.voting.tokens import KioskVerifier, TokenStatus, booth_channel
 
 CREDENTIAL_PREFIX = "vkc_"
+PROVISIONING_PREFIX = "vkp1"
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a kiosk's ``cast_at`` may be before it is refused."""
 SYNC_PHASES = (Phase.VOTING.value, Phase.CLOSED.value)
@@ -93,7 +96,8 @@ def _b64(key: bytes) -> str:
 
 
 def provision_kiosk(election_id: int, booth_id: int, label: str = "") -> dict[str, Any]:
-    """A new kiosk for one booth: its credential (shown once) and the booth's channel keys."""
+    """A new kiosk for one booth: its credential (shown once), the provisioning code that
+    carries it to the kiosk page (pasted or scanned), and what :func:`kiosk_setup` answers."""
     with unit_of_work():
         election = fetch(Election, election_id)
         ensure_issuing(election)
@@ -110,17 +114,47 @@ def provision_kiosk(election_id: int, booth_id: int, label: str = "") -> dict[st
         db.session.add(kiosk)
         db.session.flush()
         audit.record("kiosk.provisioned", election.id, {"kiosk": kiosk.id, "booth": booth.id})
-        channel = booth_channel(booth.id)
         return {
             "id": kiosk.id,
             "booth_id": booth.id,
             "label": label,
             "credential": credential,
-            "election": election_name(election.id),
-            "channel": channel,
-            "channel_keys": [_b64(key) for key in keys.issuer().channel_keys(channel)],
-            "contests": contests_allowed_at(election, booth),
+            "provisioning_code": provisioning_code(election.id, booth.id, credential),
+            **_setup(kiosk, election, booth),
         }
+
+
+def provisioning_code(election_id: int, booth_id: int, credential: str) -> str:
+    """What booth staff paste (or scan as a QR code) into the kiosk page: everything the page
+    needs to ask the server for its setup. A bearer secret, like the credential inside it."""
+    return f"{PROVISIONING_PREFIX}.{election_id}.{booth_id}.{credential}"
+
+
+def kiosk_setup(kiosk: Kiosk) -> dict[str, Any]:
+    """What a provisioned kiosk fetches with its credential, at provisioning and again whenever
+    it is online (so keys rotated since are picked up; the kiosk shows their age to staff)."""
+    election = fetch(Election, kiosk.election_id)
+    return _setup(kiosk, election, fetch(Booth, kiosk.booth_id))
+
+
+def _setup(kiosk: Kiosk, election: Election, booth: Booth) -> dict[str, Any]:
+    channel = booth_channel(booth.id)
+    return {
+        "election_id": election.id,
+        "election": election_name(election.id),
+        "channel": channel,
+        "channel_keys": [_b64(key) for key in keys.issuer().channel_keys(channel)],
+        "contests": contests_allowed_at(election, booth),
+        "export_key": _b64(export_key(kiosk)),
+        "server_time": keys.now().isoformat(),
+    }
+
+
+def export_key(kiosk: Kiosk) -> bytes:
+    """The key a kiosk authenticates its exported queue with: derived from its credential
+    (through the stored hash, under the server's hash key), so the server recomputes it, a
+    database dump alone cannot, and no two kiosks share it."""
+    return bytes.fromhex(keys.keyed(keys.Purpose.KIOSK_EXPORT, kiosk.credential_hash))
 
 
 def authenticate_kiosk(credential: str | None, election_id: int, booth_id: int) -> Kiosk:
@@ -418,3 +452,48 @@ def list_quarantine(election_id: int, booth_id: int | None = None) -> list[Quara
         query = query.where(QuarantinedBallot.booth_id == booth_id)
     order = (QuarantinedBallot.received_at, QuarantinedBallot.reason, QuarantinedBallot.id)
     return list(db.session.scalars(query.order_by(*order)))
+
+
+EXPORT_FORMAT = "votesvc.kiosk-queue.v1"
+MAX_SYNC_BATCH = 500
+"""The largest batch a kiosk sends, and the size an uploaded export is settled in."""
+
+
+def settle_export(election_id: int, booth_id: int, text: str) -> list[dict[str, Any]]:
+    """An exported queue (a kiosk that never got online), settled through :func:`sync` in
+    batches, exactly as if the kiosk had synced it: idempotent, refused ballots quarantined.
+
+    The file is refused whole (nothing settled) unless it is well formed, names a kiosk of
+    this election's booth, and its MAC under that kiosk's :func:`export_key` covers its whole
+    body: an edited, truncated or other-kiosk file is ``kiosk_export_invalid``. docs/kiosk.md
+    describes the format.
+    """
+    kiosk, ballots = _read_export(election_id, booth_id, text)
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(ballots), MAX_SYNC_BATCH):
+        results += sync(kiosk, ballots[start : start + MAX_SYNC_BATCH])
+    return results
+
+
+def _read_export(election_id: int, booth_id: int, text: str) -> tuple[Kiosk, list[Any]]:
+    try:
+        outer = json.loads(text)
+        body_text, mac = outer["body"], outer["mac"]
+        if outer.get("format") != EXPORT_FORMAT or not isinstance(body_text, str):
+            raise ValueError("not a kiosk export")
+        body = json.loads(body_text)
+        kiosk = db.session.get(Kiosk, int(body["kiosk"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise Invalid("kiosk_export_invalid") from error
+    if kiosk is None or kiosk.election_id != election_id or kiosk.booth_id != booth_id:
+        raise Invalid("kiosk_export_invalid")
+    expected = _b64(hmac.digest(export_key(kiosk), body_text.encode(), "sha256"))
+    if not isinstance(mac, str) or not hmac.compare_digest(expected, mac):
+        raise Invalid("kiosk_export_invalid")
+    ballots = body.get("ballots")
+    if not isinstance(ballots, list) or body.get("count") != len(ballots) or not ballots:
+        raise Invalid("kiosk_export_invalid")
+    errors = SyncBallotSchema(many=True).validate(ballots)
+    if errors:
+        raise Invalid("kiosk_export_invalid", fields={"ballots": errors})
+    return kiosk, SyncBallotSchema(many=True).load(ballots)

@@ -12,35 +12,15 @@ the code-from-the-link step.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from functools import cache
-from pathlib import Path
-
-from flask import Flask, url_for
+from flask import Flask
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from votesvc.api import errors
-from votesvc.web import formatting, locale, security, voter
+from votesvc.web import formatting, kiosk, locale, security, voter
 from votesvc.web import results as _results  # noqa: F401  (its routes join voter's blueprint)
+from votesvc.web.assets import static_url
 from votesvc.web.refusals import render_refusal
-
-STATIC = Path(__file__).parent / "static"
-MANIFEST = STATIC / "manifest.json"
-
-
-@cache
-def _digests() -> dict[str, str]:
-    """Each static file's SHA-256 as the manifest records it (a test checks they match)."""
-    entries = json.loads(MANIFEST.read_text(encoding="utf-8"))["files"]
-    return {entry["path"]: entry["sha256"] for entry in entries}
-
-
-def static_url(path: str) -> str:
-    """A static file's address with its digest, so a changed file is never served stale."""
-    digest = _digests().get(path) or hashlib.sha256((STATIC / path).read_bytes()).hexdigest()
-    return url_for("web.static", filename=path, v=digest[:12])
 
 
 def _currency(context: Context) -> str:
@@ -66,6 +46,7 @@ def _money_words(context: Context, amount: int) -> str:
 def init_app(app: Flask) -> None:
     security.init_app(app)
     app.register_blueprint(voter.bp)
+    app.register_blueprint(kiosk.bp)
     app.extensions[errors.PAGE_RENDERER] = render_refusal
     app.jinja_env.globals.update(
         static_url=static_url,

@@ -89,7 +89,7 @@ def _headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.mimetype == "text/html" and "Cache-Control" not in headers:
         # a ballot or a receipt never stays in a cache; only a published page says otherwise
         headers["Cache-Control"] = "no-store"
