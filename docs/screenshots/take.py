@@ -44,7 +44,7 @@ def main() -> None:
         page.wait_for_url(re.compile(r"/ballot/city$"))
         page.locator("input[name=choice]").first.check()
         page.screenshot(path=HERE / "ballot-ko-390.png")
-        page.locator("form.ballot button[type=submit]").click()
+        page.locator("form.ballot button.primary").click()
         page.wait_for_url(re.compile(r"/ballot/old-town$"))
         boxes = page.locator("input[name=choice]")
         boxes.nth(0).check()

@@ -382,3 +382,19 @@ def test_an_election_in_another_currency_shows_its_own_money(
         page = text_of(client.get(f"/elections/{zloty}?lang={lang}"))
         assert "1,000,000 PLN" in page
         assert "₩" not in page and "KRW" not in page and "만 원" not in page
+
+
+def test_back_keeps_what_was_marked_on_the_step(
+    app: Flask, client: FlaskClient, election_id: int
+) -> None:
+    (token,) = issue(app, election_id, 1)
+    browser = Browser(client)
+    base = f"/elections/{election_id}"
+    browser.post(f"{base}/vote", {"code": token.signed})
+    browser.post(f"{base}/ballot/city", {"choice": ["A1"]})
+    back = browser.post(f"{base}/ballot/north", {"points-N1": "3", "go": "back"})
+    assert back.status_code == 303 and back.headers["Location"] == f"{base}/ballot/city"
+    again = browser.get(f"{base}/ballot/north")
+    assert 'name="points-N1" min="0" max="6" step="1" inputmode="numeric" value="3"' in (
+        again.get_data(as_text=True)
+    )

@@ -18,7 +18,9 @@
   function money(data, amount) {
     var lang = data.lang === "en" ? "en-US" : "ko-KR";
     var digits = Math.abs(amount).toLocaleString(lang);
-    return (amount < 0 ? "-" : "") + (data.lang === "en" ? "KRW " + digits : "₩" + digits);
+    var sign = amount < 0 ? "-" : "";
+    if (data.currency && data.currency !== "KRW") { return sign + digits + " " + data.currency; }
+    return sign + (data.lang === "en" ? "KRW " + digits : "₩" + digits);
   }
   function boxOf(li) { return li.querySelector("input[type=checkbox], input[type=radio]"); }
   function choicesOf(form) { return Array.prototype.slice.call(form.querySelectorAll("li.choice")); }
@@ -106,7 +108,10 @@
     var update = kind === "points" ? updatePoints : kind === "ranked" ? updateRanks : updateChoices;
     if (kind === "points") { addSteppers(); }
     form.addEventListener("change", function () { dirty = true; update(); });
-    form.addEventListener("input", function () { dirty = true; update(); });
+    form.addEventListener("input", function () {
+      dirty = true;
+      if (kind !== "points") { update(); }  // typed points: said once the field is left
+    });
     form.addEventListener("submit", function () {
       dirty = false;
       choices.forEach(function (li) { var b = boxOf(li); if (b) { b.disabled = false; } });
