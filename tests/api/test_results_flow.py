@@ -92,7 +92,7 @@ def test_counts_equal_the_accepted_ballots_exactly(
     assert (city["spent"], city["remaining"]) == (700_000, 300_000)
     by_code = {a["code"]: a for a in city["agendas"]}
     assert by_code["A3"]["support"] == "4" and by_code["A3"]["rank"] == 1
-    assert "₩700,000" in by_code["A2"]["explanation"]["en"]
+    assert "KRW 700,000" in by_code["A2"]["explanation"]["en"]
     assert "300,000원" in by_code["A2"]["explanation"]["ko"]
     rank = contests["rank"]
     assert rank["method"]["kind"] == "ranked" and rank["rounds"][0]["tally"]

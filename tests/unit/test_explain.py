@@ -14,7 +14,7 @@ from votesvc.tally.ranked.rules import RankedContest, RankedGroup, RankedRules, 
 
 
 def test_money_is_exact_when_whole_and_shown_per_language() -> None:
-    assert money("3120", "KRW", "en") == "₩3,120"
+    assert money("3120", "KRW", "en") == "KRW 3,120"
     assert money("3120", "KRW", "ko") == "3,120원"
     assert money("1000/3", "EUR", "en") == "333.33 EUR"
 
@@ -42,9 +42,9 @@ def test_equal_shares_purchases_name_supporters_and_price() -> None:
         }
     }
     why = allocation(result, {"P1": 6000, "P2": 3000, "P3": 5000}, "KRW")
-    assert why["P1"]["en"].startswith("Funded in round 1: 1204 supporters paid ₩1,560 each")
+    assert why["P1"]["en"].startswith("Funded in round 1: 1204 supporters paid KRW 1,560 each")
     assert "지지자 1204명이 각자 1,560원씩" in why["P1"]["ko"]
-    assert "completion step" in why["P2"]["en"] and "₩4,000 remained" in why["P2"]["en"]
+    assert "completion step" in why["P2"]["en"] and "KRW 4,000 remained" in why["P2"]["en"]
     assert why["P3"]["en"].startswith("Not funded: its supporters could not cover")
 
 
@@ -66,10 +66,10 @@ def test_greedy_skips_say_what_remained_and_what_it_cost() -> None:
     }
     why = allocation(result, {"A": 2_900_000, "B": 5_000_000}, "KRW")
     assert why["B"]["en"] == (
-        "Not funded: when its turn came (round 2) only ₩2,100,000 of the budget remained and it "
-        "cost ₩5,000,000."
+        "Not funded: when its turn came (round 2) only KRW 2,100,000 of the budget remained and it "
+        "cost KRW 5,000,000."
     )
-    assert "₩2,100,000 of the budget remained afterwards" in why["A"]["en"]
+    assert "KRW 2,100,000 of the budget remained afterwards" in why["A"]["en"]
 
 
 def test_ranked_explanations_name_the_round_of_election_or_elimination() -> None:
@@ -128,7 +128,7 @@ def test_korean_particles_follow_the_amount_and_won_never_shows_decimals() -> No
         }
     }
     why = allocation(bought, {"P1": 4682, "P2": 7001}, "KRW")
-    assert "각자 약 1,561원씩" in why["P1"]["ko"] and "paid about ₩1,561 each" in why["P1"]["en"]
+    assert "각자 약 1,561원씩" in why["P1"]["ko"] and "paid about KRW 1,561 each" in why["P1"]["en"]
     assert why["P2"]["ko"].endswith("사업비 7,001원을 충당할 수 없었습니다.")
 
 

@@ -350,7 +350,7 @@ def test_the_equal_shares_round_view_shows_who_paid_how_much(
         details = r["details"]
         assert shown[0] == str(r["number"]) and shown[1] == titles[r["agenda"]]
         assert shown[2] == str(details["supporters"]) and shown[3] == str(details["paid_all"])
-        assert shown[4].startswith("₩") or "about" in shown[4]
+        assert shown[4].startswith("KRW ") or "about" in shown[4]
         cost, price = int(details["cost"]), details["price"]
         effective = (
             cost * int(price.split("/")[1]) / int(price.split("/")[0])

@@ -26,11 +26,12 @@ Texts = dict[str, str]
 
 
 def money(value: str | int | Fraction, currency: str, lang: str) -> str:
-    """An amount as ``lang`` writes it: ``₩3,120`` / ``3,120원``, ``333.33 EUR``."""
+    """An amount as ``lang`` writes it in a sentence: ``3,120원`` / ``KRW 3,120`` (the pages'
+    English figures, :func:`votesvc.web.formatting.money`, read the same), ``333.33 EUR``."""
     amount = Fraction(value)
     if currency == "KRW":
         whole = math.floor(amount + Fraction(1, 2))
-        text = f"{whole:,}원" if lang == "ko" else f"₩{whole:,}"
+        text = f"{whole:,}원" if lang == "ko" else f"KRW {whole:,}"
         if whole == amount:
             return text
         return translate(lang, N_("about %(amount)s"), {"amount": text})
