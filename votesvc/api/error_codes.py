@@ -16,6 +16,7 @@ CODES: tuple[str, ...] = (
     N_("malformed_json"),
     N_("unauthorized"),
     N_("invalid_api_key"),
+    N_("admin_session_expired"),
     N_("forbidden"),
     N_("not_found"),
     N_("method_not_allowed"),
