@@ -30,6 +30,7 @@ CODES: tuple[str, ...] = (
     N_("unsupported_media_type"),
     N_("validation_failed"),
     N_("invalid_pb_file"),
+    N_("invalid_agenda_csv"),
     N_("rate_limited"),
     N_("token_malformed"),
     N_("token_bad_signature"),
