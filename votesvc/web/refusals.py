@@ -63,6 +63,10 @@ def next_step(code: str) -> str:
             "published them. No count is shown before then."
         ),
         "not_found": _("This page does not exist. Start again from the list of elections."),
+        "election_frozen": _(
+            "Once voting has started, ballot rules, agendas and the voting window stay as they "
+            "are; names and descriptions can still be corrected."
+        ),
         "forbidden": _(
             "The admin key you signed in with is for another election. Go back to your "
             "elections, or sign out and sign in with a key for this one."

@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from votesvc.web.console import elections, guard, nav, signin  # noqa: F401  (their routes)
+from votesvc.web.console import (  # noqa: F401  (their routes)
+    booths,
+    contests,
+    elections,
+    guard,
+    nav,
+    phase,
+    signin,
+)
 from votesvc.web.console.blueprint import bp
 
 
