@@ -14,7 +14,9 @@ page's p50 as a multiple of the reference's, the target (p99 under 100 ms) and t
 average: the machine is shared, so the figures compare only within one run.
 
 A page that another part of the console adds joins :data:`PAGES`: a name and a path with
-``{election}``, ``{contest}``, ``{agenda}`` or ``{booth}`` in it.
+``{election}``, ``{contest}``, ``{agenda}`` or ``{booth}`` in it (``{draft}``: a copy of
+the election still in the draft phase, whose phase page runs the opening checks, a dry-run
+count of every contest, on each view).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ PAGES: list[tuple[str, str]] = [
     ("delete agenda", "/admin/agendas/{agenda}/delete"),
     ("edit booth", "/admin/booths/{booth}/edit"),
     ("delete booth", "/admin/booths/{booth}/delete"),
+    ("phase of a draft", "/admin/elections/{draft}/phase"),
+    ("contests of a draft", "/admin/elections/{draft}/contests"),
 ]
 """Every console page timed (GET), by name."""
 REFERENCE = "/api/v1/elections/{election}"
@@ -63,9 +67,12 @@ def prepare(voters: int) -> tuple[Any, dict[str, int], str]:
         flask_migrate.upgrade()
         election = importing.import_election(importing.parse_election_document(election_document()))
         store_ballots(election, voters, seed=15)
+        draft_document = {**election_document(), "slug": "bench-console-draft", "phase": "draft"}
+        draft = importing.import_election(importing.parse_election_document(draft_document))
         contest = election.contests[0]
         ids = {
             "election": election.id,
+            "draft": draft.id,
             "contest": contest.id,
             "agenda": contest.agendas[0].id,
             "booth": election.booths[0].id,

@@ -45,6 +45,14 @@ def wording(stem: str) -> list[Field]:
     ]
 
 
+def _whole_number(raw: str) -> int | str:
+    """``raw`` as a whole number, or as typed for the schema to refuse in its own words."""
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
+
+
 def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
     """The posted values of ``fields`` that the form carried, as the schema takes them."""
     values: dict[str, Any] = {}
@@ -55,7 +63,7 @@ def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
         if field.kind == "number":
             raw = raw.strip().replace(",", "")
             if raw:
-                values[field.name] = int(raw) if raw.isdigit() else raw
+                values[field.name] = _whole_number(raw)
         elif field.kind == "datetime":
             if raw.strip():
                 values[field.name] = raw.strip()
