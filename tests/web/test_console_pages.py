@@ -467,3 +467,28 @@ def test_a_scoped_key_reaches_none_of_another_elections_pages(
         assert browser.get(path).status_code == 403, path
     assert browser.post(f"/admin/contests/{contest_id}/delete").status_code == 403
     assert _one(app, Contest, id=contest_id) is not None
+
+
+@pytest.mark.parametrize("path", ["csv", "pb", "election"])
+def test_an_upload_that_is_not_utf8_is_refused_with_its_reason(
+    app: Flask,
+    console: Console,
+    imported_election: Callable[..., int],
+    row_counts: Callable[[], dict[str, int]],
+    path: str,
+) -> None:
+    election_id = imported_election()
+    contest_id, _, _ = _ids(app, election_id)
+    target = {
+        "csv": f"/admin/contests/{contest_id}/agendas/import-csv",
+        "pb": f"/admin/elections/{election_id}/contests/import-pb",
+        "election": "/admin/elections/import",
+    }[path]
+    before = row_counts()
+    cp949 = io.BytesIO("code,title_ko,cost\nX,가로등,1\n".encode("cp949"))
+    refused = console.post(
+        target, {"file": (cp949, "export.csv")}, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 422
+    assert "UTF-8로 저장한 뒤" in text_of(refused)
+    assert row_counts() == before

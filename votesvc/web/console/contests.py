@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug import Response
 
 from votesvc.i18n import N_
@@ -23,7 +24,7 @@ from votesvc.services import agendas as agenda_service
 from votesvc.services import contests as contest_service
 from votesvc.services import elections as election_service
 from votesvc.services import importing
-from votesvc.services.errors import DomainError
+from votesvc.services.errors import DomainError, Invalid
 from votesvc.web.console import forms, nav
 from votesvc.web.console.blueprint import bp
 from votesvc.web.console.forms import Field
@@ -147,12 +148,13 @@ def new_agenda(contest_id: int) -> str | Response | tuple[str, int]:
     return forms.answer(html, problems)
 
 
-def _upload_text(field: str) -> str:
-    """An uploaded file's text (UTF-8, a byte-order mark dropped), else the pasted text."""
-    upload = request.files.get(field)
-    if upload and upload.filename:
-        return upload.read().decode("utf-8-sig", "replace")
-    return request.form.get("text", "")
+def _pb_refusal(reason: str) -> DomainError:
+    """The reason fills a placeholder of the code's message, so it is translated here."""
+    return Invalid("invalid_pb_file", reason=gettext(reason))
+
+
+def _csv_refusal(reason: str) -> DomainError:
+    return Invalid("invalid_agenda_csv", fields={"file": [reason]})
 
 
 @bp.route("/elections/<int:election_id>/contests/import-pb", methods=["GET", "POST"])
@@ -161,7 +163,8 @@ def import_pb(election_id: int) -> str | Response | tuple[str, int]:
     problems = None
     if request.method == "POST":
         try:
-            importing.import_pb_contest(election_id, _upload_text("file"))
+            text = forms.upload_text(request.files, "", _pb_refusal)
+            importing.import_pb_contest(election_id, text)
         except DomainError as error:
             problems = forms.problems(error)
         else:
@@ -180,8 +183,10 @@ def import_csv(contest_id: int) -> str | Response | tuple[str, int]:
     text = ""
     if request.method == "POST":
         confirm = request.form.get("confirm") == "1"
-        text = request.form.get("text", "") if confirm else _upload_text("file")
         try:
+            text = request.form.get("text", "")
+            if not confirm:
+                text = forms.upload_text(request.files, text, _csv_refusal)
             rows = importing.read_agenda_csv(text)
             built = importing.import_agenda_csv(contest_id, text, dry_run=not confirm)
         except DomainError as error:

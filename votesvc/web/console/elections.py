@@ -93,6 +93,10 @@ def _document(text: str) -> Any:
         ) from error
 
 
+def _unreadable(reason: str) -> DomainError:
+    return Invalid(fields={"document": [reason]})
+
+
 @bp.route("/elections/import", methods=["GET", "POST"])
 def import_election() -> str | Response | tuple[str, int]:
     """A whole election from the JSON document ``votesvc import`` reads, uploaded or pasted."""
@@ -100,10 +104,8 @@ def import_election() -> str | Response | tuple[str, int]:
     problems = None
     text = ""
     if request.method == "POST":
-        upload = request.files.get("file")
-        text = upload.read().decode("utf-8-sig", "replace") if upload and upload.filename else ""
-        text = text or request.form.get("document", "")
         try:
+            text = forms.upload_text(request.files, request.form.get("document", ""), _unreadable)
             document = importing.parse_election_document(_document(text))
             election = importing.import_election(document)
         except DomainError as error:

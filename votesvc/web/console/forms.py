@@ -8,7 +8,7 @@ same words. :func:`problems` puts a service's refusal in the reader's language, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,9 @@ from votesvc.i18n import N_
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.web.locale import current_lang
 from votesvc.web.refusals import refusal_text
+
+Refuse = Callable[[str], DomainError]
+"""What a page raises for an unreadable upload, given the reason."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,23 @@ def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
         else:
             values[field.name] = raw
     return values
+
+
+def upload_text(form_files: Mapping[str, Any], pasted: str, refuse: Refuse) -> str:
+    """An uploaded ``file``'s text, else the ``pasted`` text; a file that is not UTF-8 (an
+    export in CP949, say) or holds U+0000 is ``refuse(reason)``, as the API refuses it."""
+    upload = form_files.get("file")
+    if not (upload and upload.filename):
+        return pasted
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise refuse(
+            N_("The file is not UTF-8 text: save it as UTF-8 and upload it again.")
+        ) from error
+    if "\x00" in text:
+        raise refuse(N_("The file contains U+0000 (a NUL character)."))
+    return text
 
 
 def load(schema: Schema, values: Mapping[str, Any]) -> dict[str, Any]:
