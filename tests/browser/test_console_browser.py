@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page
@@ -26,14 +27,22 @@ class ConsoleElection:
     contest_id: int
     agenda_id: int
     booth_id: int
+    voting_id: int
+    """A second election, open for voting: the pages' frozen states."""
+    voting_contest_id: int
 
 
 @pytest.fixture(scope="session")
 def console_election(live_server: LiveServer) -> ConsoleElection:
     """A draft election on the live server for the console's pages, and an unscoped key."""
     document = {**copy.deepcopy(ELECTION_DOCUMENT), "slug": "console-browser"}
+    voting_document = {**document, "slug": "console-browser-voting", "phase": "voting"}
+    now = datetime.now(UTC)
+    voting_document["starts_at"] = (now - timedelta(days=1)).isoformat()
+    voting_document["ends_at"] = (now + timedelta(days=1)).isoformat()
     with live_server.app.app_context():
         election = importing.import_election(importing.parse_election_document(document))
+        voting = importing.import_election(importing.parse_election_document(voting_document))
         contest = election.contests[0]
         found = ConsoleElection(
             api_keys.create_api_key(None, label="console browser test")[1],
@@ -41,6 +50,8 @@ def console_election(live_server: LiveServer) -> ConsoleElection:
             contest.id,
             contest.agendas[-1].id,
             election.booths[0].id,
+            voting.id,
+            voting.contests[0].id,
         )
     return found
 
@@ -75,6 +86,11 @@ def console_pages(found: ConsoleElection) -> list[str]:
         f"/admin/agendas/{a}/delete",
         f"/admin/booths/{b}/edit",
         f"/admin/booths/{b}/delete",
+        f"/admin/elections/{found.voting_id}/phase",
+        f"/admin/elections/{found.voting_id}/contests",
+        f"/admin/elections/{found.voting_id}/edit",
+        f"/admin/contests/{found.voting_contest_id}/edit",
+        f"/admin/contests/{found.voting_contest_id}/delete",
     ]
 
 
@@ -93,6 +109,9 @@ def test_every_console_page_is_accessible(
         answer = page.goto(path)
         assert answer is not None and answer.status == 200, path
         assert_accessible(page)
+    missing = page.goto("/admin/elections/999999")
+    assert missing is not None and missing.status == 404
+    assert_accessible(page)  # a refusal in the console's layout
     # forms with their refusals, and the CSV preview
     page.goto("/admin/elections/new")
     page.fill("#f-name_ko", "새 선거")
