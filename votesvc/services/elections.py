@@ -8,9 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from votesvc.i18n import N_
-from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
+from votesvc.models import DEFAULT_TIMEZONE, Agenda, Contest, Election, Phase
 from votesvc.models.base import db
 from votesvc.services import audit
 from votesvc.services.common import (
@@ -93,6 +94,22 @@ def list_elections(scope: int | None = None) -> list[Election]:
 def get_election(election_id: int) -> Election:
     """One election with its contests, agendas and booths, for admins (any phase)."""
     return fetch(Election, election_id)
+
+
+def get_election_outline(election_id: int) -> Election:
+    """One election with every contest's agendas loaded in two queries, not one per contest
+    (a page listing them all: the console's contests page); the agendas' proposers are left
+    to load if asked for."""
+    election = db.session.scalar(
+        select(Election)
+        .where(Election.id == election_id)
+        .options(
+            selectinload(Election.contests).selectinload(Contest.agendas).lazyload(Agenda.proposers)
+        )
+    )
+    if election is None:
+        raise NotFound(resource="election")
+    return election
 
 
 def list_public() -> list[Election]:

@@ -59,7 +59,7 @@ def _to_contests(election_id: int) -> Response:
 @nav.section(20, N_("Contests and agendas"))
 @bp.get("/elections/<int:election_id>/contests")
 def contests(election_id: int) -> str:
-    election = election_service.get_election(election_id)
+    election = election_service.get_election_outline(election_id)
     return render_template("console/contests.html", election=election)
 
 
