@@ -7,12 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.voting_support import window
-from votesvc.models import Phase
-from votesvc.services import elections
+from tests.voting_support import CONTESTS, window
+from votesvc.models import Phase, TokenBatch, TokenBatchContest
+from votesvc.models.base import db
+from votesvc.services import batches, elections
 
 Headers = dict[str, str]
 
@@ -240,3 +242,28 @@ def test_the_phase_refusal_is_the_one_the_move_answers(
     assert moved.get_json()["error"]["fields"] == {
         "contests": {"empty": ["A contest needs at least one agenda."]}
     }
+
+
+def test_a_deleted_contest_leaves_its_batches_restrictions(
+    app: Flask, client: FlaskClient, admin_headers: Headers, imported_election: Callable[..., int]
+) -> None:
+    """docs/voting.md: a contest deleted in a draft disappears from its batches' restrictions,
+    and a batch left with none allows no contest (never every contest)."""
+    election_id = imported_election(contests=CONTESTS)
+    with app.app_context():
+        batch_id = batches.issue_batch(election_id, {"size": 2, "contests": ["city"]}).id
+    contest_id = next(
+        c["id"]
+        for c in client.get(
+            f"/api/v1/admin/elections/{election_id}/contests", headers=admin_headers
+        ).get_json()
+        if c["code"] == "city"
+    )
+    deleted = client.delete(f"/api/v1/admin/contests/{contest_id}", headers=admin_headers)
+    assert deleted.status_code == 204
+    with app.app_context():
+        left = db.session.scalars(
+            sa.select(TokenBatchContest.contest_id).where(TokenBatchContest.batch_id == batch_id)
+        ).all()
+        assert left == []
+        assert db.session.get(TokenBatch, batch_id).restricted is True
