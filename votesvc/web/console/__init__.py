@@ -13,6 +13,13 @@ about one election joins every election's navigation with :func:`.nav.section` a
 route (an order and an ``N_`` label, see :mod:`.nav`; the order leaves gaps of ten for the
 sections to come). Templates live in ``templates/console/`` and extend
 ``console/layout.html``, which draws the navigation when the page has an ``election``.
+
+**Forms.** :mod:`.forms` lists a form's fields, reads a post into what the API's input schema
+takes, checks it with that schema and words a refusal at its fields in the reader's language
+(``console/_macros.html``: ``form_fields``, ``problems_box``). A refused form is the same page
+again with the refusal's status. Deleting asks on a page of its own
+(``console/confirm_delete.html``), so no action needs JavaScript. Tests drive pages with
+``tests/web/console_support.Console``; ``bench/console.py`` times the pages in its ``PAGES``.
 """
 
 from __future__ import annotations
