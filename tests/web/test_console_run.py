@@ -82,7 +82,8 @@ def test_an_online_batch_is_issued_printed_and_sealed(
     assert (batch.size, batch.booth_id, batch.test, batch.restricted) == (3, None, False, False)
     listed = english.get(issued.headers["Location"])
     assert "Download its sheets" in text_of(listed) and f"#{batch.id}" in text_of(listed)
-    sheets = english.client.get(f"/admin/elections/{election_id}/token-batches/{batch.id}/sheets.pdf")
+    pdf = f"/admin/elections/{election_id}/token-batches/{batch.id}/sheets.pdf"
+    sheets = english.client.get(pdf)
     assert sheets.mimetype == "application/pdf" and sheets.data.startswith(b"%PDF")
     assert sheets.headers["Cache-Control"] == "no-store"
     sealed = english.post(f"/admin/elections/{election_id}/token-batches/{batch.id}/seal")
