@@ -15,7 +15,8 @@ from playwright.sync_api import Page
 from tests.browser.conftest import LiveServer
 from tests.browser.support import assert_accessible, screenshot
 from tests.conftest import ELECTION_DOCUMENT
-from votesvc.services import api_keys, importing
+from votesvc.models import Phase
+from votesvc.services import api_keys, elections, importing
 
 CSV = "code,title_ko,title_en,cost\nK1,새 안건,New agenda,100\nA1,중복,Twice,x\n"
 
@@ -27,9 +28,10 @@ class ConsoleElection:
     contest_id: int
     agenda_id: int
     booth_id: int
-    voting_id: int
-    """A second election, open for voting: the pages' frozen states."""
-    voting_contest_id: int
+    frozen_id: int
+    """A second election, voted and closed: the pages' frozen states. Closed, not voting,
+    so that it stays out of the public list the other browser tests read."""
+    frozen_contest_id: int
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +45,7 @@ def console_election(live_server: LiveServer) -> ConsoleElection:
     with live_server.app.app_context():
         election = importing.import_election(importing.parse_election_document(document))
         voting = importing.import_election(importing.parse_election_document(voting_document))
+        elections.transition(voting.id, Phase.CLOSED)
         contest = election.contests[0]
         found = ConsoleElection(
             api_keys.create_api_key(None, label="console browser test")[1],
@@ -86,11 +89,11 @@ def console_pages(found: ConsoleElection) -> list[str]:
         f"/admin/agendas/{a}/delete",
         f"/admin/booths/{b}/edit",
         f"/admin/booths/{b}/delete",
-        f"/admin/elections/{found.voting_id}/phase",
-        f"/admin/elections/{found.voting_id}/contests",
-        f"/admin/elections/{found.voting_id}/edit",
-        f"/admin/contests/{found.voting_contest_id}/edit",
-        f"/admin/contests/{found.voting_contest_id}/delete",
+        f"/admin/elections/{found.frozen_id}/phase",
+        f"/admin/elections/{found.frozen_id}/contests",
+        f"/admin/elections/{found.frozen_id}/edit",
+        f"/admin/contests/{found.frozen_contest_id}/edit",
+        f"/admin/contests/{found.frozen_contest_id}/delete",
     ]
 
 
