@@ -1,9 +1,12 @@
-"""Take the README's screenshots of the pages: the demo election on a phone, in Korean.
+"""Take the README's screenshots of the pages: the demo election on a phone, in Korean, and
+the admin console running it, in Korean and English on a phone and a desktop.
 
     .venv/bin/python docs/screenshots/take.py
 
 Serves a fresh demo election from a temporary SQLite database, votes in it with Debian's
-Chromium (390 px wide) and writes the PNGs beside this file.
+Chromium (390 px wide), then signs in to the console: its tokens page, a kiosk just
+provisioned (the QR code), and, once the election is closed and counted, the count page
+with its preliminary results. Writes the PNGs beside this file.
 """
 
 from __future__ import annotations
@@ -14,15 +17,17 @@ import threading
 from pathlib import Path
 
 import flask_migrate
-from playwright.sync_api import sync_playwright
+from flask import Flask
+from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
 from votesvc import create_app
 from votesvc.models.base import db
-from votesvc.services import batches, demo
+from votesvc.services import api_keys, batches, demo, results
 
 HERE = Path(__file__).resolve().parent
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 def main() -> None:
@@ -54,8 +59,40 @@ def main() -> None:
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(re.compile(r"/receipt$"))
         page.screenshot(path=HERE / "receipt-ko-390.png")
+        console(app, browser, f"http://127.0.0.1:{server.server_port}", election_id)
         browser.close()
     server.shutdown()
+
+
+def console(app: Flask, browser: Browser, root: str, election_id: int) -> None:
+    """The console running the demo: tokens, a provisioned kiosk, then a closed, counted
+    election's preliminary results; each in both languages at both widths."""
+    with app.app_context():
+        key = api_keys.create_api_key(None, label="screenshots")[1]
+    shots = [
+        (lang, width, size)
+        for lang in ("ko", "en")
+        for width, size in (("390", PHONE), ("desktop", DESKTOP))
+    ]
+    pages = {}
+    for lang, width, size in shots:
+        page = browser.new_context(viewport=size, locale=f"{lang}-KR").new_page()
+        page.goto(f"{root}/admin/sign-in?lang={lang}")
+        page.fill("#key", key)
+        page.click("main button[type=submit]")
+        page.wait_for_url("**/admin/")
+        page.goto(f"{root}/admin/elections/{election_id}/tokens")
+        page.screenshot(path=HERE / f"console-tokens-{lang}-{width}.png", full_page=True)
+        page.goto(f"{root}/admin/elections/{election_id}/kiosks")
+        page.locator("main form[action$='/kiosks'] button").first.click()
+        page.screenshot(path=HERE / f"console-kiosk-{lang}-{width}.png", full_page=True)
+        pages[lang, width] = page
+    with app.app_context():
+        results.close_election(election_id)
+        results.wait(results.request_count(election_id, force=True).id)
+    for (lang, width), page in pages.items():
+        page.goto(f"{root}/admin/elections/{election_id}/count")
+        page.screenshot(path=HERE / f"console-count-{lang}-{width}.png", full_page=True)
 
 
 if __name__ == "__main__":
