@@ -35,6 +35,7 @@ from tests.browser.support import (
 )
 from tests.voting_support import add_booth, booth_id, issue, open_election
 from tests.voting_support import provision as provision_kiosk
+from votesvc.api.errors import message
 from votesvc.models import Ballot, QuarantinedBallot
 from votesvc.models.base import db
 from votesvc.voting import shortcodes
@@ -49,6 +50,12 @@ from votesvc.voting.tokens import (
     sign,
 )
 from votesvc.web.kiosk import IDLE_SECONDS, WARNING_SECONDS
+
+
+def refusal(code: str) -> str:
+    """A refusal's English message, as the server words it."""
+    return message(code, lang="en")
+
 
 OLD, NEW, OTHER = (bytes([n]) * 32 for n in (1, 2, 3))
 BOOTH_A, BOOTH_B = booth_channel(7), booth_channel(8)
@@ -481,3 +488,31 @@ def test_a_sheet_scanned_by_the_camera(
         expect(page.locator("form.ballot")).to_be_visible(timeout=15_000)
     expect(page.locator("[data-scanner]").first).to_be_hidden()
     camera.close()
+
+
+def test_the_staff_dry_run_asks_the_server_when_online_and_says_so_when_not(
+    app: Flask, page: Page, election_id: int, booth: int
+) -> None:
+    (test_code,) = issue(app, election_id, 1, booth=booth, test=True)
+    (real,) = issue(app, election_id, 1, booth=booth)
+    english(page)
+    open_staff(page)
+    here, server = page.locator("[data-live=dry-run]"), page.locator("[data-live=dry-run-server]")
+
+    def dry_run(code: str) -> None:
+        page.fill("#dry-run", code)
+        page.click("[data-form=dry-run] button[type=submit]")
+
+    dry_run(test_code.signed)
+    expect(here).to_have_text("This kiosk, offline: Valid test code of this booth.")
+    expect(server).to_contain_text("The server: a test code of this booth")
+    dry_run(real.signed)
+    expect(server).to_contain_text("would be accepted now")
+    dry_run(real.signed[:-2] + ("AA" if not real.signed.endswith("AA") else "BB"))
+    expect(here).to_contain_text("This kiosk, offline: ")
+    expect(server).to_have_text("The server: " + refusal("token_bad_signature"))
+    assert _stored(app) == 0
+    page.context.set_offline(True)
+    dry_run(real.short_code)
+    expect(here).to_contain_text("A typed code can only be checked for typos here")
+    expect(server).to_have_text("The server was not asked: this kiosk is offline.")

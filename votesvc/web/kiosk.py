@@ -139,6 +139,12 @@ def _texts() -> dict[str, str]:
         pin_wrong=_("That PIN is not right."),
         dry_ok=_("Valid test code of this booth."),
         dry_real=_("Valid code of this booth, but not a test code: keep it for a voter."),
+        dry_here=_("This kiosk, offline: {answer}"),
+        dry_server=_("The server: {answer}"),
+        dry_server_valid=_("a ballot with this code would be accepted now (nothing was spent)."),
+        dry_server_test=_("a test code of this booth: its ballots are checked, never counted."),
+        dry_not_asked=_("The server was not asked: this kiosk is offline."),
+        dry_unreachable=_("The server could not be reached: only the kiosk's answer counts."),
         granted=_("Persistent storage granted: the browser will not clear the queue."),
         denied=_(
             "Persistent storage not granted: the browser may clear the queue when space is short."

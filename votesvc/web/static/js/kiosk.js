@@ -578,16 +578,33 @@
       show("staff");
     });
   }
+  // A test code checked twice: here, offline, by the kiosk's own rules, and, when online, by
+  // the server's sync rules without spending it (POST .../check), so staff see both answers.
   function dryRun(event) {
     event.preventDefault();
     var code = event.target.code.value;
     event.target.code.value = "";
+    var here = live("dry-run"), there = live("dry-run-server");
+    here.textContent = "…";
+    there.textContent = "";
     check(code).then(function (result) {
-      var out = live("dry-run");
-      if (result.error) { out.textContent = texts[result.error] || texts.token_malformed; }
-      else if (result.short) { out.textContent = texts.short_code; }
-      else { out.textContent = result.test ? texts.dry_ok : texts.dry_real; }
+      var answer = result.error ? texts[result.error] || texts.token_malformed
+        : result.short ? texts.short_code : result.test ? texts.dry_ok : texts.dry_real;
+      here.textContent = fill(texts.dry_here, { answer: answer });
     });
+    if (!navigator.onLine) { there.textContent = texts.dry_not_asked; return; }
+    fetch(fill(root.dataset.check, { election: config.electionId, booth: config.boothId }), {
+      method: "POST", cache: "no-store", credentials: "omit",
+      headers: { Authorization: "Bearer " + config.credential, "Content-Type": "application/json", "Accept-Language": lang },
+      body: JSON.stringify({ token: codeFrom(code) })
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (answer) {
+      var words = answer.status === "valid" ? texts.dry_server_valid
+        : answer.status === "test" ? texts.dry_server_test : answer.message;
+      there.textContent = fill(texts.dry_server, { answer: words });
+    }, function () { there.textContent = texts.dry_unreachable; });
   }
   // The queue as a file for a kiosk that will never get online: the body as text and an
   // HMAC-SHA256 of exactly that text under the kiosk's export key (docs/kiosk.md).
