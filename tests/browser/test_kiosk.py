@@ -516,3 +516,19 @@ def test_the_staff_dry_run_asks_the_server_when_online_and_says_so_when_not(
     dry_run(real.short_code)
     expect(here).to_contain_text("A typed code can only be checked for typos here")
     expect(server).to_have_text("The server was not asked: this kiosk is offline.")
+
+
+def test_the_review_shows_the_total_cost_against_the_budget(
+    app: Flask, page: Page, election_id: int, booth: int
+) -> None:
+    (token,) = issue(app, election_id, 1, booth=booth)
+    english(page)
+    enter_code(page, token.signed)
+    page.check("input[name=choice][value=A1]")
+    page.check("input[name=choice][value=A3]")
+    page.click("form.ballot button[type=submit]")
+    page.fill("[name=points-N1]", "6")
+    page.click("form.ballot button[type=submit]")
+    totals = page.locator("[data-screen=review] p.total")
+    expect(totals).to_have_count(1)  # the city's agendas cost money; points are not spent
+    expect(totals).to_have_text("Total cost of your choices: KRW 700,000 · Budget: KRW 1,000,000")

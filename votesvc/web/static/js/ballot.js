@@ -209,7 +209,7 @@
     return found;
   }
 
-  window.VotesvcBallot = { enhance: enhance, read: read, problems: problems };
+  window.VotesvcBallot = { enhance: enhance, read: read, problems: problems, money: money };
   var page = document.querySelector("form.ballot[action]");
   if (page) { enhance(page); }
 })();

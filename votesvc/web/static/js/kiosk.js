@@ -365,6 +365,21 @@
     show("ballot");
   }
 
+  // The citizen review's line of total cost against the budget (the same macro, rendered into
+  // the bundle with 0), with this voter's total; nothing for contests whose choices cost nothing.
+  function costLine(code, template, marks) {
+    var line = $("template[data-total='" + code + "']").content.cloneNode(true);
+    var total = line.querySelector("[data-live=total]");
+    if (total) {
+      var spent = marks.choices.reduce(function (sum, agenda) {
+        var item = agenda === null ? null : template.querySelector("li[data-code='" + agenda + "']");
+        return sum + (item ? parseInt(item.dataset.cost, 10) : 0);
+      }, 0);
+      total.textContent = window.VotesvcBallot.money(template.querySelector("form").dataset, spent);
+    }
+    return line;
+  }
+
   function review() {
     var slot = $("[data-slot=review]");
     slot.textContent = "";
@@ -396,6 +411,7 @@
           });
         });
         section.appendChild(list);
+        section.appendChild(costLine(code, template, marks));
       }
       var change = document.createElement("button");
       change.type = "button";
