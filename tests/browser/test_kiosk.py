@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import string
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.browser.kiosk_support import (
+    PIN,
     controlled,
     done,
     english,
@@ -532,3 +534,48 @@ def test_the_review_shows_the_total_cost_against_the_budget(
     totals = page.locator("[data-screen=review] p.total")
     expect(totals).to_have_count(1)  # the city's agendas cost money; points are not spent
     expect(totals).to_have_text("Total cost of your choices: KRW 700,000 · Budget: KRW 1,000,000")
+
+
+def test_wrong_pins_lock_the_panel_for_longer_each_time_even_across_a_reload(
+    browser: Browser, server: str, kiosk: dict[str, Any]
+) -> None:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.clock.install()
+    controlled(page, f"{server}/kiosk/")
+    provision(page, kiosk["provisioning_code"])
+    english(page)
+    error, wait = page.locator("[data-live=pin-error]"), page.locator("[data-live=pin-wait]")
+
+    def try_pin(pin: str) -> None:
+        page.fill("#pin", pin)
+        page.click("[data-form=pin] button[type=submit]")
+
+    page.click("[data-go=pin]")
+    for attempt in range(1, 5):
+        try_pin(f"00000{attempt}")
+        expect(error).to_have_text("That PIN is not right.")
+        expect(wait).to_be_hidden()
+        error.evaluate("e => { e.textContent = ''; }")
+    try_pin("000005")
+    expect(error).to_have_text("Too many wrong PINs: the staff panel is locked for a while.")
+    expect(wait).to_have_text("Try again in 0 min 30 s.")
+    page.clock.run_for(10_000)
+    expect(wait).to_have_text(re.compile(r"Try again in 0 min (20|19) s\."))
+    try_pin(PIN)  # the right PIN, refused while locked
+    expect(page.locator("[data-screen=staff]")).to_be_hidden()
+    expect(error).to_have_text("Too many wrong PINs: the staff panel is locked for a while.")
+
+    page.reload()  # the lock is kept in IndexedDB
+    english(page)
+    page.click("[data-go=pin]")
+    expect(error).to_have_text("Too many wrong PINs: the staff panel is locked for a while.")
+    expect(wait).to_contain_text("Try again in 0 min")
+    page.clock.run_for(31_000)
+    expect(wait).to_be_hidden()
+    try_pin("999999")  # one more wrong PIN after the lock: twice as long
+    expect(wait).to_have_text("Try again in 1 min 0 s.")
+    page.clock.run_for(61_000)
+    try_pin(PIN)
+    expect(page.locator("[data-screen=staff]")).to_be_visible(timeout=10_000)
+    context.close()

@@ -19,6 +19,7 @@
   var PBKDF2_ROUNDS = 210000;
   var SKEW_WARNING_MS = 60 * 1000;
   var EXPORT_FORMAT = "votesvc.kiosk-queue.v1";
+  var PIN_TRIES = 5, PIN_LOCK_MS = 30 * 1000, PIN_LOCK_MAX_MS = 60 * 60 * 1000;
   var subtle = window.crypto && window.crypto.subtle;
   var encoder = new TextEncoder();
 
@@ -176,6 +177,7 @@
   var voter = null;  // this voter's code and marks: memory only, gone with the page
   var sync = { running: null, backoff: 0, timer: null };
   var idle = { timer: null, countdown: null };
+  var pinTimer = null;
 
   function $(selector, within) { return (within || screen).querySelector(selector); }
   function live(name) { return $("[data-live='" + name + "']"); }
@@ -559,14 +561,50 @@
   }
 
   // --- staff ------------------------------------------------------------------------------
+  // Wrong PINs: after PIN_TRIES in a row each further one locks the panel, for twice as long as
+  // the one before (30 s, 1 min, 2 min, ... at most an hour). Kept in IndexedDB ("status",
+  // key "pin": failures and the time the lock ends), so a reload or a restart does not reset it.
+  function pinState() {
+    return getOne("status", "pin").then(function (state) { return state || { failures: 0, until: 0 }; });
+  }
+  function lockFor(failures) {
+    return failures < PIN_TRIES ? 0 : Math.min(PIN_LOCK_MS * Math.pow(2, failures - PIN_TRIES), PIN_LOCK_MAX_MS);
+  }
+  // The lock said once (an alert) and its time left, counted down each second (not announced).
+  function showLock(state) {
+    clearInterval(pinTimer);
+    function tick() {
+      var left = Math.ceil((state.until - Date.now()) / 1000);
+      if (left <= 0) {
+        clearInterval(pinTimer);
+        setText(live("pin-wait"), "");
+        if (live("pin-error").textContent === texts.pin_locked) { setText(live("pin-error"), ""); }
+        return;
+      }
+      var time = fill(texts.wait_time, { m: Math.floor(left / 60), s: left % 60 });
+      setText(live("pin-wait"), fill(texts.pin_wait, { time: time }));
+    }
+    if (state.until > Date.now()) {
+      setText(live("pin-error"), texts.pin_locked);
+      pinTimer = setInterval(tick, 1000);
+    }
+    tick();
+  }
   function checkPin(event) {
     event.preventDefault();
-    var field = event.target.pin;
-    var pin = config.pin;
-    pinHash(field.value, b64urlToBytes(pin.salt), pin.rounds).then(function (hash) {
-      field.value = "";
-      if (hash !== pin.hash) { setText(live("pin-error"), texts.pin_wrong); return; }
-      staff();
+    var field = event.target.pin, entered = field.value, pin = config.pin;
+    field.value = "";
+    pinState().then(function (state) {
+      if (state.until > Date.now()) { showLock(state); return null; }
+      return pinHash(entered, b64urlToBytes(pin.salt), pin.rounds).then(function (hash) {
+        if (hash === pin.hash) { return putOne("status", { failures: 0, until: 0 }, "pin").then(staff); }
+        state.failures += 1;
+        state.until = Date.now() + lockFor(state.failures);
+        return putOne("status", state, "pin").then(function () {
+          setText(live("pin-error"), texts.pin_wrong);
+          showLock(state);
+        });
+      });
     });
   }
   function age(iso) {
@@ -695,7 +733,12 @@
       if (!go) { return; }
       var action = go.dataset.go;
       if (action === "done") { reset(); }
-      else if (action === "pin") { voter = { staff: true, marks: {} }; show("pin"); idleAfter(config.timers.idle); }
+      else if (action === "pin") {
+        voter = { staff: true, marks: {} };
+        show("pin");
+        idleAfter(config.timers.idle);
+        pinState().then(showLock);
+      }
       else if (action === "cast") { cast(); }
       else if (action === "print") { window.print(); }
       else if (action === "stay") { idleAfter(config.timers.idle); }
