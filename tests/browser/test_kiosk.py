@@ -268,7 +268,7 @@ def test_idle_voter_is_warned_then_the_screen_clears(
     expect(warning).to_contain_text("seconds")
     screenshot(page, "kiosk-idle-warning")
     page.clock.run_for((WARNING_SECONDS + 1) * 1000)
-    expect(page.locator("[data-screen=start] h1")).to_be_visible()
+    expect(page.locator("[data-screen=start] h1")).to_have_text("여기에서 투표하세요")  # default
     assert page.locator("input[name=choice]").count() == 0
     assert page.evaluate("history.length") == entries
     assert queue(page) == []
@@ -578,4 +578,62 @@ def test_wrong_pins_lock_the_panel_for_longer_each_time_even_across_a_reload(
     page.clock.run_for(61_000)
     try_pin(PIN)
     expect(page.locator("[data-screen=staff]")).to_be_visible(timeout=10_000)
+    context.close()
+
+
+def test_a_voter_switches_language_mid_ballot_and_the_next_voter_starts_in_korean(
+    app: Flask, page: Page, election_id: int, booth: int
+) -> None:
+    (token,) = issue(app, election_id, 1, booth=booth)
+    enter_code(page, token.signed)
+    page.check("input[name=choice][value=A1]")
+    page.click(".langs [data-lang=en]")  # on the ballot's step, not only the start screen
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("form.ballot button[type=submit]")).to_have_text("Next")
+    expect(page.locator("input[name=choice][value=A1]")).to_be_checked()  # the marks stay
+    page.check("input[name=choice][value=A3]")
+    page.click("form.ballot button[type=submit]")
+    page.fill("[name=points-N1]", "6")
+    page.click("form.ballot button[type=submit]")
+    expect(page.locator("[data-screen=review] h1")).to_have_text("Review your ballot")
+    page.click(".langs [data-lang=ko]")
+    expect(page.locator("[data-screen=review] h1")).to_have_text("투표 내용 확인")
+    page.click(".langs [data-lang=en]")
+    page.click("[data-go=cast]")
+    expect(page.locator("[data-live=receipt-title]")).to_have_text("Your ballot is recorded")
+    receipt = page.locator("[data-live=receipt]").inner_text()
+    page.click(".langs [data-lang=ko]")
+    expect(page.locator("[data-live=receipt]")).to_have_text(receipt)
+    done(page)
+    expect(page.locator("[data-screen=start] h1")).to_have_text("여기에서 투표하세요")
+    (ballot,) = queue(page)
+    assert ballot["selections"]["city"] == {"choices": ["A1", "A3"]}
+
+
+def test_staff_set_the_booths_default_language(page: Page) -> None:
+    open_staff(page)
+    page.check("#default-en")
+    page.click("[data-form=language] button[type=submit]")
+    expect(page.locator("[data-live=language-saved]")).to_contain_text("English")
+    page.click("[data-screen=staff] [data-go=done]")
+    expect(page.locator("[data-screen=start] h1")).to_have_text("Vote here")
+    english(page)  # already English: the voter's buttons still work
+    page.click(".langs [data-lang=ko]")
+    expect(page.locator("[data-screen=start] h1")).to_have_text("여기에서 투표하세요")
+    page.reload()  # the next voter: the booth's default again
+    expect(page.locator("[data-screen=start] h1")).to_have_text("Vote here")
+
+
+def test_a_kiosk_provisioned_in_english_starts_voters_in_english(
+    browser: Browser, server: str, kiosk: dict[str, Any]
+) -> None:
+    context = browser.new_context(locale="ko-KR")
+    page = context.new_page()
+    controlled(page, f"{server}/kiosk/")
+    page.select_option("#provision-lang", "en")
+    page.fill("#provision-code", kiosk["provisioning_code"])
+    page.fill("#pin-new", PIN)
+    page.fill("#pin-again", PIN)
+    page.click("#provision-form button[type=submit]")
+    expect(page.locator("[data-screen=start] h1")).to_have_text("Vote here", timeout=20_000)
     context.close()

@@ -173,11 +173,12 @@
     return;
   }
   var screen = document.getElementById("screen");
-  var config = null, verify = null, lang = "ko", texts = {};
+  var config = null, verify = null, lang = "ko", texts = {}, current = "start";
   var voter = null;  // this voter's code and marks: memory only, gone with the page
   var sync = { running: null, backoff: 0, timer: null };
   var idle = { timer: null, countdown: null };
   var pinTimer = null;
+  var receipt = null;  // the receipt shown (its id and whether a test): memory only
 
   function $(selector, within) { return (within || screen).querySelector(selector); }
   function live(name) { return $("[data-live='" + name + "']"); }
@@ -185,10 +186,10 @@
   function setText(el, text) { el.textContent = text; el.hidden = !text; }
 
   function show(name) {
+    current = name;
     Array.prototype.forEach.call(screen.querySelectorAll("[data-screen]"), function (section) {
       if (section.dataset.screen !== "idle") { section.hidden = section.dataset.screen !== name; }
     });
-    $(".kiosk-bar .langs").hidden = name !== "start";
     var heading = $("[data-screen='" + name + "'] h1");
     if (heading) { heading.focus(); }
   }
@@ -212,6 +213,28 @@
     refreshBanner();
   }
 
+  // The voter (or staff) switches language on any screen: the screens are drawn again in the
+  // other language and the same screen comes back, with this step's marks kept. The next voter
+  // starts in the booth's default language again (each voter gets a fresh page).
+  function switchLanguage(to) {
+    var was = current, typed = $("#voter-code").value;
+    var form = $("[data-slot=contest] form.ballot");
+    if (was === "ballot" && form) { keepMarks(voter.step, window.VotesvcBallot.read(form)); }
+    lang = to;
+    render();
+    $("#voter-code").value = typed;
+    if (was === "ballot") { notices(); step(voter.step); }
+    else if (was === "review") { review(); }
+    else if (was === "receipt") { showReceipt(); }
+    else if (was === "pin") { show("pin"); pinState().then(showLock); }
+    else if (was === "staff") { staff(); }
+  }
+  function keepMarks(index, marked) {
+    var code = contestsHere()[index];
+    var counted = marked.choices.some(function (mark) { return mark !== null; });
+    if (counted) { voter.marks[code] = marked; } else { delete voter.marks[code]; }
+  }
+
   // --- provisioning ---------------------------------------------------------------------------
   function setupUrl(electionId, boothId) {
     return root.dataset.setup + "?election=" + encodeURIComponent(electionId) + "&booth=" + encodeURIComponent(boothId);
@@ -226,8 +249,9 @@
       return response.json();
     });
   }
-  function keep(setup, credential, pin) {
+  function keep(setup, credential, pin, defaultLang) {
     return {
+      lang: defaultLang,
       credential: credential, kioskId: setup.kiosk_id, electionId: setup.election_id,
       boothId: setup.booth_id, election: setup.election, channel: setup.channel,
       keys: setup.channel_keys, contests: setup.contests, exportKey: setup.export_key,
@@ -247,7 +271,7 @@
     }
     error.textContent = "…";
     Promise.all([fetchSetup(parts[1], parts[2], parts[3]), newPin(pin)]).then(function (both) {
-      config = keep(both[0], parts[3], both[1]);
+      config = keep(both[0], parts[3], both[1], form.lang.value === "en" ? "en" : "ko");
       return putOne("config", config, "kiosk");
     }).then(function () {
       return navigator.storage && navigator.storage.persist ? navigator.storage.persist() : false;
@@ -290,6 +314,10 @@
       });
     }).then(function (result) { result.code = code; return result; });
   }
+  function notices() {
+    setText(live("test"), voter.test ? texts.test : "");
+    setText(live("short"), voter.short ? texts.short_code : "");
+  }
   function admit(text) {
     var error = live("code-error");
     check(text).then(function (result) {
@@ -299,8 +327,7 @@
         return;
       }
       voter = { token: result.code, hash: result.hash, test: !!result.test, short: !!result.short, step: 0, marks: {} };
-      setText(live("test"), voter.test ? texts.test : "");
-      setText(live("short"), voter.short ? texts.short_code : "");
+      notices();
       step(0);
     });
   }
@@ -338,9 +365,10 @@
     slot.appendChild($("template[data-contest='" + codes[index] + "']").content.cloneNode(true));
     setText(live("steps"), fill($("template[data-step-text]").innerHTML, { n: index + 1, total: codes.length }));
     var form = slot.querySelector("form.ballot");
-    if (form.hasAttribute("data-shuffle")) {
-      var list = form.querySelector("ul.choices");
-      shuffle(Array.prototype.slice.call(list.children)).forEach(function (li) { list.appendChild(li); });
+    if (form.hasAttribute("data-shuffle")) {  // this voter's own order, the same each time
+      var list = form.querySelector("ul.choices"), orders = voter.orders = voter.orders || {};
+      orders[codes[index]] = orders[codes[index]] || shuffle(Array.prototype.map.call(list.children, function (li) { return li.dataset.code; }));
+      orders[codes[index]].forEach(function (code) { list.appendChild(list.querySelector("li[data-code='" + code + "']")); });
     }
     restore(form, voter.marks[codes[index]]);
     window.VotesvcBallot.enhance(form);
@@ -357,8 +385,7 @@
         box.hidden = false;
         return;
       }
-      var counted = marked.choices.some(function (mark) { return mark !== null; });
-      if (counted) { voter.marks[codes[index]] = marked; } else { delete voter.marks[codes[index]]; }
+      keepMarks(index, marked);
       if (index + 1 < codes.length) { step(index + 1); } else { review(); }
     });
     form.querySelector("[data-go=back]").addEventListener("click", function () {
@@ -446,13 +473,18 @@
       selections: selections
     };
     store(ballot, voter.hash).then(function () {
-      live("receipt").textContent = ballot.id;
-      if (voter.test) { live("receipt-title").textContent = texts.test; }
+      receipt = { id: ballot.id, test: voter.test };
       voter = null;
-      show("receipt");
+      showReceipt();
       idleAfter(config.timers.receipt);
       syncSoon(1000);
     }).catch(function (e) { setText(live("review-error"), String(e)); });
+  }
+
+  function showReceipt() {
+    live("receipt").textContent = receipt.id;
+    if (receipt.test) { live("receipt-title").textContent = texts.test; }
+    show("receipt");
   }
 
   // --- inactivity -------------------------------------------------------------------------
@@ -549,7 +581,7 @@
   function refreshSetup() {
     if (!navigator.onLine) { return; }
     fetchSetup(config.electionId, config.boothId, config.credential).then(function (setup) {
-      var fresh = keep(setup, config.credential, config.pin);
+      var fresh = keep(setup, config.credential, config.pin, config.lang);
       return putOne("config", fresh, "kiosk");
     }).then(refreshBanner, function () { return null; });
   }
@@ -607,6 +639,15 @@
       });
     });
   }
+  // The booth's default language, which every voter starts in (staff panel).
+  function saveLanguage(event) {
+    event.preventDefault();
+    var chosen = event.target.querySelector("input[name=lang]:checked");
+    config.lang = chosen && chosen.value === "en" ? "en" : "ko";
+    putOne("config", config, "kiosk").then(function () {
+      setText(live("language-saved"), fill(texts.language_saved, { language: texts["language_" + config.lang] }));
+    });
+  }
   function age(iso) {
     if (!iso) { return texts.never; }
     var then = typeof iso === "number" ? iso : Date.parse(iso);
@@ -622,6 +663,7 @@
       live("skew").textContent = Math.round(skew / 1000) + " s";
       live("key-age").textContent = age(all[3].keysAt);
       live("persisted").textContent = s.persisted ? texts.granted : texts.denied;
+      $("[data-form=language] input[value='" + (config.lang || "ko") + "']").checked = true;
       var list = live("refused");
       list.textContent = "";
       all[2].forEach(function (r) {
@@ -726,8 +768,13 @@
     $("[data-form=pin]").addEventListener("submit", checkPin);
     $("[data-form=dry-run]").addEventListener("submit", dryRun);
     Array.prototype.forEach.call(screen.querySelectorAll(".langs [data-lang]"), function (button) {
-      button.addEventListener("click", function () { lang = button.dataset.lang; render(); });
+      button.addEventListener("click", function () { switchLanguage(button.dataset.lang); });
     });
+    $("[data-form=language]").addEventListener("submit", saveLanguage);
+  }
+
+  // Once: #screen stays while its content is drawn again (a second listener would act twice).
+  function bindActions() {
     screen.addEventListener("click", function (event) {
       var go = event.target.closest("[data-go]");
       if (!go) { return; }
@@ -752,6 +799,7 @@
       else if (action === "back" && !go.closest("form.ballot")) { step(contestsHere().length - 1); }
     });
   }
+  bindActions();
 
   ["pointerdown", "keydown", "input"].forEach(function (type) {
     document.addEventListener(type, function () { if (config) { activity(); } }, true);
@@ -774,7 +822,7 @@
     if (!config) { return; }
     skew = both[1].skew || 0;
     verify = makeVerifier(config.channel, config.election, config.keys);
-    lang = Object.keys(config.bundle)[0];
+    lang = config.lang || "ko";
     render();
     syncSoon(500);
     refreshSetup();
