@@ -644,7 +644,11 @@
     event.preventDefault();
     var chosen = event.target.querySelector("input[name=lang]:checked");
     config.lang = chosen && chosen.value === "en" ? "en" : "ko";
-    putOne("config", config, "kiosk").then(function () {
+    // onto the stored config: a setup fetched since this page loaded may hold newer keys
+    getOne("config", "kiosk").then(function (stored) {
+      stored.lang = config.lang;
+      return putOne("config", stored, "kiosk");
+    }).then(function () {
       setText(live("language-saved"), fill(texts.language_saved, { language: texts["language_" + config.lang] }));
     });
   }
