@@ -36,6 +36,7 @@ DEFAULT_COUNT_STALE_SECONDS = 300
 DEFAULT_DB_POOL_SIZE = 10
 DEFAULT_MIX_INTERVAL_SECONDS = 300
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+DEFAULT_ADMIN_IDLE_MINUTES = 30
 
 
 class ConfigError(RuntimeError):
@@ -175,6 +176,9 @@ def load(
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(environ, database_url),
         "MAX_CONTENT_LENGTH": _int(
             environ, "VOTESVC_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH
+        ),
+        "VOTESVC_ADMIN_IDLE_MINUTES": _int(
+            environ, "VOTESVC_ADMIN_IDLE_MINUTES", DEFAULT_ADMIN_IDLE_MINUTES
         ),
         "API_TITLE": "votesvc",
         "API_VERSION": "v1",
