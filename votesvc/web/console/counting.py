@@ -7,6 +7,7 @@ read only the publication (404 before it), and this page is never cached (``no-s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -63,7 +64,7 @@ def _page(election_id: int, problems: Any = None) -> Response:
     return response
 
 
-def _after(election_id: int, action: Any) -> Response | Redirect:
+def _after(election_id: int, action: Callable[[], object]) -> Response | Redirect:
     """Run ``action``; back to the page on success, the page with the refusal otherwise."""
     try:
         action()
