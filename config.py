@@ -199,7 +199,8 @@ def load(
         **_results_settings(environ),
     }
     settings.update(overrides)
-    _check_shared_limits(env, _int(environ, "WEB_CONCURRENCY", 1), settings)
+    settings.setdefault("WEB_CONCURRENCY", _int(environ, "WEB_CONCURRENCY", 1))
+    _check_shared_limits(env, settings["WEB_CONCURRENCY"], settings)
     return settings
 
 
