@@ -89,7 +89,15 @@ def _stop_pid(pid: int, deadline_seconds: float = 10.0) -> None:
 class Nginx:
     """The kit's nginx in front of ``upstreams`` (gunicorn ports), listening on ``port``."""
 
-    def __init__(self, folder: Path, upstreams: list[int], workers: int = 1) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        upstreams: list[int],
+        workers: int = 1,
+        changes: Mapping[str, str] | None = None,
+    ) -> None:
+        """``changes`` replaces text of the kit's files (a shorter timeout, for a test that
+        waits for it)."""
         self.folder = folder
         self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
@@ -100,6 +108,8 @@ class Nginx:
             text = text.replace("/etc/nginx/votesvc/", f"{kit}/")
             text = text.replace("/var/cache/nginx/votesvc", str(folder / "cache"))
             text = text.replace("/var/log/nginx/", f"{folder}/")
+            for old, new in (changes or {}).items():
+                text = text.replace(old, new)
             (kit / name).write_text(text, encoding="utf-8")
         servers = "".join(f"    server 127.0.0.1:{port};\n" for port in upstreams)
         user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the scratch copy
