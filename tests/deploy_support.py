@@ -70,6 +70,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def relocated(text: str, folder: Path) -> str:
+    """Kit text with the server's paths moved under ``folder`` (``folder/votesvc`` holds the
+    copy of ``deploy/nginx/votesvc``, ``folder/tls`` the certificate)."""
+    text = text.replace("/etc/nginx/votesvc/", f"{folder}/votesvc/")
+    text = text.replace("/etc/votesvc/tls/", f"{folder}/tls/")
+    text = text.replace("/var/cache/nginx/votesvc", str(folder / "cache"))
+    return text.replace("/var/log/nginx/", f"{folder}/")
+
+
 def _stop_pid(pid: int, deadline_seconds: float = 10.0) -> None:
     """Ask a process that is not our child (nginx's daemonised master) to stop, and wait."""
     try:
@@ -104,10 +113,7 @@ class Nginx:
         kit = folder / "votesvc"
         shutil.copytree(NGINX_KIT, kit, dirs_exist_ok=True)
         for name in ("http.conf", "server.conf"):
-            text = (NGINX_KIT / name).read_text(encoding="utf-8")
-            text = text.replace("/etc/nginx/votesvc/", f"{kit}/")
-            text = text.replace("/var/cache/nginx/votesvc", str(folder / "cache"))
-            text = text.replace("/var/log/nginx/", f"{folder}/")
+            text = relocated((NGINX_KIT / name).read_text(encoding="utf-8"), folder)
             for old, new in (changes or {}).items():
                 text = text.replace(old, new)
             (kit / name).write_text(text, encoding="utf-8")
