@@ -300,11 +300,12 @@ def main() -> None:
             node.wait_ready()
         nginx.start()
         load_start = os.getloadavg()
-        reference, _ = open_load(
+        reference, reference_wall = open_load(
             nodes[0].port, election_id, tokens[:reference_casts], args.rate, args.clients
         )
         ref = percentiles(reference.latency)
-        print(f"reference, straight to gunicorn: {len(reference.latency)} casts, {ref}", flush=True)
+        ref_rate = len(reference.latency) / reference_wall
+        print(f"reference, straight to gunicorn: {ref_rate:.1f} casts/s, {ref}", flush=True)
         sampler.start()
         soak, wall = open_load(
             nginx.port, election_id, tokens[reference_casts:], args.rate, args.clients
@@ -327,6 +328,8 @@ def main() -> None:
         "casts": len(soak.latency),
         **{k: round(v, 1) for k, v in summary.items()},
         "errors": errors,
+        "reference_rate": round(ref_rate, 1),
+        "reference_p99_ms": round(ref["p99_ms"], 1),
         "p50_vs_reference": round(summary["p50_ms"] / ref["p50_ms"], 2),
         "p99_vs_reference": round(summary["p99_ms"] / ref["p99_ms"], 2),
         "memory": sampler.growth(args.warmup),
