@@ -87,8 +87,8 @@ def test_a_hash_key_left_to_the_secret_key_is_named(database_url: str, build: Bu
     status, lines = _check(build(database_url, **settings))
     assert status == DEPLOY_INCOMPLETE
     assert lines == [
-        "missing: VOTESVC_TOKEN_HASH_KEY: unset (it defaults to the secret key): set it apart, "
-        "so the secret key can be rotated without losing every stored token and receipt"
+        "missing: VOTESVC_TOKEN_HASH_KEY: the secret key's (unset, it defaults to it): set it "
+        "apart, so the secret key can be rotated without losing every stored token and receipt"
     ]
 
 
@@ -143,6 +143,19 @@ def test_redis_is_checked_when_configured(database_url: str, build: Build, reach
     else:
         assert status == DEPLOY_INCOMPLETE
         assert lines == ["missing: VOTESVC_REDIS_URL: Redis is unreachable (ConnectionError)"]
+
+
+def test_the_template_left_as_it_is_names_each_secret_once(database_url: str, build: Build) -> None:
+    placeholders = {
+        "SECRET_KEY": PLACEHOLDER_SECRET,
+        "VOTESVC_TOKEN_HASH_KEY": PLACEHOLDER_SECRET.encode(),
+    }
+    status, lines = _check(build(database_url, **{**READY, **placeholders}))
+    assert status == DEPLOY_INCOMPLETE
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "VOTESVC_SECRET_KEY",
+        "VOTESVC_TOKEN_HASH_KEY",
+    ]
 
 
 def test_the_env_template_holds_the_placeholder_check_deploy_names() -> None:

@@ -42,12 +42,12 @@ def _secrets() -> list[Finding]:
             found.append(Finding(name, "still the template's placeholder: set a random value"))
         elif len(value.encode()) < MIN_SECRET_LENGTH:
             found.append(Finding(name, f"shorter than {MIN_SECRET_LENGTH} bytes"))
-    if hash_key == secret:
+    if hash_key == secret and not found:
         found.append(
             Finding(
                 "VOTESVC_TOKEN_HASH_KEY",
-                "unset (it defaults to the secret key): set it apart, so the secret key can be "
-                "rotated without losing every stored token and receipt",
+                "the secret key's (unset, it defaults to it): set it apart, so the secret key "
+                "can be rotated without losing every stored token and receipt",
             )
         )
     return found
