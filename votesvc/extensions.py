@@ -150,5 +150,6 @@ limiter = RouteLimiter(get_remote_address)
 """Rate limits per client address on code entry and casting: in each worker's memory by default
 (:class:`SweptMemoryStorage`), in Redis when ``VOTESVC_REDIS_URL`` is set
 (``RATELIMIT_STORAGE_URI``). Behind a reverse proxy, ``VOTESVC_PROXY_HOPS`` makes the address
-the voter's, not the proxy's (:func:`votesvc.create_app` wraps the app in ``ProxyFix``). No ``X-RateLimit-*`` headers (they cost a storage
-read per request, a round trip with Redis); a 429 says when to retry (:mod:`votesvc.api.errors`)."""
+the voter's, not the proxy's (:func:`votesvc.create_app` wraps the app in ``ProxyFix``). No
+``X-RateLimit-*`` headers (they cost a storage read per request, a round trip with Redis); a 429
+says when to retry (:mod:`votesvc.api.errors`)."""

@@ -126,6 +126,18 @@ def test_casting_through_the_balancer_answers_as_one_node(
     assert [status for status, _ in balanced] == [200, 201, 201, 409, 422, 400, 422, 404]
 
 
+def test_one_request_id_names_a_request_in_nginx_and_the_app(cluster: Cluster) -> None:
+    """The caller's id when it is one the app accepts, else nginx's own: the app echoes the id
+    nginx logged, so the two logs meet on it."""
+    before = cluster.log_size()
+    _, given, _ = call(cluster.nginx.port, "GET", "/healthz", None, {"X-Request-ID": "lb-0001-x"})
+    _, made, _ = call(cluster.nginx.port, "GET", "/healthz", None, {"X-Request-ID": "bad id!"})
+    assert given["x-request-id"] == "lb-0001-x"
+    assert made["x-request-id"] != "bad id!" and len(made["x-request-id"]) == 32  # nginx's
+    logged = cluster.nginx.access_log.read_bytes()[before:].decode()
+    assert f"rid={given['x-request-id']}" in logged and f"rid={made['x-request-id']}" in logged
+
+
 def test_a_rate_limit_holds_across_nodes(
     cluster: Cluster, app: Flask, imported_election: Callable[..., int]
 ) -> None:
