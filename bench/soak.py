@@ -90,23 +90,30 @@ class Results:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+GRACE_SECONDS = 30.0
+"""How long past its last cast's due time a run may go on before the casts not sent yet are
+given up (counted as ``not_sent``): a server that cannot keep the rate ends the run on time."""
+
+
 def open_load(
     port: int, election_id: int, tokens: list[str], rate: float, clients: int
 ) -> tuple[Results, float]:
-    """Cast every token at ``rate`` per second from ``clients`` keep-alive connections."""
+    """Cast every token at ``rate`` per second from ``clients`` keep-alive connections, until
+    :data:`GRACE_SECONDS` past the last one's due time."""
     path = f"/api/v1/elections/{election_id}/ballots"
     headers = {"Content-Type": "application/json"}
     results = Results()
     order = iter(range(len(tokens)))
     take = threading.Lock()
     start = time.perf_counter() + 0.5
+    give_up = start + len(tokens) / rate + GRACE_SECONDS
 
     def client() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with take:
                 index = next(order, None)
-            if index is None:
+            if index is None or time.perf_counter() > give_up:
                 break
             due = start + index / rate
             wait = due - time.perf_counter()
@@ -326,6 +333,7 @@ def main() -> None:
         "target_rate": args.rate,
         "achieved_rate": round(len(soak.latency) / wall, 1),
         "casts": len(soak.latency),
+        "not_sent": soak_casts - len(soak.latency),
         **{k: round(v, 1) for k, v in summary.items()},
         "errors": errors,
         "reference_rate": round(ref_rate, 1),
