@@ -162,3 +162,17 @@ def test_the_env_template_holds_the_placeholder_check_deploy_names() -> None:
     template = (DEPLOY / "votesvc.env.example").read_text(encoding="utf-8")
     for name in ("VOTESVC_SECRET_KEY", "VOTESVC_TOKEN_HASH_KEY"):
         assert f"{name}={PLACEHOLDER_SECRET}\n" in template
+
+
+def test_several_workers_without_redis_are_named(database_url: str, build: Build) -> None:
+    """Production refuses to start so (config.py); a development setup headed there is told."""
+    status, lines = _check(build(database_url, **{**READY, "VOTESVC_ENV": "development"}))
+    assert status == DEPLOY_INCOMPLETE
+    with_workers = build(
+        database_url, **{**READY, "VOTESVC_ENV": "development", "WEB_CONCURRENCY": 2}
+    )
+    assert _check(with_workers)[1] == [
+        *lines,
+        "missing: VOTESVC_REDIS_URL: unset with 2 worker(s) on 1 node(s): each process would keep "
+        "its own rate limits; set it to the one Redis every node shares",
+    ]
