@@ -37,6 +37,7 @@ DEFAULT_DB_POOL_SIZE = 10
 DEFAULT_MIX_INTERVAL_SECONDS = 300
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 MAX_PROXY_HOPS = 5
+DEFAULT_ADMIN_IDLE_MINUTES = 30
 
 
 class ConfigError(RuntimeError):
@@ -189,6 +190,9 @@ def load(
         "VOTESVC_PROXY_HOPS": proxy_hops(environ),
         "MAX_CONTENT_LENGTH": _int(
             environ, "VOTESVC_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH
+        ),
+        "VOTESVC_ADMIN_IDLE_MINUTES": _int(
+            environ, "VOTESVC_ADMIN_IDLE_MINUTES", DEFAULT_ADMIN_IDLE_MINUTES
         ),
         "API_TITLE": "votesvc",
         "API_VERSION": "v1",

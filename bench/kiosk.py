@@ -40,7 +40,7 @@ from playwright.sync_api import sync_playwright
 
 from votesvc import create_app
 from votesvc.models.base import db
-from votesvc.services import importing, kiosks, tokens
+from votesvc.services import batches, importing, kiosks
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 PIN = "135790"
@@ -85,8 +85,8 @@ def prepare(ballots: int) -> dict[str, Any]:
         flask_migrate.upgrade()
         election = importing.import_election(importing.parse_election_document(document))
         election_id, booth_id = election.id, election.booths[0].id
-        issued = tokens.batch_tokens(
-            tokens.issue_batch(election_id, {"size": ballots, "booth_id": booth_id})
+        issued = batches.batch_tokens(
+            batches.issue_batch(election_id, {"size": ballots, "booth_id": booth_id})
         )
         kiosk = kiosks.provision_kiosk(election_id, booth_id, "bench")
         db.engine.dispose()

@@ -401,3 +401,67 @@ def test_a_retry_stays_accepted_after_voting_ends_and_test_tokens_ignore_times(
         ("test", None),
     ]
     assert len(_ballots(app)) == 2
+
+
+def _check(
+    client: FlaskClient, election_id: int, booth: int, kiosk: dict[str, Any], token: str
+) -> Any:
+    return client.post(
+        f"/api/v1/elections/{election_id}/booths/{booth}/check",
+        json={"token": token},
+        headers={"Authorization": f"Bearer {kiosk['credential']}", "Accept-Language": "en"},
+    )
+
+
+def test_a_code_check_answers_as_the_sync_would_and_spends_nothing(
+    app: Flask, client: FlaskClient, election_id: int, booth: int, kiosk: dict[str, Any]
+) -> None:
+    (real,) = issue(app, election_id, 1, booth=booth)
+    (test,) = issue(app, election_id, 1, booth=booth, test=True)
+    (elsewhere,) = issue(app, election_id, 1, booth=add_booth(app, election_id, "b9"))
+    forged = real.signed[:-2] + ("AA" if not real.signed.endswith("AA") else "BB")
+    answers = {
+        name: _check(client, election_id, booth, kiosk, code).get_json()
+        for name, code in [
+            ("real", real.signed),
+            ("short", real.short_code),
+            ("test", test.signed),
+            ("elsewhere", elsewhere.signed),
+            ("forged", forged),
+            ("typo", real.short_code[:-1] + ("X" if real.short_code[-1] != "X" else "Y")),
+        ]
+    }
+    assert answers["real"] == {"status": "valid"} and answers["short"] == {"status": "valid"}
+    assert answers["test"] == {"status": "test"}
+    assert answers["elsewhere"]["reason"] == "token_wrong_channel"
+    assert answers["forged"]["reason"] == "token_bad_signature"
+    assert answers["typo"]["status"] == "refused"
+    assert answers["forged"]["message"] and answers["forged"]["status"] == "refused"
+    assert _ballots(app) == [] and _quarantine(app) == []
+
+    assert _results(_sync(client, election_id, booth, kiosk, [offline(real)])) == [
+        ("accepted", None)
+    ]
+    spent = _check(client, election_id, booth, kiosk, real.signed).get_json()
+    assert spent["status"] == "refused" and spent["reason"] == "token_already_used"
+
+
+def test_a_code_check_needs_the_kiosk_credential_and_a_code(
+    client: FlaskClient, election_id: int, booth: int, kiosk: dict[str, Any]
+) -> None:
+    url = f"/api/v1/elections/{election_id}/booths/{booth}/check"
+    assert_error(client.post(url, json={"token": "x"}), 401, "kiosk_unauthorized")
+    bearer = {"Authorization": f"Bearer {kiosk['credential']}"}
+    assert_error(client.post(url, json={}, headers=bearer), 422, "validation_failed")
+
+
+def test_a_code_check_after_the_close_says_so(
+    app: Flask, client: FlaskClient, election_id: int, booth: int, kiosk: dict[str, Any]
+) -> None:
+    (real,) = issue(app, election_id, 1, booth=booth)
+    with app.app_context():
+        election = db.session.get(Election, election_id)
+        election.ends_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+    answer = _check(client, election_id, booth, kiosk, real.signed).get_json()
+    assert answer["reason"] == "cast_after_close"

@@ -20,7 +20,9 @@ from voting_support import CONTESTS, booth_id, issue, offline, open_election, pr
 
 from votesvc.models.base import db
 
-ROLL = [("800001", "19900101"), ("800002", "19851231")]
+# Long enough that no timestamp, id or float in a log line can contain one by chance (a bare
+# "800002" once matched the microseconds of a logged time).
+ROLL = [("RESIDENTQX800001", "BORN19900101"), ("RESIDENTQX800002", "BORN19851231")]
 
 
 def _forms(secret: str) -> set[str]:

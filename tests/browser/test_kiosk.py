@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import string
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.browser.kiosk_support import (
+    PIN,
     controlled,
     done,
     english,
@@ -35,6 +37,7 @@ from tests.browser.support import (
 )
 from tests.voting_support import add_booth, booth_id, issue, open_election
 from tests.voting_support import provision as provision_kiosk
+from votesvc.api.errors import message
 from votesvc.models import Ballot, QuarantinedBallot
 from votesvc.models.base import db
 from votesvc.voting import shortcodes
@@ -49,6 +52,12 @@ from votesvc.voting.tokens import (
     sign,
 )
 from votesvc.web.kiosk import IDLE_SECONDS, WARNING_SECONDS
+
+
+def refusal(code: str) -> str:
+    """A refusal's English message, as the server words it."""
+    return message(code, lang="en")
+
 
 OLD, NEW, OTHER = (bytes([n]) * 32 for n in (1, 2, 3))
 BOOTH_A, BOOTH_B = booth_channel(7), booth_channel(8)
@@ -259,7 +268,7 @@ def test_idle_voter_is_warned_then_the_screen_clears(
     expect(warning).to_contain_text("seconds")
     screenshot(page, "kiosk-idle-warning")
     page.clock.run_for((WARNING_SECONDS + 1) * 1000)
-    expect(page.locator("[data-screen=start] h1")).to_be_visible()
+    expect(page.locator("[data-screen=start] h1")).to_have_text("여기에서 투표하세요")  # default
     assert page.locator("input[name=choice]").count() == 0
     assert page.evaluate("history.length") == entries
     assert queue(page) == []
@@ -481,3 +490,150 @@ def test_a_sheet_scanned_by_the_camera(
         expect(page.locator("form.ballot")).to_be_visible(timeout=15_000)
     expect(page.locator("[data-scanner]").first).to_be_hidden()
     camera.close()
+
+
+def test_the_staff_dry_run_asks_the_server_when_online_and_says_so_when_not(
+    app: Flask, page: Page, election_id: int, booth: int
+) -> None:
+    (test_code,) = issue(app, election_id, 1, booth=booth, test=True)
+    (real,) = issue(app, election_id, 1, booth=booth)
+    english(page)
+    open_staff(page)
+    here, server = page.locator("[data-live=dry-run]"), page.locator("[data-live=dry-run-server]")
+
+    def dry_run(code: str) -> None:
+        page.fill("#dry-run", code)
+        page.click("[data-form=dry-run] button[type=submit]")
+
+    dry_run(test_code.signed)
+    expect(here).to_have_text("This kiosk, offline: Valid test code of this booth.")
+    expect(server).to_contain_text("The server: a test code of this booth")
+    dry_run(real.signed)
+    expect(server).to_contain_text("would be accepted now")
+    dry_run(real.signed[:-2] + ("AA" if not real.signed.endswith("AA") else "BB"))
+    expect(here).to_contain_text("This kiosk, offline: ")
+    expect(server).to_have_text("The server: " + refusal("token_bad_signature"))
+    assert _stored(app) == 0
+    page.context.set_offline(True)
+    dry_run(real.short_code)
+    expect(here).to_contain_text("A typed code can only be checked for typos here")
+    expect(server).to_have_text("The server was not asked: this kiosk is offline.")
+
+
+def test_the_review_shows_the_total_cost_against_the_budget(
+    app: Flask, page: Page, election_id: int, booth: int
+) -> None:
+    (token,) = issue(app, election_id, 1, booth=booth)
+    english(page)
+    enter_code(page, token.signed)
+    page.check("input[name=choice][value=A1]")
+    page.check("input[name=choice][value=A3]")
+    page.click("form.ballot button[type=submit]")
+    page.fill("[name=points-N1]", "6")
+    page.click("form.ballot button[type=submit]")
+    totals = page.locator("[data-screen=review] p.total")
+    expect(totals).to_have_count(1)  # the city's agendas cost money; points are not spent
+    expect(totals).to_have_text("Total cost of your choices: KRW 700,000 · Budget: KRW 1,000,000")
+
+
+def test_wrong_pins_lock_the_panel_for_longer_each_time_even_across_a_reload(
+    browser: Browser, server: str, kiosk: dict[str, Any]
+) -> None:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.clock.install()
+    controlled(page, f"{server}/kiosk/")
+    provision(page, kiosk["provisioning_code"])
+    english(page)
+    error, wait = page.locator("[data-live=pin-error]"), page.locator("[data-live=pin-wait]")
+
+    def try_pin(pin: str) -> None:
+        page.fill("#pin", pin)
+        page.click("[data-form=pin] button[type=submit]")
+
+    page.click("[data-go=pin]")
+    for attempt in range(1, 5):
+        try_pin(f"00000{attempt}")
+        expect(error).to_have_text("That PIN is not right.")
+        expect(wait).to_be_hidden()
+        error.evaluate("e => { e.textContent = ''; }")
+    try_pin("000005")
+    expect(error).to_have_text("Too many wrong PINs: the staff panel is locked for a while.")
+    expect(wait).to_have_text("Try again in 0 min 30 s.")
+    page.clock.run_for(10_000)
+    expect(wait).to_have_text(re.compile(r"Try again in 0 min (20|19) s\."))
+    try_pin(PIN)  # the right PIN, refused while locked
+    expect(page.locator("[data-screen=staff]")).to_be_hidden()
+    expect(error).to_have_text("Too many wrong PINs: the staff panel is locked for a while.")
+
+    page.reload()  # the lock is kept in IndexedDB
+    english(page)
+    page.click("[data-go=pin]")
+    expect(error).to_have_text("Too many wrong PINs: the staff panel is locked for a while.")
+    expect(wait).to_contain_text("Try again in 0 min")
+    page.clock.run_for(31_000)
+    expect(wait).to_be_hidden()
+    try_pin("999999")  # one more wrong PIN after the lock: twice as long
+    expect(wait).to_have_text("Try again in 1 min 0 s.")
+    page.clock.run_for(61_000)
+    try_pin(PIN)
+    expect(page.locator("[data-screen=staff]")).to_be_visible(timeout=10_000)
+    context.close()
+
+
+def test_a_voter_switches_language_mid_ballot_and_the_next_voter_starts_in_korean(
+    app: Flask, page: Page, election_id: int, booth: int
+) -> None:
+    (token,) = issue(app, election_id, 1, booth=booth)
+    enter_code(page, token.signed)
+    page.check("input[name=choice][value=A1]")
+    page.click(".langs [data-lang=en]")  # on the ballot's step, not only the start screen
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("form.ballot button[type=submit]")).to_have_text("Next")
+    expect(page.locator("input[name=choice][value=A1]")).to_be_checked()  # the marks stay
+    page.check("input[name=choice][value=A3]")
+    page.click("form.ballot button[type=submit]")
+    page.fill("[name=points-N1]", "6")
+    page.click("form.ballot button[type=submit]")
+    expect(page.locator("[data-screen=review] h1")).to_have_text("Review your ballot")
+    page.click(".langs [data-lang=ko]")
+    expect(page.locator("[data-screen=review] h1")).to_have_text("투표 내용 확인")
+    page.click(".langs [data-lang=en]")
+    page.click("[data-go=cast]")
+    expect(page.locator("[data-live=receipt-title]")).to_have_text("Your ballot is recorded")
+    receipt = page.locator("[data-live=receipt]").inner_text()
+    page.click(".langs [data-lang=ko]")
+    expect(page.locator("[data-live=receipt]")).to_have_text(receipt)
+    done(page)
+    expect(page.locator("[data-screen=start] h1")).to_have_text("여기에서 투표하세요")
+    (ballot,) = queue(page)
+    assert ballot["selections"]["city"] == {"choices": ["A1", "A3"]}
+
+
+def test_staff_set_the_booths_default_language(page: Page) -> None:
+    open_staff(page)
+    page.check("#default-en")
+    page.click("[data-form=language] button[type=submit]")
+    expect(page.locator("[data-live=language-saved]")).to_contain_text("English")
+    page.click("[data-screen=staff] [data-go=done]")
+    expect(page.locator("[data-screen=start] h1")).to_have_text("Vote here")
+    english(page)  # already English: the voter's buttons still work
+    page.click(".langs [data-lang=ko]")
+    expect(page.locator("[data-screen=start] h1")).to_have_text("여기에서 투표하세요")
+    page.reload()  # the next voter: the booth's default again
+    expect(page.locator("[data-screen=start] h1")).to_have_text("Vote here")
+
+
+def test_a_kiosk_provisioned_in_english_starts_voters_in_english(
+    browser: Browser, server: str, kiosk: dict[str, Any]
+) -> None:
+    context = browser.new_context(locale="ko-KR")
+    page = context.new_page()
+    controlled(page, f"{server}/kiosk/")
+    page.select_option("#provision-lang", "en")
+    page.fill("#provision-code", kiosk["provisioning_code"])
+    page.fill("#pin-new", PIN)
+    page.fill("#pin-again", PIN)
+    page.click("#provision-form button[type=submit]")
+    expect(page.locator("[data-screen=start] h1")).to_have_text("Vote here", timeout=20_000)
+    context.close()

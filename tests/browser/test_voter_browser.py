@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer
 from tests.browser.support import assert_accessible, screenshot
@@ -133,12 +134,35 @@ def test_the_knapsack_meter_blocks_what_no_longer_fits(open_page: Any, ballots: 
     assert "KRW 300,000 left of KRW 1,000,000" in meter.inner_text()
     assert meter.get_attribute("aria-live") == "polite"
     lamps = page.locator("input[value=A1]")  # 400,000 no longer fits
-    assert lamps.is_disabled()
+    expect(lamps).to_have_attribute("aria-disabled", "true")
+    assert lamps.evaluate("box => !box.disabled")  # aria-disabled only: still focusable
     assert "KRW 100,000 more than is left" in page.locator("li[data-code=A1] .why").inner_text()
-    assert page.locator("input[value=A3]").is_enabled()  # 300,000 still fits
+    page.locator("li[data-code=A1] label").click(force=True)  # past Playwright's own refusal
+    expect(lamps).not_to_be_checked()  # choosing it is refused
+    expect(page.locator("input[value=A3]")).not_to_have_attribute("aria-disabled", "true")
     screenshot(page, "ballot-knapsack-over-en-390")
     page.locator("input[value=A2]").uncheck()
-    assert lamps.is_enabled()
+    expect(lamps).not_to_have_attribute("aria-disabled", "true")
+    lamps.check()
+    expect(lamps).to_be_checked()
+
+
+def test_an_agenda_that_no_longer_fits_is_reached_by_tab_and_says_why(
+    open_page: Any, ballots: Ballots
+) -> None:
+    (token,) = ballots.codes()
+    page = open_page("desktop", "en")
+    start(page, ballots, token.signed)
+    page.locator("input[value=A2]").check()
+    page.locator("input[value=A2]").focus()
+    page.keyboard.press("Shift+Tab")  # A1's "About this agenda"
+    page.keyboard.press("Shift+Tab")  # A1's box, which no longer fits: still in the tab order
+    lamps = page.locator("input[value=A1]")
+    expect(lamps).to_be_focused()
+    expect(lamps).to_have_accessible_description(re.compile("KRW 100,000 more than is left"))
+    page.keyboard.press("Space")
+    expect(lamps).not_to_be_checked()
+    assert_accessible(page)
 
 
 def test_the_approval_counter_stops_at_the_maximum(
@@ -153,9 +177,14 @@ def test_the_approval_counter_stops_at_the_maximum(
     for index in range(5):
         boxes.nth(index).check()
         assert f"{index + 1} of 5 chosen" in page.locator("[data-live=status]").inner_text()
-    assert boxes.nth(5).is_disabled() and boxes.nth(10).is_disabled()
+    expect(boxes.nth(5)).to_have_attribute("aria-disabled", "true")
+    expect(boxes.nth(10)).to_have_attribute("aria-disabled", "true")
+    expect(boxes.nth(5)).to_have_accessible_description(re.compile("5 already chosen"))
+    boxes.nth(5).focus()
+    page.keyboard.press("Space")
+    expect(boxes.nth(5)).not_to_be_checked()
     boxes.nth(0).uncheck()
-    assert boxes.nth(5).is_enabled()
+    expect(boxes.nth(5)).not_to_have_attribute("aria-disabled", "true")
     assert "4 of 5 chosen" in page.locator("[data-live=status]").inner_text()
 
 

@@ -43,6 +43,8 @@ def vote_everything(browser: Browser, election_id: int, code: str) -> str:
     assert response.headers["Location"] == f"{base}/review"
     review = browser.get(f"{base}/review")
     assert review.status_code == 200
+    (total,) = re.findall(r'<p class="total">.*?</p>', review.get_data(as_text=True))
+    assert re.search(r"700,000.*· .*1,000,000", total)  # A1 + A3 against the city's budget
     response = browser.post(f"{base}/review")
     assert response.status_code == 303
     assert response.headers["Location"] == f"{base}/receipt"

@@ -32,6 +32,10 @@ def _invalid_pb(reason: str) -> Invalid:
     return Invalid("invalid_pb_file", reason=reason)
 
 
+def _invalid_csv(reason: str) -> Invalid:
+    return Invalid("invalid_agenda_csv", fields={"file": [reason]})
+
+
 # --- elections ----------------------------------------------------------------------------
 
 
@@ -139,6 +143,15 @@ def update_contest(data: dict[str, Any], contest_id: int) -> Contest:
     return contests.update_contest(contest_id, data)
 
 
+@blp.route("/contests/<int:contest_id>", methods=["DELETE"])
+@admin
+@blp.response(204)
+def delete_contest(contest_id: int) -> None:
+    """Delete a contest and its agendas while the election is a draft; once voting has
+    started, 409 ``election_frozen``."""
+    contests.delete_contest(contest_id)
+
+
 @blp.route("/contests/<int:contest_id>/agendas", methods=["GET"])
 @admin
 @blp.response(200, s.AgendaOutSchema(many=True))
@@ -154,6 +167,29 @@ def create_agenda(data: dict[str, Any], contest_id: int) -> Agenda:
     return agendas.create_agenda(contest_id, data)
 
 
+@blp.route("/contests/<int:contest_id>/agendas/import-csv", methods=["POST"])
+@admin
+@blp.arguments(s.AgendaCsvQuerySchema, location="query")
+@blp.doc(
+    requestBody={
+        "required": True,
+        "description": "A CSV file (UTF-8) whose first line names its columns: code, "
+        "title_ko, title_en, description_ko, description_en, cost (required), organisations "
+        "(Korean names separated by ';').",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+)
+@blp.response(201, s.AgendaCsvImportOutSchema)
+@blp.alt_response(200, schema=s.AgendaCsvImportOutSchema, description="A dry run: nothing stored.")
+def import_agenda_csv(query: dict[str, Any], contest_id: int) -> tuple[dict[str, Any], int]:
+    """Add a draft contest's agendas from a CSV file: every row or none. A refused file is
+    422 ``invalid_agenda_csv`` with each problem under ``line <n>`` (or ``header``, ``rows``,
+    ``file``); a contest whose election is no longer a draft is 409 ``election_frozen``."""
+    dry_run = query["dry_run"]
+    built = importing.import_agenda_csv(contest_id, body_text(_invalid_csv), dry_run=dry_run)
+    return {"stored": not dry_run, "agendas": built}, 200 if dry_run else 201
+
+
 @blp.route("/agendas/<int:agenda_id>", methods=["GET"])
 @admin
 @blp.response(200, s.AgendaOutSchema)
@@ -167,6 +203,15 @@ def get_agenda(agenda_id: int) -> Agenda:
 @blp.response(200, s.AgendaOutSchema)
 def update_agenda(data: dict[str, Any], agenda_id: int) -> Agenda:
     return agendas.update_agenda(agenda_id, data)
+
+
+@blp.route("/agendas/<int:agenda_id>", methods=["DELETE"])
+@admin
+@blp.response(204)
+def delete_agenda(agenda_id: int) -> None:
+    """Delete an agenda while the election is a draft; once voting has started, 409
+    ``election_frozen``."""
+    agendas.delete_agenda(agenda_id)
 
 
 # --- booths ---------------------------------------------------------------------------------
@@ -200,3 +245,12 @@ def get_booth(booth_id: int) -> Booth:
 @blp.response(200, s.BoothOutSchema)
 def update_booth(data: dict[str, Any], booth_id: int) -> Booth:
     return booths.update_booth(booth_id, data)
+
+
+@blp.route("/booths/<int:booth_id>", methods=["DELETE"])
+@admin
+@blp.response(204)
+def delete_booth(booth_id: int) -> None:
+    """Delete a booth (its batches and kiosks with it) while the election is a draft; once
+    voting has started, 409 ``election_frozen``."""
+    booths.delete_booth(booth_id)

@@ -20,11 +20,12 @@ blp = Blueprint(
     "kiosks",
     __name__,
     url_prefix="/api/v1/elections/<int:election_id>/booths/<int:booth_id>",
-    description="Booth kiosks: sync ballots cast offline (kiosk credential).",
+    description="Booth kiosks: sync ballots cast offline, check a code (kiosk credential).",
 )
 KIOSK_AUTH = [{"kioskAuth": []}]
 SYNC_IN = s.SyncInSchema()
 """One instance for every sync: given a class, webargs builds a schema on each request."""
+CHECK_IN = s.CodeCheckInSchema()
 
 
 @blp.before_request
@@ -46,6 +47,19 @@ def sync(data: dict[str, Any], election_id: int, booth_id: int) -> dict[str, Any
     """Settle ballots cast offline: each is accepted (receipt), already accepted (a retry),
     a test, or refused with a reason and kept in quarantine. Batches of up to 1 000."""
     return sync_answer(kiosks.sync(g.kiosk, data["ballots"]))
+
+
+@blp.route("/check", methods=["POST"])
+@blp.doc(security=KIOSK_AUTH)
+@blp.arguments(CHECK_IN)
+@blp.response(200, s.CodeCheckOutSchema)
+def check(data: dict[str, Any], election_id: int, booth_id: int) -> dict[str, Any]:
+    """Whether the sync would accept a ballot of this code now, without spending it: the
+    staff panel's test-code dry run. The code is posted, never put in an address."""
+    answer = kiosks.check_code(g.kiosk, data["token"])
+    if answer["status"] == "refused":
+        answer["message"] = message(answer["reason"])
+    return answer
 
 
 def sync_answer(results: list[dict[str, Any]]) -> dict[str, Any]:

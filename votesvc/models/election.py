@@ -218,6 +218,30 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
+class AdminSession(db.Model):
+    """A signed-in admin console (``/admin/``), opened with an :class:`ApiKey`.
+
+    The browser holds 256 random bits in the ``votesvc_admin`` cookie; only their SHA-256 is
+    stored, as for keys, so a copy of the table opens no console. Deleting the key deletes its
+    sessions (the foreign key cascades). ``csrf_token`` is the synchronizer token every console
+    form carries; ``last_seen_at`` ends the session after the idle timeout
+    (``VOTESVC_ADMIN_IDLE_MINUTES``).
+    """
+
+    __tablename__ = "admin_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    api_key_id: Mapped[int] = mapped_column(
+        ForeignKey("api_key.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    api_key: Mapped[ApiKey] = relationship(lazy="joined")
+
+
 # --- results: count jobs, publications, the audit log ------------------------------------------
 
 

@@ -152,6 +152,13 @@ class PhaseInSchema(Schema):
     phase = fields.String(required=True, validate=validate.OneOf([p.value for p in Phase]))
 
 
+class AgendaCsvQuerySchema(Schema):
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Check every row and store nothing (a preview)."},
+    )
+
+
 class PbImportQuerySchema(Schema):
     code = code(metadata={"description": "The new contest's code (default: the next C<n>)."})
     rule = fields.String(
@@ -261,6 +268,20 @@ class ElectionOutSchema(Schema):
 class ElectionDetailOutSchema(ElectionOutSchema):
     contests = fields.List(fields.Nested(ContestDetailOutSchema))
     booths = fields.List(fields.Nested(BoothOutSchema))
+
+
+class AgendaCsvRowOutSchema(Schema):
+    line = fields.Integer(metadata={"description": "The row's line in the file."})
+    code = fields.String()
+    title_ko = fields.String()
+    title_en = fields.String()
+    cost = fields.Integer()
+    organisations = fields.List(fields.String())
+
+
+class AgendaCsvImportOutSchema(Schema):
+    stored = fields.Boolean(metadata={"description": "False for a dry run."})
+    agendas = fields.List(fields.Nested(AgendaCsvRowOutSchema))
 
 
 class PbImportOutSchema(Schema):

@@ -291,6 +291,20 @@ class SyncOutSchema(Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+class CodeCheckInSchema(Schema):
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=512),
+        metadata={"description": "A signed token or a typed short code, as a voter presents it."},
+    )
+
+
+class CodeCheckOutSchema(Schema):
+    status = fields.String(metadata={"description": "valid, test or refused"})
+    reason = fields.String(metadata={"description": "The refusal's code (refused only)."})
+    message = fields.String(metadata={"description": "The refusal in the request's language."})
+
+
 class ClaimInSchema(Schema):
     identifier = fields.String(required=True, validate=validate.Length(min=1, max=200))
     factor = fields.String(load_default="", validate=validate.Length(max=200))

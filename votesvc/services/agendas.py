@@ -12,9 +12,11 @@ from votesvc.models import Agenda, AgendaProposer, Contest, Organisation
 from votesvc.models.base import db
 from votesvc.services import audit
 from votesvc.services.common import (
+    WORDING,
     apply,
     attach,
     ensure_draft,
+    ensure_editable,
     ensure_unique,
     fetch,
     next_position,
@@ -77,7 +79,7 @@ def create_agenda(contest_id: int, data: Mapping[str, Any]) -> Agenda:
 def update_agenda(agenda_id: int, data: Mapping[str, Any]) -> Agenda:
     with unit_of_work():
         agenda = fetch(Agenda, agenda_id)
-        ensure_draft(agenda.contest.election, sorted(data))
+        ensure_editable(agenda.contest.election, sorted(data), WORDING)
         values = dict(data)
         if "code" in values:
             scope = (Agenda.contest_id, agenda.contest_id)
@@ -92,3 +94,13 @@ def update_agenda(agenda_id: int, data: Mapping[str, Any]) -> Agenda:
             {"agenda": agenda.id, "fields": sorted(data)},
         )
     return agenda
+
+
+def delete_agenda(agenda_id: int) -> None:
+    """Remove an agenda from its contest, in a draft only (``election_frozen`` after)."""
+    with unit_of_work():
+        agenda = fetch(Agenda, agenda_id)
+        contest = agenda.contest
+        ensure_draft(contest.election)
+        contest.agendas.remove(agenda)
+        audit.record("agenda.deleted", contest.election_id, {"agenda": agenda.code})

@@ -7,7 +7,14 @@ from typing import Any
 
 from votesvc.models import Booth, Election, Phase
 from votesvc.services import audit
-from votesvc.services.common import apply, attach, ensure_unique, fetch, require_title
+from votesvc.services.common import (
+    apply,
+    attach,
+    ensure_draft,
+    ensure_unique,
+    fetch,
+    require_title,
+)
 from votesvc.services.errors import Conflict
 from votesvc.services.transaction import unit_of_work
 
@@ -56,3 +63,14 @@ def update_booth(booth_id: int, data: Mapping[str, Any]) -> Booth:
             "booth.updated", booth.election_id, {"booth": booth.id, "fields": sorted(data)}
         )
     return booth
+
+
+def delete_booth(booth_id: int) -> None:
+    """Remove a booth with its batches and kiosks, in a draft only: once voting has started a
+    booth may have printed sheets and cast ballots (``election_frozen``)."""
+    with unit_of_work():
+        booth = fetch(Booth, booth_id)
+        election = booth.election
+        ensure_draft(election)
+        election.booths.remove(booth)
+        audit.record("booth.deleted", election.id, {"booth": booth.code})

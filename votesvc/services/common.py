@@ -39,6 +39,20 @@ def ensure_draft(election: Election, field_names: Sequence[str] = ()) -> None:
         )
 
 
+WORDING = frozenset({"title_ko", "title_en", "description_ko", "description_en"})
+"""A contest's or an agenda's words, which may be corrected in any phase: they change what a
+voter reads, never what is counted."""
+
+
+def ensure_editable(
+    election: Election, field_names: Sequence[str], wording: frozenset[str]
+) -> None:
+    """Fields outside ``wording`` change only in a draft; wording changes at any time."""
+    frozen = sorted(set(field_names) - wording)
+    if frozen:
+        ensure_draft(election, frozen)
+
+
 def require_title(obj: object, stem: str) -> None:
     """A name or title must exist in Korean or English; the other language may be left out."""
     if not (getattr(obj, f"{stem}_ko") or getattr(obj, f"{stem}_en")):

@@ -11,9 +11,11 @@ from votesvc.i18n import N_
 from votesvc.models import Contest, Election
 from votesvc.services import audit
 from votesvc.services.common import (
+    WORDING,
     apply,
     attach,
     ensure_draft,
+    ensure_editable,
     ensure_unique,
     fetch,
     next_position,
@@ -135,7 +137,7 @@ def create_contest(election_id: int, data: Mapping[str, Any]) -> Contest:
 def update_contest(contest_id: int, data: Mapping[str, Any]) -> Contest:
     with unit_of_work():
         contest = fetch(Contest, contest_id)
-        ensure_draft(contest.election, sorted(data))
+        ensure_editable(contest.election, sorted(data), WORDING)
         if "code" in data:
             scope = (Contest.election_id, contest.election_id)
             ensure_unique(Contest.code, data["code"], scope=scope, exclude_id=contest.id)
@@ -145,6 +147,17 @@ def update_contest(contest_id: int, data: Mapping[str, Any]) -> Contest:
             "contest.updated", contest.election_id, {"contest": contest.id, "fields": sorted(data)}
         )
     return contest
+
+
+def delete_contest(contest_id: int) -> None:
+    """Remove a contest with its agendas, in a draft only (``election_frozen`` after); token
+    batches restricted to it lose it from their restriction (the foreign key cascades)."""
+    with unit_of_work():
+        contest = fetch(Contest, contest_id)
+        ensure_draft(contest.election)
+        election = contest.election
+        election.contests.remove(contest)
+        audit.record("contest.deleted", election.id, {"contest": contest.code})
 
 
 def _meta_value(value: str | int | float | bool) -> str:

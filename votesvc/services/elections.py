@@ -8,14 +8,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from votesvc.i18n import N_
-from votesvc.models import DEFAULT_TIMEZONE, Election, Phase
+from votesvc.models import DEFAULT_TIMEZONE, Agenda, Contest, Election, Phase
 from votesvc.models.base import db
 from votesvc.services import audit
 from votesvc.services.common import (
     apply,
-    ensure_draft,
+    ensure_editable,
     ensure_unique,
     fetch,
     require_title,
@@ -71,9 +72,7 @@ def create_election(data: Mapping[str, Any]) -> Election:
 def update_election(election_id: int, data: Mapping[str, Any]) -> Election:
     with unit_of_work():
         election = fetch(Election, election_id)
-        frozen = sorted(set(data) - EDITABLE_WHEN_FROZEN)
-        if frozen:
-            ensure_draft(election, frozen)
+        ensure_editable(election, sorted(data), EDITABLE_WHEN_FROZEN)
         values = dict(data)
         _localise(values, values.get("timezone", election.timezone))
         if "slug" in values:
@@ -95,6 +94,22 @@ def list_elections(scope: int | None = None) -> list[Election]:
 def get_election(election_id: int) -> Election:
     """One election with its contests, agendas and booths, for admins (any phase)."""
     return fetch(Election, election_id)
+
+
+def get_election_outline(election_id: int) -> Election:
+    """One election with every contest's agendas loaded in two queries, not one per contest
+    (a page listing them all: the console's contests page); the agendas' proposers are left
+    to load if asked for."""
+    election = db.session.scalar(
+        select(Election)
+        .where(Election.id == election_id)
+        .options(
+            selectinload(Election.contests).selectinload(Contest.agendas).lazyload(Agenda.proposers)
+        )
+    )
+    if election is None:
+        raise NotFound(resource="election")
+    return election
 
 
 def list_public() -> list[Election]:
@@ -140,31 +155,48 @@ def _readiness_problems(election: Election) -> dict[str, Any]:
     return {"contests": problems} if problems else {}
 
 
-def apply_transition(election: Election, target: Phase) -> None:
-    """Move ``election`` one phase forward inside the current transaction, or refuse."""
+def _move_refusal(election: Election, target: Phase) -> Conflict | None:
+    """Why ``election`` may not move to ``target`` now, or ``None``: the one list of rules."""
     current = Phase(election.phase)
     if NEXT_PHASE.get(current) != target:
-        raise Conflict("illegal_phase_transition", current=current.value, target=target.value)
+        return Conflict("illegal_phase_transition", current=current.value, target=target.value)
     if target is Phase.VOTING:
         problems = _readiness_problems(election)
         if problems:
-            raise Conflict("election_not_ready", fields=problems)
+            return Conflict("election_not_ready", fields=problems)
+    return None
+
+
+def apply_transition(election: Election, target: Phase) -> None:
+    """Move ``election`` one phase forward inside the current transaction, or refuse."""
+    refusal = _move_refusal(election, target)
+    if refusal is not None:
+        raise refusal
     election.phase = target.value
 
 
+def transition_refusal(election: Election, target: Phase) -> Conflict | None:
+    """What :func:`transition` to ``target`` would answer now, without moving: the console's
+    phase stepper shows it before the click. ``published`` promises public results, which
+    only publishing (:func:`votesvc.services.publication.publish`) stores, so the one legal
+    move to it here is ``publish_required``: a bare change would leave a published election
+    whose results answer 404 forever."""
+    if target is Phase.PUBLISHED and NEXT_PHASE.get(Phase(election.phase)) is target:
+        return Conflict("publish_required", election_id=election.id)
+    return _move_refusal(election, target)
+
+
 def transition(election_id: int, target: Phase) -> Election:
-    """An admin's phase change. ``published`` promises public results, which only publishing
-    (:func:`votesvc.services.publication.publish`) stores, so the one legal move to it here is
-    refused with ``publish_required``: a bare change would leave a published election whose
-    results answer 404 forever."""
+    """An admin's phase change, refused as :func:`transition_refusal` says."""
     with unit_of_work():
         election = fetch(Election, election_id)
-        if target is Phase.PUBLISHED and NEXT_PHASE.get(Phase(election.phase)) is target:
-            raise Conflict("publish_required", election_id=election.id)
+        refusal = transition_refusal(election, target)
+        if refusal is not None:
+            raise refusal
         if target is Phase.CLOSED:
             close_now(election)
         else:
-            apply_transition(election, target)
+            election.phase = target.value
             audit.record("election.phase", election.id, {"phase": target.value})
     return election
 

@@ -1,5 +1,6 @@
 """Imports, each in one all-or-nothing transaction: a whole election from one JSON document
-(the demo election is such a document too), or one contest from a pabulib ``.pb`` file.
+(the demo election is such a document too), one contest from a pabulib ``.pb`` file, or a
+contest's agendas from a CSV file (:func:`import_agenda_csv`, which can also preview).
 
 A ``.pb`` file is turned into the same contest document a JSON import holds and checked by the
 same schema, so both paths keep the same rules (whole-unit costs up to 2**53, titles, limits).
@@ -7,6 +8,8 @@ same schema, so both paths keep the same rules (whole-unit costs up to 2**53, ti
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
@@ -14,12 +17,14 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from votesvc.i18n import N_
 from votesvc.models import Contest, Election, Phase
 from votesvc.schemas.documents import ContestDocumentSchema, ElectionDocumentSchema
+from votesvc.schemas.resources import AgendaInSchema
 from votesvc.services import audit
 from votesvc.services.agendas import build_agenda, upsert_organisation
 from votesvc.services.booths import build_booth
-from votesvc.services.common import fetch
+from votesvc.services.common import ensure_draft, fetch
 from votesvc.services.contests import build_contest
 from votesvc.services.elections import apply_transition, build_election
 from votesvc.services.errors import DomainError, Invalid
@@ -263,3 +268,105 @@ def import_pb_contest(
         contest = _build_contest_with_agendas(fetch(Election, election_id), document, (), step)
         audit.record("contest.imported", election_id, {"contest": contest.code, "format": "pb"})
     return contest, notes
+
+
+AGENDA_CSV_COLUMNS = (
+    "code",
+    "title_ko",
+    "title_en",
+    "description_ko",
+    "description_en",
+    "cost",
+    "organisations",
+)
+"""The columns an agenda CSV file may have, named in its first line, in any order; ``cost``
+is required, ``organisations`` lists Korean names separated by ``;``, lead first."""
+AGENDA_CSV_MAX_ROWS = 2000
+
+
+def read_agenda_csv(text: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of an agenda CSV file as written, each with its line number, empty cells left
+    out; ``invalid_agenda_csv`` (at ``header``) when the first line does not name the columns."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip() for name in reader.fieldnames or ()]
+    unknown = [name for name in header if name not in AGENDA_CSV_COLUMNS]
+    problems = [N_("Unknown column '%(name)s'.") % {"name": name} for name in unknown]
+    if "cost" not in header:
+        problems.append(N_("The first line must name the columns, cost among them."))
+    if len(set(header)) != len(header):
+        problems.append(N_("A column is named twice."))
+    if problems:
+        raise Invalid("invalid_agenda_csv", fields={"header": problems})
+    reader.fieldnames = header
+    rows: list[tuple[int, dict[str, str]]] = []
+    for row in reader:
+        if len(rows) == AGENDA_CSV_MAX_ROWS:
+            limit = N_("At most %(n)d agendas in one file.") % {"n": AGENDA_CSV_MAX_ROWS}
+            raise Invalid("invalid_agenda_csv", fields={"rows": [limit]})
+        cells = {
+            name: value.strip()
+            for name, value in row.items()
+            if isinstance(name, str) and isinstance(value, str) and value.strip()
+        }
+        if None in row:
+            cells["_extra"] = ",".join(row[None])  # more cells than columns: the schema names it
+        if cells:
+            rows.append((reader.line_num, cells))
+    return rows
+
+
+def _agenda_values(cells: Mapping[str, str]) -> dict[str, Any]:
+    """A row's cells as the agenda schema reads a request: a whole-number cost as a number,
+    the organisations as a list."""
+    values: dict[str, Any] = dict(cells)
+    cost = values.get("cost", "")
+    if cost.isdigit():
+        values["cost"] = int(cost)
+    if "organisations" in values:
+        values["organisations"] = [
+            name.strip() for name in values["organisations"].split(";") if name.strip()
+        ]
+    return values
+
+
+def import_agenda_csv(contest_id: int, text: str, *, dry_run: bool = False) -> list[dict[str, Any]]:
+    """Add the agendas of a CSV file to a draft contest, every one or none, each checked by
+    the agenda schema and by the same building code as the API's agendas; ``dry_run`` checks
+    everything and stores nothing (the console's preview). Returns what each row became;
+    ``invalid_agenda_csv`` lists every problem at ``line <n>``."""
+    rows = read_agenda_csv(text)
+    with unit_of_work() as session:
+        contest = fetch(Contest, contest_id)
+        ensure_draft(contest.election)
+        built: list[dict[str, Any]] = []
+        problems: dict[str, Any] = {}
+        if not rows:
+            problems["rows"] = [N_("The file has no agenda.")]
+        for line, cells in rows:
+            try:
+                with _at(f"line {line}"):
+                    agenda = build_agenda(contest, _load(AgendaInSchema(), _agenda_values(cells)))
+            except DomainError as error:
+                problems.update(error.fields)
+                continue
+            built.append(
+                {
+                    "line": line,
+                    "code": agenda.code,
+                    "title_ko": agenda.title_ko,
+                    "title_en": agenda.title_en,
+                    "cost": agenda.cost,
+                    "organisations": [p.organisation.name_ko for p in agenda.proposers],
+                }
+            )
+        if problems:
+            raise Invalid("invalid_agenda_csv", fields=problems)
+        if dry_run:
+            session.rollback()
+            return built
+        audit.record(
+            "agenda.imported",
+            contest.election_id,
+            {"contest": contest.code, "agendas": len(built), "format": "csv"},
+        )
+    return built

@@ -78,6 +78,7 @@ from votesvc.services.tokens import (
     election_name,
     ensure_issuing,
     read_token,
+    token_record,
 )
 from votesvc.services.transaction import unit_of_work
 from votesvc.voting import shortcodes
@@ -443,6 +444,35 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
         )
     metrics.kiosk_settled([p.outcome for p in pendings])  # once committed
     return [{"id": p.ballot_id, **p.outcome} for p in pendings]
+
+
+def check_code(kiosk: Kiosk, text: str) -> dict[str, Any]:
+    """Whether a sync would accept a ballot of ``text`` cast now, answered without spending or
+    storing anything: the staff panel's dry run of a code, online. The sync's own checks, in
+    its order: the booth's :class:`KioskVerifier` (:func:`read_token`), the token's record
+    (:func:`_verdict`), then the times of a ballot cast now (:func:`_time_refusal`).
+
+    ``{"status": "test"}`` for a test code, ``{"status": "valid"}`` for an unspent code of
+    this booth, else ``{"status": "refused", "reason": <code>}``. A spent code is
+    ``token_already_used``: with no ballot there is no receipt id to recognise a retry by.
+    """
+    election = fetch(Election, kiosk.election_id)
+    channel = booth_channel(kiosk.booth_id)
+    verifier = KioskVerifier(channel, keys.issuer().channel_keys(channel))
+    try:
+        presented = read_token(text, election.id, channel, verifier)
+    except DomainError as error:
+        return {"status": "refused", "reason": error.code}
+    verdict = _verdict(token_record(presented.id_hash), election, channel, presented)
+    if verdict == TEST:
+        return {"status": "test"}
+    if verdict == SPENT:
+        verdict = "token_already_used"
+    if verdict is None:
+        now = keys.now()
+        grace = timedelta(minutes=current_app.config["VOTESVC_SYNC_GRACE_MINUTES"])
+        verdict = _time_refusal(election, now, now, grace)
+    return {"status": "refused", "reason": verdict} if verdict else {"status": "valid"}
 
 
 def list_quarantine(election_id: int, booth_id: int | None = None) -> list[QuarantinedBallot]:

@@ -17,7 +17,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from votesvc.api import errors
-from votesvc.web import formatting, kiosk, locale, security, voter
+from votesvc.web import console, formatting, kiosk, locale, security, voter
 from votesvc.web import results as _results  # noqa: F401  (its routes join voter's blueprint)
 from votesvc.web.assets import static_url
 from votesvc.web.refusals import render_refusal
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     app.register_blueprint(voter.bp)
     app.register_blueprint(kiosk.bp)
+    console.init_app(app)
     app.extensions[errors.PAGE_RENDERER] = render_refusal
     app.jinja_env.globals.update(
         static_url=static_url,

@@ -18,6 +18,9 @@ from votesvc.api.errors import message
 from votesvc.services.errors import DomainError
 from votesvc.web.locale import current_lang
 
+CONSOLE = "console"
+"""The admin console's blueprint (:mod:`votesvc.web.console`)."""
+
 
 def refusal_text(error: DomainError) -> str:
     """A domain error's message in the page's language (the API's words for the same code)."""
@@ -60,15 +63,24 @@ def next_step(code: str) -> str:
             "published them. No count is shown before then."
         ),
         "not_found": _("This page does not exist. Start again from the list of elections."),
+        "election_frozen": _(
+            "Once voting has started, ballot rules, agendas and the voting window stay as they "
+            "are; names and descriptions can still be corrected."
+        ),
+        "forbidden": _(
+            "The admin key you signed in with is for another election. Go back to your "
+            "elections, or sign out and sign in with a key for this one."
+        ),
     }
     return steps.get(code, _("Go back and try again; if it happens again, tell the office."))
 
 
 def render_refusal(status: int, code: str, params: Mapping[str, Any]) -> Response:
-    """The page for a refusal answered with ``status``."""
+    """The page for a refusal answered with ``status``; the console's pages have their own
+    layout, which leads back into the console."""
     election_id = (request.view_args or {}).get("election_id")
     html = render_template(
-        "refusal.html",
+        "console/refusal.html" if request.blueprint == CONSOLE else "refusal.html",
         status=status,
         code=code,
         title=message(code, params, current_lang()),

@@ -25,6 +25,9 @@ from flask.sessions import SecureCookieSessionInterface
 from votesvc.services.errors import Malformed
 
 API_PREFIX = "/api/"
+CONSOLE_PREFIX = "/admin/"
+"""The admin console keeps a server-side session of its own (:mod:`votesvc.web.console.guard`)
+and never opens the voters' cookie session."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -69,15 +72,20 @@ def is_page(req: Request) -> bool:
     return not req.path.startswith(API_PREFIX)
 
 
+def has_page_session(req: Request) -> bool:
+    return is_page(req) and not req.path.startswith(CONSOLE_PREFIX)
+
+
 class PageSession(SecureCookieSessionInterface):
-    """Flask's signed cookie session for pages; none under ``/api/`` (no cookie is read or
-    written there, and no serializer is built on the API's hot paths)."""
+    """Flask's signed cookie session for the voters' pages; none under ``/api/`` (no cookie is
+    read or written there, and no serializer is built on the API's hot paths) nor under
+    ``/admin/`` (writing to it there fails loudly: Flask's null session)."""
 
     def open_session(self, app: Flask, request: Request) -> Any:
-        return super().open_session(app, request) if is_page(request) else None
+        return super().open_session(app, request) if has_page_session(request) else None
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        if is_page(request):
+        if has_page_session(request):
             super().save_session(app, session, response)
 
 

@@ -1,5 +1,6 @@
 // A ballot step, made live: the counter ("3 of 5 chosen"), the knapsack's budget meter with
-// agendas that no longer fit disabled and the reason beside them, points with - / + buttons
+// agendas that no longer fit marked aria-disabled (still focusable) and the reason beside them
+// and in their description, points with - / + buttons
 // and the points left, all announced politely to screen readers; and a question before leaving
 // a page whose choices are not saved. The form and the server's checks work without it.
 //
@@ -32,6 +33,16 @@
     var status = form.querySelector("[data-live=status]");
     var dirty = false;
 
+    // An agenda that cannot be chosen now stays focusable (aria-disabled, not disabled), so a
+    // keyboard or screen reader user lands on it and hears why: the reason is in its
+    // description (aria-describedby names the "why" line). Choosing it is refused below.
+    function unavailable(li, reason) {
+      var box = boxOf(li);
+      if (reason) { box.setAttribute("aria-disabled", "true"); } else { box.removeAttribute("aria-disabled"); }
+      li.classList.toggle("unavailable", !!reason);
+      li.querySelector("[data-live=why]").textContent = reason;
+    }
+
     function updateChoices() {
       var chosen = choices.filter(function (li) { var b = boxOf(li); return b && b.checked; });
       var count = chosen.length;
@@ -45,12 +56,11 @@
         form.querySelector("meter").value = Math.min(spent, budget);
         status.textContent = fill(data.textLeft, { left: money(data, left), budget: money(data, budget) });
         choices.forEach(function (li) {
-          var box = boxOf(li), cost = parseInt(li.dataset.cost, 10), why = li.querySelector("[data-live=why]");
+          var box = boxOf(li), cost = parseInt(li.dataset.cost, 10);
           var over = !box.checked && cost > left;
           var full = most > 0 && !box.checked && count >= most;
-          box.disabled = over || full;
-          li.classList.toggle("unavailable", over || full);
-          why.textContent = over ? fill(data.textOver, { over: money(data, cost - left) }) : "";
+          unavailable(li, over ? fill(data.textOver, { over: money(data, cost - left) })
+            : full ? fill(data.textFull, { n: most }) : "");
         });
         return;
       }
@@ -58,9 +68,8 @@
         status.textContent = most ? fill(data.textChosen, { k: count, n: most })
           : fill(data.textChosenOpen, { k: count });
         choices.forEach(function (li) {
-          var box = boxOf(li);
-          box.disabled = most > 0 && !box.checked && count >= most;
-          li.classList.toggle("unavailable", box.disabled);
+          var full = most > 0 && !boxOf(li).checked && count >= most;
+          unavailable(li, full ? fill(data.textFull, { n: most }) : "");
         });
       }
     }
@@ -112,10 +121,13 @@
       dirty = true;
       if (kind !== "points") { update(); }  // typed points: said once the field is left
     });
-    form.addEventListener("submit", function () {
-      dirty = false;
-      choices.forEach(function (li) { var b = boxOf(li); if (b) { b.disabled = false; } });
+    form.addEventListener("click", function (event) {
+      var box = event.target;
+      if (box.getAttribute && box.getAttribute("aria-disabled") === "true" && box.checked) {
+        event.preventDefault();  // the click (mouse, label or Space) that would choose it
+      }
     });
+    form.addEventListener("submit", function () { dirty = false; });
     if (data.leave) {
       window.addEventListener("beforeunload", function (event) {
         if (dirty) { event.preventDefault(); event.returnValue = data.leave; }
@@ -197,7 +209,7 @@
     return found;
   }
 
-  window.VotesvcBallot = { enhance: enhance, read: read, problems: problems };
+  window.VotesvcBallot = { enhance: enhance, read: read, problems: problems, money: money };
   var page = document.querySelector("form.ballot[action]");
   if (page) { enhance(page); }
 })();

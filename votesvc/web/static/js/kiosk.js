@@ -19,6 +19,7 @@
   var PBKDF2_ROUNDS = 210000;
   var SKEW_WARNING_MS = 60 * 1000;
   var EXPORT_FORMAT = "votesvc.kiosk-queue.v1";
+  var PIN_TRIES = 5, PIN_LOCK_MS = 30 * 1000, PIN_LOCK_MAX_MS = 60 * 60 * 1000;
   var subtle = window.crypto && window.crypto.subtle;
   var encoder = new TextEncoder();
 
@@ -172,10 +173,12 @@
     return;
   }
   var screen = document.getElementById("screen");
-  var config = null, verify = null, lang = "ko", texts = {};
+  var config = null, verify = null, lang = "ko", texts = {}, current = "start";
   var voter = null;  // this voter's code and marks: memory only, gone with the page
   var sync = { running: null, backoff: 0, timer: null };
   var idle = { timer: null, countdown: null };
+  var pinTimer = null;
+  var receipt = null;  // the receipt shown (its id and whether a test): memory only
 
   function $(selector, within) { return (within || screen).querySelector(selector); }
   function live(name) { return $("[data-live='" + name + "']"); }
@@ -183,10 +186,10 @@
   function setText(el, text) { el.textContent = text; el.hidden = !text; }
 
   function show(name) {
+    current = name;
     Array.prototype.forEach.call(screen.querySelectorAll("[data-screen]"), function (section) {
       if (section.dataset.screen !== "idle") { section.hidden = section.dataset.screen !== name; }
     });
-    $(".kiosk-bar .langs").hidden = name !== "start";
     var heading = $("[data-screen='" + name + "'] h1");
     if (heading) { heading.focus(); }
   }
@@ -210,6 +213,28 @@
     refreshBanner();
   }
 
+  // The voter (or staff) switches language on any screen: the screens are drawn again in the
+  // other language and the same screen comes back, with this step's marks kept. The next voter
+  // starts in the booth's default language again (each voter gets a fresh page).
+  function switchLanguage(to) {
+    var was = current, typed = $("#voter-code").value;
+    var form = $("[data-slot=contest] form.ballot");
+    if (was === "ballot" && form) { keepMarks(voter.step, window.VotesvcBallot.read(form)); }
+    lang = to;
+    render();
+    $("#voter-code").value = typed;
+    if (was === "ballot") { notices(); step(voter.step); }
+    else if (was === "review") { review(); }
+    else if (was === "receipt") { showReceipt(); }
+    else if (was === "pin") { show("pin"); pinState().then(showLock); }
+    else if (was === "staff") { staff(); }
+  }
+  function keepMarks(index, marked) {
+    var code = contestsHere()[index];
+    var counted = marked.choices.some(function (mark) { return mark !== null; });
+    if (counted) { voter.marks[code] = marked; } else { delete voter.marks[code]; }
+  }
+
   // --- provisioning ---------------------------------------------------------------------------
   function setupUrl(electionId, boothId) {
     return root.dataset.setup + "?election=" + encodeURIComponent(electionId) + "&booth=" + encodeURIComponent(boothId);
@@ -224,8 +249,9 @@
       return response.json();
     });
   }
-  function keep(setup, credential, pin) {
+  function keep(setup, credential, pin, defaultLang) {
     return {
+      lang: defaultLang,
       credential: credential, kioskId: setup.kiosk_id, electionId: setup.election_id,
       boothId: setup.booth_id, election: setup.election, channel: setup.channel,
       keys: setup.channel_keys, contests: setup.contests, exportKey: setup.export_key,
@@ -245,7 +271,7 @@
     }
     error.textContent = "…";
     Promise.all([fetchSetup(parts[1], parts[2], parts[3]), newPin(pin)]).then(function (both) {
-      config = keep(both[0], parts[3], both[1]);
+      config = keep(both[0], parts[3], both[1], form.lang.value === "en" ? "en" : "ko");
       return putOne("config", config, "kiosk");
     }).then(function () {
       return navigator.storage && navigator.storage.persist ? navigator.storage.persist() : false;
@@ -288,6 +314,10 @@
       });
     }).then(function (result) { result.code = code; return result; });
   }
+  function notices() {
+    setText(live("test"), voter.test ? texts.test : "");
+    setText(live("short"), voter.short ? texts.short_code : "");
+  }
   function admit(text) {
     var error = live("code-error");
     check(text).then(function (result) {
@@ -297,8 +327,7 @@
         return;
       }
       voter = { token: result.code, hash: result.hash, test: !!result.test, short: !!result.short, step: 0, marks: {} };
-      setText(live("test"), voter.test ? texts.test : "");
-      setText(live("short"), voter.short ? texts.short_code : "");
+      notices();
       step(0);
     });
   }
@@ -336,9 +365,10 @@
     slot.appendChild($("template[data-contest='" + codes[index] + "']").content.cloneNode(true));
     setText(live("steps"), fill($("template[data-step-text]").innerHTML, { n: index + 1, total: codes.length }));
     var form = slot.querySelector("form.ballot");
-    if (form.hasAttribute("data-shuffle")) {
-      var list = form.querySelector("ul.choices");
-      shuffle(Array.prototype.slice.call(list.children)).forEach(function (li) { list.appendChild(li); });
+    if (form.hasAttribute("data-shuffle")) {  // this voter's own order, the same each time
+      var list = form.querySelector("ul.choices"), orders = voter.orders = voter.orders || {};
+      orders[codes[index]] = orders[codes[index]] || shuffle(Array.prototype.map.call(list.children, function (li) { return li.dataset.code; }));
+      orders[codes[index]].forEach(function (code) { list.appendChild(list.querySelector("li[data-code='" + code + "']")); });
     }
     restore(form, voter.marks[codes[index]]);
     window.VotesvcBallot.enhance(form);
@@ -355,14 +385,28 @@
         box.hidden = false;
         return;
       }
-      var counted = marked.choices.some(function (mark) { return mark !== null; });
-      if (counted) { voter.marks[codes[index]] = marked; } else { delete voter.marks[codes[index]]; }
+      keepMarks(index, marked);
       if (index + 1 < codes.length) { step(index + 1); } else { review(); }
     });
     form.querySelector("[data-go=back]").addEventListener("click", function () {
       if (index > 0) { step(index - 1); } else { reset(); }
     });
     show("ballot");
+  }
+
+  // The citizen review's line of total cost against the budget (the same macro, rendered into
+  // the bundle with 0), with this voter's total; nothing for contests whose choices cost nothing.
+  function costLine(code, template, marks) {
+    var line = $("template[data-total='" + code + "']").content.cloneNode(true);
+    var total = line.querySelector("[data-live=total]");
+    if (total) {
+      var spent = marks.choices.reduce(function (sum, agenda) {
+        var item = agenda === null ? null : template.querySelector("li[data-code='" + agenda + "']");
+        return sum + (item ? parseInt(item.dataset.cost, 10) : 0);
+      }, 0);
+      total.textContent = window.VotesvcBallot.money(template.querySelector("form").dataset, spent);
+    }
+    return line;
   }
 
   function review() {
@@ -396,6 +440,7 @@
           });
         });
         section.appendChild(list);
+        section.appendChild(costLine(code, template, marks));
       }
       var change = document.createElement("button");
       change.type = "button";
@@ -428,13 +473,18 @@
       selections: selections
     };
     store(ballot, voter.hash).then(function () {
-      live("receipt").textContent = ballot.id;
-      if (voter.test) { live("receipt-title").textContent = texts.test; }
+      receipt = { id: ballot.id, test: voter.test };
       voter = null;
-      show("receipt");
+      showReceipt();
       idleAfter(config.timers.receipt);
       syncSoon(1000);
     }).catch(function (e) { setText(live("review-error"), String(e)); });
+  }
+
+  function showReceipt() {
+    live("receipt").textContent = receipt.id;
+    if (receipt.test) { live("receipt-title").textContent = texts.test; }
+    show("receipt");
   }
 
   // --- inactivity -------------------------------------------------------------------------
@@ -531,7 +581,7 @@
   function refreshSetup() {
     if (!navigator.onLine) { return; }
     fetchSetup(config.electionId, config.boothId, config.credential).then(function (setup) {
-      var fresh = keep(setup, config.credential, config.pin);
+      var fresh = keep(setup, config.credential, config.pin, config.lang);
       return putOne("config", fresh, "kiosk");
     }).then(refreshBanner, function () { return null; });
   }
@@ -543,14 +593,63 @@
   }
 
   // --- staff ------------------------------------------------------------------------------
+  // Wrong PINs: after PIN_TRIES in a row each further one locks the panel, for twice as long as
+  // the one before (30 s, 1 min, 2 min, ... at most an hour). Kept in IndexedDB ("status",
+  // key "pin": failures and the time the lock ends), so a reload or a restart does not reset it.
+  function pinState() {
+    return getOne("status", "pin").then(function (state) { return state || { failures: 0, until: 0 }; });
+  }
+  function lockFor(failures) {
+    return failures < PIN_TRIES ? 0 : Math.min(PIN_LOCK_MS * Math.pow(2, failures - PIN_TRIES), PIN_LOCK_MAX_MS);
+  }
+  // The lock said once (an alert) and its time left, counted down each second (not announced).
+  function showLock(state) {
+    clearInterval(pinTimer);
+    function tick() {
+      var left = Math.ceil((state.until - Date.now()) / 1000);
+      if (left <= 0) {
+        clearInterval(pinTimer);
+        setText(live("pin-wait"), "");
+        if (live("pin-error").textContent === texts.pin_locked) { setText(live("pin-error"), ""); }
+        return;
+      }
+      var time = fill(texts.wait_time, { m: Math.floor(left / 60), s: left % 60 });
+      setText(live("pin-wait"), fill(texts.pin_wait, { time: time }));
+    }
+    if (state.until > Date.now()) {
+      setText(live("pin-error"), texts.pin_locked);
+      pinTimer = setInterval(tick, 1000);
+    }
+    tick();
+  }
   function checkPin(event) {
     event.preventDefault();
-    var field = event.target.pin;
-    var pin = config.pin;
-    pinHash(field.value, b64urlToBytes(pin.salt), pin.rounds).then(function (hash) {
-      field.value = "";
-      if (hash !== pin.hash) { setText(live("pin-error"), texts.pin_wrong); return; }
-      staff();
+    var field = event.target.pin, entered = field.value, pin = config.pin;
+    field.value = "";
+    pinState().then(function (state) {
+      if (state.until > Date.now()) { showLock(state); return null; }
+      return pinHash(entered, b64urlToBytes(pin.salt), pin.rounds).then(function (hash) {
+        if (hash === pin.hash) { return putOne("status", { failures: 0, until: 0 }, "pin").then(staff); }
+        state.failures += 1;
+        state.until = Date.now() + lockFor(state.failures);
+        return putOne("status", state, "pin").then(function () {
+          setText(live("pin-error"), texts.pin_wrong);
+          showLock(state);
+        });
+      });
+    });
+  }
+  // The booth's default language, which every voter starts in (staff panel).
+  function saveLanguage(event) {
+    event.preventDefault();
+    var chosen = event.target.querySelector("input[name=lang]:checked");
+    config.lang = chosen && chosen.value === "en" ? "en" : "ko";
+    // onto the stored config: a setup fetched since this page loaded may hold newer keys
+    getOne("config", "kiosk").then(function (stored) {
+      stored.lang = config.lang;
+      return putOne("config", stored, "kiosk");
+    }).then(function () {
+      setText(live("language-saved"), fill(texts.language_saved, { language: texts["language_" + config.lang] }));
     });
   }
   function age(iso) {
@@ -568,6 +667,7 @@
       live("skew").textContent = Math.round(skew / 1000) + " s";
       live("key-age").textContent = age(all[3].keysAt);
       live("persisted").textContent = s.persisted ? texts.granted : texts.denied;
+      $("[data-form=language] input[value='" + (config.lang || "ko") + "']").checked = true;
       var list = live("refused");
       list.textContent = "";
       all[2].forEach(function (r) {
@@ -578,16 +678,33 @@
       show("staff");
     });
   }
+  // A test code checked twice: here, offline, by the kiosk's own rules, and, when online, by
+  // the server's sync rules without spending it (POST .../check), so staff see both answers.
   function dryRun(event) {
     event.preventDefault();
     var code = event.target.code.value;
     event.target.code.value = "";
+    var here = live("dry-run"), there = live("dry-run-server");
+    here.textContent = "…";
+    there.textContent = "";
     check(code).then(function (result) {
-      var out = live("dry-run");
-      if (result.error) { out.textContent = texts[result.error] || texts.token_malformed; }
-      else if (result.short) { out.textContent = texts.short_code; }
-      else { out.textContent = result.test ? texts.dry_ok : texts.dry_real; }
+      var answer = result.error ? texts[result.error] || texts.token_malformed
+        : result.short ? texts.short_code : result.test ? texts.dry_ok : texts.dry_real;
+      here.textContent = fill(texts.dry_here, { answer: answer });
     });
+    if (!navigator.onLine) { there.textContent = texts.dry_not_asked; return; }
+    fetch(fill(root.dataset.check, { election: config.electionId, booth: config.boothId }), {
+      method: "POST", cache: "no-store", credentials: "omit",
+      headers: { Authorization: "Bearer " + config.credential, "Content-Type": "application/json", "Accept-Language": lang },
+      body: JSON.stringify({ token: codeFrom(code) })
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (answer) {
+      var words = answer.status === "valid" ? texts.dry_server_valid
+        : answer.status === "test" ? texts.dry_server_test : answer.message;
+      there.textContent = fill(texts.dry_server, { answer: words });
+    }, function () { there.textContent = texts.dry_unreachable; });
   }
   // The queue as a file for a kiosk that will never get online: the body as text and an
   // HMAC-SHA256 of exactly that text under the kiosk's export key (docs/kiosk.md).
@@ -655,14 +772,24 @@
     $("[data-form=pin]").addEventListener("submit", checkPin);
     $("[data-form=dry-run]").addEventListener("submit", dryRun);
     Array.prototype.forEach.call(screen.querySelectorAll(".langs [data-lang]"), function (button) {
-      button.addEventListener("click", function () { lang = button.dataset.lang; render(); });
+      button.addEventListener("click", function () { switchLanguage(button.dataset.lang); });
     });
+    $("[data-form=language]").addEventListener("submit", saveLanguage);
+  }
+
+  // Once: #screen stays while its content is drawn again (a second listener would act twice).
+  function bindActions() {
     screen.addEventListener("click", function (event) {
       var go = event.target.closest("[data-go]");
       if (!go) { return; }
       var action = go.dataset.go;
       if (action === "done") { reset(); }
-      else if (action === "pin") { voter = { staff: true, marks: {} }; show("pin"); idleAfter(config.timers.idle); }
+      else if (action === "pin") {
+        voter = { staff: true, marks: {} };
+        show("pin");
+        idleAfter(config.timers.idle);
+        pinState().then(showLock);
+      }
       else if (action === "cast") { cast(); }
       else if (action === "print") { window.print(); }
       else if (action === "stay") { idleAfter(config.timers.idle); }
@@ -676,6 +803,7 @@
       else if (action === "back" && !go.closest("form.ballot")) { step(contestsHere().length - 1); }
     });
   }
+  bindActions();
 
   ["pointerdown", "keydown", "input"].forEach(function (type) {
     document.addEventListener(type, function () { if (config) { activity(); } }, true);
@@ -698,7 +826,7 @@
     if (!config) { return; }
     skew = both[1].skew || 0;
     verify = makeVerifier(config.channel, config.election, config.keys);
-    lang = Object.keys(config.bundle)[0];
+    lang = config.lang || "ko";
     render();
     syncSoon(500);
     refreshSetup();

@@ -1,0 +1,157 @@
+"""Console forms: which fields a form shows, reading them, and refusals shown at their fields.
+
+A form is a list of :class:`Field`; :func:`read` turns the posted text into the values the
+API's input schemas take (whole numbers as numbers, an empty number as "not given"), and
+:func:`load` checks them with that same schema, so a page refuses what the API refuses, in the
+same words. :func:`problems` puts a service's refusal in the reader's language, field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
+
+from votesvc import i18n
+from votesvc.api.errors import status_of
+from votesvc.i18n import N_
+from votesvc.services.errors import DomainError, Invalid
+from votesvc.web.locale import current_lang
+from votesvc.web.refusals import refusal_text
+
+Refuse = Callable[[str], DomainError]
+"""What a page raises for an unreadable upload, given the reason."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    """English message id, translated in the template."""
+    kind: str = "text"
+    """``text``, ``textarea``, ``number`` or ``datetime`` (shown in the election's zone)."""
+    required: bool = False
+
+
+def wording(stem: str) -> list[Field]:
+    """A name or title and a description, in Korean and in English."""
+    return [
+        Field(f"{stem}_ko", N_("Name in Korean") if stem == "name" else N_("Title in Korean")),
+        Field(f"{stem}_en", N_("Name in English") if stem == "name" else N_("Title in English")),
+        Field("description_ko", N_("Description in Korean"), "textarea"),
+        Field("description_en", N_("Description in English"), "textarea"),
+    ]
+
+
+def _whole_number(raw: str) -> int | str:
+    """``raw`` as a whole number, or as typed for the schema to refuse in its own words."""
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
+
+
+def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
+    """The posted values of ``fields`` that the form carried, as the schema takes them."""
+    values: dict[str, Any] = {}
+    for field in fields:
+        if field.name not in form:
+            continue
+        raw = form.get(field.name, "")
+        if field.kind == "number":
+            raw = raw.strip().replace(",", "")
+            if raw:
+                values[field.name] = _whole_number(raw)
+        elif field.kind == "datetime":
+            if raw.strip():
+                values[field.name] = raw.strip()
+        else:
+            values[field.name] = raw
+    return values
+
+
+def upload_text(form_files: Mapping[str, Any], pasted: str, refuse: Refuse) -> str:
+    """An uploaded ``file``'s text, else the ``pasted`` text; a file that is not UTF-8 (an
+    export in CP949, say) or holds U+0000 is ``refuse(reason)``, as the API refuses it."""
+    upload = form_files.get("file")
+    if not (upload and upload.filename):
+        return pasted
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise refuse(
+            N_("The file is not UTF-8 text: save it as UTF-8 and upload it again.")
+        ) from error
+    if "\x00" in text:
+        raise refuse(N_("The file contains U+0000 (a NUL character)."))
+    return text
+
+
+def load(schema: Schema, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` checked by an API input schema; ``validation_failed`` with its fields."""
+    try:
+        return schema.load(values)
+    except ValidationError as error:
+        raise Invalid(fields=error.normalized_messages()) from error
+
+
+def current_values(obj: object, fields: Sequence[Field], zone: str) -> dict[str, str]:
+    """What a form shows before anything is posted: the row's own values."""
+    shown: dict[str, str] = {}
+    for field in fields:
+        value = getattr(obj, field.name, None)
+        if value is None:
+            shown[field.name] = ""
+        elif isinstance(value, datetime):
+            shown[field.name] = value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+        else:
+            shown[field.name] = str(value)
+    return shown
+
+
+@dataclass
+class Problems:
+    """A refusal as a form shows it: a summary and the messages of each field."""
+
+    error: DomainError
+    summary: str
+    fields: dict[str, list[str]]
+    other: list[str]
+    """Messages about fields the form does not show (named with them)."""
+
+
+def _flatten(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [f"{key}: {text}" for key, inner in value.items() for text in _flatten(inner)]
+    if isinstance(value, list | tuple):
+        return [text for inner in value for text in _flatten(inner)]
+    return [str(value)]
+
+
+def problems(error: DomainError, shown: Iterable[str] = ()) -> Problems:
+    """``error`` in the reader's language; messages of the fields in ``shown`` apart."""
+    translated = i18n.details(dict(error.fields or {}), current_lang())
+    names = set(shown)
+    at_fields = {key: _flatten(value) for key, value in translated.items() if key in names}
+    other = [
+        text
+        for key, value in translated.items()
+        if key not in names
+        for text in _flatten({key: value})
+    ]
+    return Problems(error, refusal_text(error), at_fields, other)
+
+
+def status(error: DomainError) -> int:
+    """A form shown again with a refusal answers the refusal's own status (422, 409, ...)."""
+    return status_of(error)
+
+
+def answer(html: str, found: Problems | None) -> str | tuple[str, int]:
+    """The page, with the refusal's status when it shows one."""
+    return html if found is None else (html, status(found.error))
