@@ -83,5 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ImmutableResponses.install(app)  # published files a worker has served skip Flask after
     hops = app.config["VOTESVC_PROXY_HOPS"]
     if hops:  # outermost: every layer, the limiter's client address included, sees the voter
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        # X-Forwarded-For grows by one address a proxy; X-Forwarded-Proto is *set* by the
+        # nearest one (the kit's nginx), so it holds one value whatever the hop count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1)  # type: ignore[method-assign]
     return app

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from api_assertions import assert_rate_limited
-from flask import Flask
+from flask import Flask, request
 from voting_support import GOOD, issue, open_election
 
 from votesvc import create_app
@@ -97,3 +97,33 @@ def test_two_apps_in_one_process_keep_their_own_limiter(
         assert limiter.enabled
         assert isinstance(limiter.storage, SweptMemoryStorage)
         assert limiter.storage is not kept
+
+
+@pytest.mark.parametrize("hops", [1, 2])
+def test_the_scheme_is_the_nearest_proxys_whatever_the_hop_count(
+    app: Flask, tmp_path: Path, database_url: str, hops: int
+) -> None:
+    """nginx *sets* X-Forwarded-Proto (one value) while X-Forwarded-For grows a hop at a
+    time: at two hops the scheme must still be read (it was ignored, so pages behind TLS
+    thought themselves plain HTTP)."""
+    proxied = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / f"hops{hops}"),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "VOTESVC_PROXY_HOPS": hops,
+        }
+    )
+    seen: dict[str, Any] = {}
+
+    @proxied.get("/scheme-probe")
+    def probe() -> str:
+        seen.update(scheme=request.scheme, secure=request.is_secure)
+        return ""
+
+    forwarded = ", ".join(["203.0.113.7", "10.0.0.2"][:hops])
+    proxied.test_client().get(
+        "/scheme-probe", headers={"X-Forwarded-For": forwarded, "X-Forwarded-Proto": "https"}
+    )
+    assert seen == {"scheme": "https", "secure": True}
