@@ -36,6 +36,7 @@ DEFAULT_COUNT_STALE_SECONDS = 300
 DEFAULT_DB_POOL_SIZE = 10
 DEFAULT_MIX_INTERVAL_SECONDS = 300
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+MAX_PROXY_HOPS = 5
 DEFAULT_ADMIN_IDLE_MINUTES = 30
 
 
@@ -80,6 +81,18 @@ def public_url(environ: Mapping[str, str], env: str) -> str:
             f"(a path is allowed, no query or #), not {raw!r}."
         )
     return raw.rstrip("/")
+
+
+def proxy_hops(environ: Mapping[str, str]) -> int:
+    """``VOTESVC_PROXY_HOPS``: how many reverse proxies in front of the app append to
+    ``X-Forwarded-For`` (nginx on the node: 1; a load balancer before it as well: 2). The app
+    then takes the client's address from that many entries from the right of the header, so
+    rate limits count per voter, not per proxy; 0 (the default) trusts no forwarded header,
+    since a client reaching the app directly could write any address into one."""
+    hops = _int(environ, "VOTESVC_PROXY_HOPS", 0)
+    if not 0 <= hops <= MAX_PROXY_HOPS:
+        raise ConfigError(f"VOTESVC_PROXY_HOPS must be 0 to {MAX_PROXY_HOPS}, not {hops}.")
+    return hops
 
 
 def engine_options(environ: Mapping[str, str], database_url: str) -> dict[str, Any]:
@@ -174,6 +187,7 @@ def load(
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(environ, database_url),
+        "VOTESVC_PROXY_HOPS": proxy_hops(environ),
         "MAX_CONTENT_LENGTH": _int(
             environ, "VOTESVC_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH
         ),
@@ -189,7 +203,8 @@ def load(
         **_results_settings(environ),
     }
     settings.update(overrides)
-    _check_shared_limits(env, _int(environ, "WEB_CONCURRENCY", 1), settings)
+    settings.setdefault("WEB_CONCURRENCY", _int(environ, "WEB_CONCURRENCY", 1))
+    _check_shared_limits(env, settings["WEB_CONCURRENCY"], settings)
     return settings
 
 

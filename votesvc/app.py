@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from votesvc import web
 from votesvc.api import errors, inputs, ops, register_blueprints
@@ -80,4 +81,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)  # the pages, and their cookie session (the API has none)
     mixing.install(app)  # the secrecy mixer's thread, started by a process's first request
     ImmutableResponses.install(app)  # published files a worker has served skip Flask after
+    hops = app.config["VOTESVC_PROXY_HOPS"]
+    if hops:  # outermost: every layer, the limiter's client address included, sees the voter
+        # X-Forwarded-For grows by one address a proxy; X-Forwarded-Proto is *set* by the
+        # nearest one (the kit's nginx), so it holds one value whatever the hop count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1)  # type: ignore[method-assign]
     return app

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -78,8 +78,46 @@ class SweptMemoryStorage(MemoryStorage):
                     del self.events[key]  # the newest entry comes first: all have expired
 
 
+class PerApp:
+    """An attribute of the limiter kept apart for each Flask app, in its ``extensions``.
+
+    Flask-Limiter keeps what ``init_app`` reads from an app's settings (on or off, the storage
+    and the strategy over it) on the limiter object itself, so with one module-level limiter
+    the last app created configured every app in the process: a test's app with limits off, or
+    with a fresh memory storage, switched off or emptied the limits of a live server started
+    earlier. Inside an app context this reads and writes that app's value; outside one (the
+    limiter's constructor) the limiter's own, which is every app's default.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, limiter: object, owner: type | None = None) -> Any:
+        if limiter is None:
+            return self
+        state = _app_state()
+        if state is not None and self.name in state:
+            return state[self.name]
+        return vars(limiter)[self.name]
+
+    def __set__(self, limiter: object, value: Any) -> None:
+        state = _app_state()
+        (vars(limiter) if state is None else state)[self.name] = value
+
+
+LIMITER_STATE = "votesvc.limiter"
+
+
+def _app_state() -> dict[str, Any] | None:
+    if not has_app_context():
+        return None
+    state: dict[str, Any] = current_app.extensions.setdefault(LIMITER_STATE, {})
+    return state
+
+
 class RouteLimiter(Limiter):
-    """Flask-Limiter for limits declared on routes (``@limiter.limit``) and nowhere else.
+    """Flask-Limiter for limits declared on routes (``@limiter.limit``) and nowhere else, with
+    each app's settings its own (:class:`PerApp`).
 
     Flask-Limiter checks every request twice: once before the request for application, default
     and meta limits, and again in the decorator of a limited route. votesvc has only the
@@ -89,15 +127,17 @@ class RouteLimiter(Limiter):
     ``_check_request_limit``, the decorator's with ``in_middleware=False``.
     """
 
+    enabled = PerApp()
+    _storage = PerApp()
+    _limiter = PerApp()
+    _storage_dead = PerApp()
+
     def init_app(self, app: Flask) -> None:
         for name in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"):
             if app.config.get(name):
                 raise RuntimeError(f"{name} is not enforced: limit the routes themselves.")
-        # Flask-Limiter keeps an app's RATELIMIT_ENABLED on the shared limiter object as the
-        # default for the next app: say it for every app, so one app with limits off (a test)
-        # does not switch them off for the apps created after it in the same process.
-        app.config.setdefault("RATELIMIT_ENABLED", True)
-        super().init_app(app)
+        with app.app_context():  # what Flask-Limiter sets now is this app's (PerApp)
+            super().init_app(app)
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
@@ -109,6 +149,7 @@ class RouteLimiter(Limiter):
 limiter = RouteLimiter(get_remote_address)
 """Rate limits per client address on code entry and casting: in each worker's memory by default
 (:class:`SweptMemoryStorage`), in Redis when ``VOTESVC_REDIS_URL`` is set
-(``RATELIMIT_STORAGE_URI``). Behind a reverse proxy, wrap the app in werkzeug's ``ProxyFix`` so
-the address is the voter's, not the proxy's. No ``X-RateLimit-*`` headers (they cost a storage
-read per request, a round trip with Redis); a 429 says when to retry (:mod:`votesvc.api.errors`)."""
+(``RATELIMIT_STORAGE_URI``). Behind a reverse proxy, ``VOTESVC_PROXY_HOPS`` makes the address
+the voter's, not the proxy's (:func:`votesvc.create_app` wraps the app in ``ProxyFix``). No
+``X-RateLimit-*`` headers (they cost a storage read per request, a round trip with Redis); a 429
+says when to retry (:mod:`votesvc.api.errors`)."""

@@ -267,3 +267,35 @@ def test_a_deleted_contest_leaves_its_batches_restrictions(
         ).all()
         assert left == []
         assert db.session.get(TokenBatch, batch_id).restricted is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "code,title_ko,cost\nN1,가,²\n",  # a digit to str.isdigit, not to int()
+        "code,title_ko,cost\nN1," + "가" * 140_000 + ",5\n",  # over the csv module's cell limit
+        'code,title_ko,cost\nN1,"unclosed,5\n',
+    ],
+)
+def test_a_csv_the_csv_module_or_int_refuses_is_a_422(
+    client: FlaskClient,
+    admin_headers: Headers,
+    imported_election: Callable[..., int],
+    row_counts: Callable[[], dict[str, int]],
+    text: str,
+) -> None:
+    contest_id, _, _ = _ids(client, admin_headers, imported_election())
+    before = row_counts()
+    refused = _csv(client, admin_headers, contest_id, text)
+    assert refused.status_code == 422, refused.get_data(as_text=True)[:300]
+    assert refused.get_json()["error"]["code"] in ("invalid_agenda_csv", "validation_failed")
+    assert row_counts() == before
+
+
+def test_a_csv_with_cr_only_line_ends_is_read(
+    client: FlaskClient, admin_headers: Headers, imported_election: Callable[..., int]
+) -> None:
+    contest_id, _, _ = _ids(client, admin_headers, imported_election())
+    preview = _csv(client, admin_headers, contest_id, "code,title_ko,cost\rN1,가,5\rN2,나,6\r")
+    assert preview.status_code == 201, preview.get_json()
+    assert [a["code"] for a in preview.get_json()["agendas"]] == ["N1", "N2"]

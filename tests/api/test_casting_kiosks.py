@@ -427,13 +427,16 @@ def test_a_code_check_answers_as_the_sync_would_and_spends_nothing(
             ("short", real.short_code),
             ("test", test.signed),
             ("elsewhere", elsewhere.signed),
+            ("elsewhere short", elsewhere.short_code),
             ("forged", forged),
             ("typo", real.short_code[:-1] + ("X" if real.short_code[-1] != "X" else "Y")),
         ]
     }
     assert answers["real"] == {"status": "valid"} and answers["short"] == {"status": "valid"}
     assert answers["test"] == {"status": "test"}
-    assert answers["elsewhere"]["reason"] == "token_wrong_channel"
+    assert answers["elsewhere"]["reason"] == "token_wrong_channel"  # its signature says so
+    # a short code has no signature: where it was issued stays unsaid, as for one never issued
+    assert answers["elsewhere short"]["reason"] == "token_unknown"
     assert answers["forged"]["reason"] == "token_bad_signature"
     assert answers["typo"]["status"] == "refused"
     assert answers["forged"]["message"] and answers["forged"]["status"] == "refused"

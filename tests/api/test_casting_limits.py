@@ -46,8 +46,9 @@ def test_token_secrets_hash_key_and_redis_from_the_environment(tmp_path: Path) -
 
 
 def test_limits_are_kept_in_memory_by_default(tmp_path: Path) -> None:
-    create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40})
-    assert isinstance(limiter.storage, SweptMemoryStorage)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40})
+    with app.app_context():
+        assert isinstance(limiter.storage, SweptMemoryStorage)
 
 
 def test_the_memory_storage_counts_without_starting_threads() -> None:
@@ -98,16 +99,6 @@ def test_the_memory_storage_sweeps_safely_while_other_threads_hit(
     finally:
         sys.setswitchinterval(switch)
     assert failures == []
-
-
-def test_an_app_with_limits_off_leaves_them_on_for_the_next(tmp_path: Path) -> None:
-    """The limiter is shared by every app of a process; an app that switches limits off (as
-    some tests do) must not switch them off for the apps created after it."""
-    base = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40}
-    create_app({**base, "RATELIMIT_ENABLED": False})
-    assert not limiter.enabled
-    create_app(base)
-    assert limiter.enabled
 
 
 @pytest.mark.parametrize("name", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"])

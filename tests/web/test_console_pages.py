@@ -494,3 +494,48 @@ def test_an_upload_that_is_not_utf8_is_refused_with_its_reason(
     assert refused.status_code == 422
     assert "UTF-8로 저장한 뒤" in text_of(refused)
     assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        json.dumps({"name_ko": "가", "name_en": "a\u0000b"}),  # U+0000 escaped in JSON
+        '{"name_en": "\\ud800"}',  # a lone surrogate
+        "[" * 100_000 + "]" * 100_000,  # deeper than the reader allows
+        '{"budget": ' + "9" * 5000 + "}",  # an integer of too many digits
+    ],
+)
+def test_an_election_document_the_api_reader_refuses_is_refused_at_the_document(
+    english: Console, row_counts: Callable[[], dict[str, int]], document: str
+) -> None:
+    before = row_counts()
+    refused = english.post("/admin/elections/import", {"document": document})
+    assert refused.status_code in (400, 422), refused.status_code
+    assert refused.mimetype == "text/html" and 'role="alert"' in refused.get_data(as_text=True)
+    assert row_counts() == before
+
+
+def test_text_the_database_cannot_hold_is_refused_at_its_field(
+    app: Flask, english: Console, imported_election: Callable[..., int]
+) -> None:
+    draft = imported_election()
+    refused = english.post(f"/admin/elections/{draft}/edit", {"name_en": "a\x00b"})
+    assert refused.status_code == 422 and "U+0000" in text_of(refused)
+    assert "\x00" not in _one(app, Election, id=draft).name_en
+    contest_id, _, _ = _ids(app, draft)
+    pasted = english.post(
+        f"/admin/contests/{contest_id}/agendas/import-csv", {"text": "code,cost\nN\x001,5\n"}
+    )
+    assert pasted.status_code == 422 and "U+0000" in text_of(pasted)
+
+
+def test_upload_refusals_name_their_place_in_the_readers_language(
+    app: Flask, console: Console, imported_election: Callable[..., int]
+) -> None:
+    contest_id, _, _ = _ids(app, imported_election())
+    header = _upload_csv(console, contest_id, "title\nx\n")
+    assert header.status_code == 422 and "첫 줄: " in text_of(header)
+    assert "header:" not in text_of(header)
+    lines = _upload_csv(console, contest_id, "code,title_ko,cost\nB,,x,extra\n")
+    assert lines.status_code == 422 and "열 이름이 없는 칸" in text_of(lines)
+    assert "_extra" not in text_of(lines)

@@ -135,6 +135,50 @@ def test_sign_in_sweeps_sessions_nobody_came_back_to(app: Flask, client: FlaskCl
     assert _session_count(app) == 1
 
 
+def test_signing_in_again_ends_the_browsers_earlier_session(
+    app: Flask, client: FlaskClient
+) -> None:
+    console = Console(client)
+    console.sign_in(new_key(app))
+    earlier = client.get_cookie("votesvc_admin", path="/admin")
+    assert earlier is not None
+    console.sign_in(new_key(app))
+    assert _session_count(app) == 1
+    replay = app.test_client()
+    replay.set_cookie("votesvc_admin", earlier.value, path="/admin")
+    assert replay.get("/admin/").status_code == 303  # the earlier cookie opens nothing now
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://attacker.example"},
+    ],
+)
+def test_a_sign_in_another_site_sent_is_refused(
+    app: Flask, client: FlaskClient, headers: dict[str, str]
+) -> None:
+    """Login CSRF: another site's form would swap the official's session for the forger's."""
+    forged = client.post(
+        "/admin/sign-in", data={"key": new_key(app)}, headers={"Accept-Language": "en", **headers}
+    )
+    assert forged.status_code == 400 and forged.mimetype == "text/html"
+    assert client.get_cookie("votesvc_admin", path="/admin") is None
+    assert _session_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}]
+)
+def test_a_sign_in_from_this_site_or_typed_is_taken(
+    app: Flask, client: FlaskClient, headers: dict[str, str]
+) -> None:
+    signed_in = client.post("/admin/sign-in", data={"key": new_key(app)}, headers=headers)
+    assert signed_in.status_code == 303 and _session_count(app) == 1
+
+
 def test_sign_out_deletes_the_session(app: Flask, client: FlaskClient) -> None:
     console = Console(client)
     console.sign_in(new_key(app))

@@ -77,4 +77,11 @@ CODES: tuple[str, ...] = (
     N_("service_unavailable"),
     N_("not_ready"),
     N_("internal_error"),
+    # answered by the kit's nginx on its own (deploy/nginx/votesvc/errors/), and by the app
+    # for the first three when it meets them itself
+    N_("request_timeout"),
+    N_("uri_too_long"),
+    N_("headers_too_large"),
+    N_("upstream_unavailable"),
+    N_("upstream_timeout"),
 )

@@ -29,7 +29,7 @@ from votesvc.cli.tally import tally_command
 from votesvc.cli.verify import verify_command
 from votesvc.cli.voting import print_tokens_command
 from votesvc.models import Booth
-from votesvc.services import api_keys, batches, importing, mixing, publication, results
+from votesvc.services import api_keys, batches, deployment, importing, mixing, publication, results
 from votesvc.services.demo import demo_codes, demo_kiosk, load_demo
 from votesvc.services.errors import DomainError
 from votesvc.voting.links import VotingPage
@@ -249,6 +249,26 @@ def mix_command(election_id: int | None) -> None:
         f"mixed: {report.ballots} ballots, {report.receipts} receipts; "
         f"{report.tokens} tokens, {report.roll_entries} roll entries"
     )
+
+
+DEPLOY_INCOMPLETE = 3
+"""``votesvc check-deploy``'s status when something is missing (1 is any command's refusal,
+such as a setting ``config.py`` refuses outright; 2 is a usage error)."""
+
+
+@main.command("check-deploy")
+@click.option(
+    "--nodes", default=1, show_default=True, type=click.IntRange(min=1), help="App machines."
+)
+@with_appcontext
+def check_deploy_command(nodes: int) -> None:
+    """Say what this production deployment still lacks, one line each; exit 0 when nothing."""
+    findings = deployment.check_deployment(nodes)
+    for finding in findings:
+        click.echo(f"missing: {finding.setting}: {finding.problem}", err=True)
+    if findings:
+        raise click.exceptions.Exit(DEPLOY_INCOMPLETE)
+    click.echo("ready: nothing missing for production")
 
 
 main.add_command(tally_command)

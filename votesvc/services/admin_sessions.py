@@ -32,14 +32,21 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def sign_in(plain_key: str | None, idle_minutes: int) -> tuple[AdminSession, str]:
+def sign_in(
+    plain_key: str | None, idle_minutes: int, replacing: str | None = None
+) -> tuple[AdminSession, str]:
     """A new session for the admin key ``plain_key`` and the cookie value that opens it (shown
     to the browser once, never stored); ``unauthorized`` / ``invalid_api_key`` otherwise.
-    Sessions idle past ``idle_minutes`` that nobody came back to are swept here."""
+    The session of the cookie the browser still held (``replacing``) ends: a browser has one
+    session, not one per sign-in. Sessions idle past ``idle_minutes`` are swept here."""
     with unit_of_work():
         api_key = api_keys.authenticate(plain_key)
         idle_since = utc_now() - timedelta(minutes=idle_minutes)
         db.session.execute(delete(AdminSession).where(AdminSession.last_seen_at <= idle_since))
+        if replacing:
+            db.session.execute(
+                delete(AdminSession).where(AdminSession.token_hash == _digest(replacing))
+            )
         cookie = secrets.token_urlsafe(32)
         admin_session = AdminSession(
             token_hash=_digest(cookie),

@@ -45,7 +45,7 @@ def _stored_revisions() -> set[str]:
         return set()
 
 
-def _database() -> tuple[str, str]:
+def database_state() -> tuple[str, str]:
     """The database's answer and its schema's state, as (database, migrations) check results."""
     try:
         db.session.execute(text("SELECT 1"))
@@ -61,7 +61,8 @@ def _database() -> tuple[str, str]:
     return OK, f"database at {sorted(stored) or 'no revision'}, code at {sorted(heads)}"
 
 
-def _redis() -> str:
+def redis_state() -> str:
+    """Redis' answer to ``PING`` when ``VOTESVC_REDIS_URL`` is set, else :data:`NOT_CONFIGURED`."""
     url = current_app.config.get("VOTESVC_REDIS_URL")
     if not url:
         return NOT_CONFIGURED
@@ -84,8 +85,8 @@ def _redis() -> str:
 def readiness() -> dict[str, str]:
     """Every check's result; raises :class:`Unavailable` naming the failed ones in ``fields``
     (the API answers 503 with them)."""
-    database, migrations = _database()
-    checks = {"database": database, "redis": _redis(), "migrations": migrations}
+    database, migrations = database_state()
+    checks = {"database": database, "redis": redis_state(), "migrations": migrations}
     failed = {
         name: [result] for name, result in checks.items() if result not in (OK, NOT_CONFIGURED)
     }

@@ -286,8 +286,18 @@ AGENDA_CSV_MAX_ROWS = 2000
 
 def read_agenda_csv(text: str) -> list[tuple[int, dict[str, str]]]:
     """The rows of an agenda CSV file as written, each with its line number, empty cells left
-    out; ``invalid_agenda_csv`` (at ``header``) when the first line does not name the columns."""
-    reader = csv.DictReader(io.StringIO(text))
+    out; ``invalid_agenda_csv`` (at ``header``) when the first line does not name the columns,
+    (at ``file``) when the text is not CSV at all (a cell over the csv module's size limit, a
+    stray quote), as the voter roll refuses it."""
+    try:  # newline="": CR-only line ends (old spreadsheet exports) are line ends, not errors
+        return _agenda_rows(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise Invalid(
+            "invalid_agenda_csv", fields={"file": [N_("Not CSV: %(error)s.") % {"error": error}]}
+        ) from None
+
+
+def _agenda_rows(reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]]:
     header = [name.strip() for name in reader.fieldnames or ()]
     unknown = [name for name in header if name not in AGENDA_CSV_COLUMNS]
     problems = [N_("Unknown column '%(name)s'.") % {"name": name} for name in unknown]
@@ -320,7 +330,7 @@ def _agenda_values(cells: Mapping[str, str]) -> dict[str, Any]:
     the organisations as a list."""
     values: dict[str, Any] = dict(cells)
     cost = values.get("cost", "")
-    if cost.isdigit():
+    if cost.isascii() and cost.isdigit():  # "²" is a digit to str.isdigit, not to int()
         values["cost"] = int(cost)
     if "organisations" in values:
         values["organisations"] = [

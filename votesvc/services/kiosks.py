@@ -446,6 +446,10 @@ def sync(kiosk: Kiosk, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     return [{"id": p.ballot_id, **p.outcome} for p in pendings]
 
 
+OTHER_PLACE = frozenset({"token_wrong_election", "token_wrong_channel"})
+"""Refusals that say where a code was issued: a dry run answers a short code's as unknown."""
+
+
 def check_code(kiosk: Kiosk, text: str) -> dict[str, Any]:
     """Whether a sync would accept a ballot of ``text`` cast now, answered without spending or
     storing anything: the staff panel's dry run of a code, online. The sync's own checks, in
@@ -464,6 +468,10 @@ def check_code(kiosk: Kiosk, text: str) -> dict[str, Any]:
     except DomainError as error:
         return {"status": "refused", "reason": error.code}
     verdict = _verdict(token_record(presented.id_hash), election, channel, presented)
+    if presented.claimed_test is None and verdict in OTHER_PLACE:
+        # a typed short code carries no signature: only the lookup knows its booth, and a
+        # dry run that stores nothing must not tell a credential holder where a code exists
+        verdict = "token_unknown"
     if verdict == TEST:
         return {"status": "test"}
     if verdict == SPENT:

@@ -211,10 +211,10 @@ def import_csv(contest_id: int) -> str | Response | tuple[str, int]:
 def _by_line(found: forms.Problems | None) -> dict[int, list[str]]:
     """A refused CSV's messages by line number (``line 4: cost: ...``)."""
     lines: dict[int, list[str]] = {}
-    for text in found.other if found else ():
-        head, _, rest = text.partition(": ")
-        if head.startswith("line ") and head[5:].isdigit():
-            lines.setdefault(int(head[5:]), []).append(rest)
+    for key, texts in found.unshown.items() if found else ():
+        head, _, number = key.partition(" ")
+        if head == "line" and number.isascii() and number.isdigit():
+            lines.setdefault(int(number), []).extend(texts)
     return lines
 
 

@@ -7,13 +7,13 @@ function of its use case.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug import Response
 
+from votesvc.api import inputs
 from votesvc.api.errors import message
 from votesvc.i18n import N_
 from votesvc.models import DEFAULT_TIMEZONE, Election
@@ -85,12 +85,15 @@ def new_election() -> str | Response | tuple[str, int]:
 
 
 def _document(text: str) -> Any:
+    """The pasted or uploaded document read by the API's own JSON reader (its depth limit,
+    over-long integers, U+0000 and lone surrogates), its refusal shown at the document."""
     try:
-        return json.loads(text)
-    except ValueError as error:
-        raise Invalid(
-            fields={"document": [message("malformed_json", {}, current_lang())]}
-        ) from error
+        return inputs.loads(text.encode("utf-8", "surrogatepass"))
+    except DomainError as error:
+        found = dict(error.fields or {})  # "json": the reader's own reasons; else document paths
+        malformed = [message("malformed_json", {}, current_lang())]
+        reasons = found.pop("json", None) or found or malformed
+        raise Invalid(fields={"document": reasons}) from error
 
 
 def _unreadable(reason: str) -> DomainError:

@@ -8,17 +8,20 @@ same words. :func:`problems` puts a service's refusal in the reader's language, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from votesvc import i18n
 from votesvc.api.errors import status_of
+from votesvc.api.inputs import check_texts
 from votesvc.i18n import N_
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.web.locale import current_lang
@@ -79,21 +82,25 @@ def upload_text(form_files: Mapping[str, Any], pasted: str, refuse: Refuse) -> s
     """An uploaded ``file``'s text, else the ``pasted`` text; a file that is not UTF-8 (an
     export in CP949, say) or holds U+0000 is ``refuse(reason)``, as the API refuses it."""
     upload = form_files.get("file")
-    if not (upload and upload.filename):
-        return pasted
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise refuse(
-            N_("The file is not UTF-8 text: save it as UTF-8 and upload it again.")
-        ) from error
+    if upload and upload.filename:
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise refuse(
+                N_("The file is not UTF-8 text: save it as UTF-8 and upload it again.")
+            ) from error
+    else:
+        text = pasted
     if "\x00" in text:
         raise refuse(N_("The file contains U+0000 (a NUL character)."))
     return text
 
 
 def load(schema: Schema, values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` checked by an API input schema; ``validation_failed`` with its fields."""
+    """``values`` checked by an API input schema; ``validation_failed`` with its fields.
+    Text the database cannot hold (U+0000, a lone surrogate) is refused at its field first,
+    as the API's body reader refuses it."""
+    check_texts(dict(values))
     try:
         return schema.load(values)
     except ValidationError as error:
@@ -122,12 +129,41 @@ class Problems:
     summary: str
     fields: dict[str, list[str]]
     other: list[str]
-    """Messages about fields the form does not show (named with them)."""
+    """Messages about fields the form does not show, each after its field's name as the
+    reader reads it (:func:`field_name`)."""
+    unshown: dict[str, list[str]]
+    """The same messages by their field's own key (``line 4``, ``header``): for a page that
+    places them itself, as the CSV preview does by line."""
+
+
+FIELD_NAMES = {
+    "file": N_("File"),
+    "document": N_("Document"),
+    "header": N_("First line"),
+    "rows": N_("Rows"),
+    "_extra": N_("Cells beyond the named columns"),
+}
+"""How the keys of upload refusals read on a page; a row's own keys are its columns' names,
+which the official wrote, and stay as they are."""
+
+_LINE = re.compile(r"line (\d+)")
+
+
+def field_name(key: str) -> str:
+    """A refusal's field key as the reader reads it: ``line 4`` → "4행" / "Line 4"."""
+    line = _LINE.fullmatch(key)
+    if line:
+        return gettext("Line %(n)s", n=line.group(1))
+    return gettext(FIELD_NAMES[key]) if key in FIELD_NAMES else key
 
 
 def _flatten(value: Any) -> list[str]:
     if isinstance(value, Mapping):
-        return [f"{key}: {text}" for key, inner in value.items() for text in _flatten(inner)]
+        return [
+            f"{field_name(str(key))}: {text}"
+            for key, inner in value.items()
+            for text in _flatten(inner)
+        ]
     if isinstance(value, list | tuple):
         return [text for inner in value for text in _flatten(inner)]
     return [str(value)]
@@ -138,13 +174,9 @@ def problems(error: DomainError, shown: Iterable[str] = ()) -> Problems:
     translated = i18n.details(dict(error.fields or {}), current_lang())
     names = set(shown)
     at_fields = {key: _flatten(value) for key, value in translated.items() if key in names}
-    other = [
-        text
-        for key, value in translated.items()
-        if key not in names
-        for text in _flatten({key: value})
-    ]
-    return Problems(error, refusal_text(error), at_fields, other)
+    unshown = {key: _flatten(value) for key, value in translated.items() if key not in names}
+    other = [f"{field_name(key)}: {text}" for key, texts in unshown.items() for text in texts]
+    return Problems(error, refusal_text(error), at_fields, other, unshown)
 
 
 def status(error: DomainError) -> int:

@@ -1,0 +1,359 @@
+"""Soak: casts at a fixed rate through the deployment kit's nginx, for minutes, on PostgreSQL.
+
+    .venv/bin/pip install -e '.[bench,redis,test]'    # gunicorn, redis; nginx from Debian
+    .venv/bin/python bench/soak.py [--rate 500] [--duration 600] [--nodes 1] [--workers 2]
+
+One run, one fresh database (``--database-url``, default a ``votesvc_bench_soak`` database on
+the local PostgreSQL, dropped and created again), production settings with the rate limits in
+Redis (``--redis-url``, default database 15 of the local Redis, emptied before and after). The
+nodes are gunicorn with ``deploy/gunicorn.conf.py`` and nginx runs the kit's files, started as
+the tests start them (``tests/deploy_support.py``), so the bench measures what the tests check.
+
+The load is open: cast ``i`` is due at ``start + i / rate`` whatever happened before, and its
+latency runs from when it was due, so a server that falls behind shows it in the percentiles
+instead of slowing the load down. ``--clients`` keep-alive connections share the schedule.
+
+Printed:
+
+- a **reference** first: the same rate straight to gunicorn for ``--reference`` seconds, and
+  the soak's percentiles as ratios of it (what nginx adds, on this machine in this run);
+- per minute: casts answered, the rate, p50/p99/max latency, anything that was not a 201;
+- the workers' resident memory (RSS, summed over every node's workers) sampled every 5 s:
+  after the warm-up (``--warmup`` seconds) and at the end, and the growth between them;
+- the load average at the start and the end (the machine is shared: compare within one run);
+- correctness: every accepted cast is one stored ballot per contest, every receipt distinct and
+  stored, no token spent without a ballot (with ``--nodes 2``, the two-node correctness run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import flask_migrate
+import sqlalchemy as sa
+from casting import ELECTION, SELECTION, fresh_database
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the kit's launchers, shared with the tests
+
+from deploy_support import MISSING, Nginx, Node  # noqa: E402
+
+from votesvc import create_app  # noqa: E402
+from votesvc.models.base import db  # noqa: E402
+from votesvc.services import batches, importing  # noqa: E402
+
+SECRET = "bench-soak-secret-" + "x" * 40
+BATCH = 100_000
+"""The largest token batch the service issues at once."""
+
+
+def prepare(tokens: int) -> tuple[int, list[str]]:
+    """Migrate, load the election and sign ``tokens`` online tokens (in the environment's
+    database)."""
+    app = create_app()
+    now = datetime.now(UTC)
+    window = {"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=2)}
+    document = {**ELECTION, **{k: v.isoformat() for k, v in window.items()}}
+    signed: list[str] = []
+    with app.app_context():
+        flask_migrate.upgrade()
+        election_id = importing.import_election(importing.parse_election_document(document)).id
+        while len(signed) < tokens:
+            size = min(BATCH, tokens - len(signed))
+            batch = batches.issue_batch(election_id, {"size": size})
+            signed.extend(token.signed for token in batches.batch_tokens(batch))
+        db.engine.dispose()
+    return election_id, signed
+
+
+@dataclass
+class Results:
+    """Every cast's (due time, latency, status), appended by the client threads."""
+
+    due: list[float] = field(default_factory=list)
+    latency: list[float] = field(default_factory=list)
+    status: list[int] = field(default_factory=list)
+    receipts: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+GRACE_SECONDS = 30.0
+"""How long past its last cast's due time a run may go on before the casts not sent yet are
+given up (counted as ``not_sent``): a server that cannot keep the rate ends the run on time."""
+
+
+def open_load(
+    port: int, election_id: int, tokens: list[str], rate: float, clients: int
+) -> tuple[Results, float]:
+    """Cast every token at ``rate`` per second from ``clients`` keep-alive connections, until
+    :data:`GRACE_SECONDS` past the last one's due time."""
+    path = f"/api/v1/elections/{election_id}/ballots"
+    headers = {"Content-Type": "application/json"}
+    results = Results()
+    order = iter(range(len(tokens)))
+    take = threading.Lock()
+    start = time.perf_counter() + 0.5
+    give_up = start + len(tokens) / rate + GRACE_SECONDS
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with take:
+                index = next(order, None)
+            if index is None or time.perf_counter() > give_up:
+                break
+            due = start + index / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            body = json.dumps({"token": tokens[index], "selections": SELECTION})
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                data, status = b"", 0
+            finished = time.perf_counter()
+            with results.lock:
+                results.due.append(due - start)
+                results.latency.append(finished - due)
+                results.status.append(status)
+                if status == 201:
+                    results.receipts.append(json.loads(data)["receipt"])
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.perf_counter() - start
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "p50_ms": 1000 * statistics.median(ordered),
+        "p99_ms": 1000 * ordered[int(0.99 * (len(ordered) - 1))],
+        "max_ms": 1000 * ordered[-1],
+    }
+
+
+def per_minute(results: Results, rate: float) -> list[dict[str, Any]]:
+    """The run cut into minutes by when each cast was due."""
+    minutes: dict[int, list[int]] = {}
+    for index, due in enumerate(results.due):
+        minutes.setdefault(int(due // 60), []).append(index)
+    rows = []
+    for minute, indexes in sorted(minutes.items()):
+        errors: dict[int, int] = {}
+        for index in indexes:
+            if results.status[index] != 201:
+                errors[results.status[index]] = errors.get(results.status[index], 0) + 1
+        rows.append(
+            {
+                "minute": minute + 1,
+                "casts": len(indexes),
+                "target_rate": rate,
+                **percentiles([results.latency[i] for i in indexes]),
+                "errors": errors,
+            }
+        )
+    return rows
+
+
+class MemorySampler(threading.Thread):
+    """Every 5 s, the summed RSS (kB) of the nodes' gunicorn workers."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        super().__init__(daemon=True)
+        self.nodes = nodes
+        self.samples: list[tuple[float, int]] = []
+        self.stopped = threading.Event()
+        self.started_at = time.perf_counter()
+
+    @staticmethod
+    def rss(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def run(self) -> None:
+        while not self.stopped.wait(5.0):
+            pids = [pid for node in self.nodes for pid in node.worker_pids()]
+            total = sum(self.rss(pid) for pid in pids)
+            self.samples.append((time.perf_counter() - self.started_at, total))
+
+    def growth(self, warmup: float) -> dict[str, Any]:
+        after = [kb for at, kb in self.samples if at >= warmup]
+        if len(after) < 2:
+            return {"samples": len(self.samples)}
+        first, last = after[0], after[-1]
+        return {
+            "samples": len(self.samples),
+            "rss_after_warmup_mb": round(first / 1024, 1),
+            "rss_end_mb": round(last / 1024, 1),
+            "rss_max_mb": round(max(after) / 1024, 1),
+            "growth_pct": round(100 * (last - first) / first, 1),
+        }
+
+
+def check_stored(election_id: int, receipts: list[str]) -> dict[str, Any]:
+    """What the database holds against what the clients were told."""
+    from votesvc.models import Ballot, Receipt, Token
+    from votesvc.services import keys
+
+    app = create_app()
+    with app.app_context():
+        stored = set(db.session.scalars(sa.select(Receipt.code_hash)))
+        ballots = db.session.scalar(sa.select(sa.func.count(Ballot.id)))
+        spent = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Token.status == "spent", Token.election_id == election_id
+            )
+        )
+        told = {keys.receipt_hash(code) for code in receipts}
+        db.engine.dispose()
+    return {
+        "accepted": len(receipts),
+        "distinct_receipts": len(set(receipts)),
+        "receipts_stored": len(stored),
+        "every_receipt_stored": told == stored,
+        "ballots_stored": ballots,
+        "tokens_spent": spent,
+        "correct": told == stored and spent == len(receipts) == ballots,
+    }
+
+
+def flush_redis(url: str) -> None:
+    from redis import Redis
+
+    client = Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=500.0, help="casts per second")
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds of soak")
+    parser.add_argument("--warmup", type=float, default=60.0, help="seconds before RSS counts")
+    parser.add_argument(
+        "--reference", type=float, default=20.0, help="seconds straight to gunicorn"
+    )
+    parser.add_argument("--nodes", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per node")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "VOTESVC_BENCH_DATABASE_URL",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/votesvc_bench_soak",
+        ),
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    args = parser.parse_args()
+    if MISSING:
+        raise SystemExit(MISSING)
+
+    soak_casts = int(args.rate * args.duration)
+    reference_casts = int(args.rate * args.reference)
+    fresh_database(args.database_url)
+    flush_redis(args.redis_url)
+    scratch = Path(tempfile.mkdtemp(prefix="votesvc-soak-"))
+    environ = {
+        "VOTESVC_ENV": "production",
+        "VOTESVC_DATABASE_URL": args.database_url,
+        "VOTESVC_SECRET_KEY": SECRET,
+        "VOTESVC_TOKEN_HASH_KEY": SECRET[::-1],
+        "VOTESVC_INSTANCE_PATH": str(scratch / "instance"),
+        "VOTESVC_REDIS_URL": args.redis_url,
+        "VOTESVC_PROXY_HOPS": "1",
+        "VOTESVC_MIX_INTERVAL_SECONDS": "0",
+        "VOTESVC_CAST_LIMIT": "100000000 per minute",
+        "VOTESVC_DB_POOL_SIZE": str(args.threads),
+    }
+    os.environ.update(environ)
+    started = time.perf_counter()
+    election_id, tokens = prepare(soak_casts + reference_casts)
+    print(f"prepared {len(tokens)} tokens in {time.perf_counter() - started:.0f} s", flush=True)
+
+    nodes = [Node(environ, workers=args.workers, threads=args.threads) for _ in range(args.nodes)]
+    nginx = Nginx(scratch / "nginx", [node.port for node in nodes], workers=1)
+    sampler = MemorySampler(nodes)
+    try:
+        for node in nodes:
+            node.wait_ready()
+        nginx.start()
+        load_start = os.getloadavg()
+        reference, reference_wall = open_load(
+            nodes[0].port, election_id, tokens[:reference_casts], args.rate, args.clients
+        )
+        ref = percentiles(reference.latency)
+        ref_rate = len(reference.latency) / reference_wall
+        print(f"reference, straight to gunicorn: {ref_rate:.1f} casts/s, {ref}", flush=True)
+        sampler.start()
+        soak, wall = open_load(
+            nginx.port, election_id, tokens[reference_casts:], args.rate, args.clients
+        )
+        sampler.stopped.set()
+        load_end = os.getloadavg()
+    finally:
+        nginx.stop()
+        for node in nodes:
+            node.stop()
+    errors = {s: soak.status.count(s) for s in set(soak.status) if s != 201}
+    summary = percentiles(soak.latency)
+    report = {
+        "nodes": args.nodes,
+        "workers_per_node": args.workers,
+        "threads": args.threads,
+        "clients": args.clients,
+        "target_rate": args.rate,
+        "achieved_rate": round(len(soak.latency) / wall, 1),
+        "casts": len(soak.latency),
+        "not_sent": soak_casts - len(soak.latency),
+        **{k: round(v, 1) for k, v in summary.items()},
+        "errors": errors,
+        "reference_rate": round(ref_rate, 1),
+        "reference_p99_ms": round(ref["p99_ms"], 1),
+        "p50_vs_reference": round(summary["p50_ms"] / ref["p50_ms"], 2),
+        "p99_vs_reference": round(summary["p99_ms"] / ref["p99_ms"], 2),
+        "memory": sampler.growth(args.warmup),
+        "loadavg_start": load_start,
+        "loadavg_end": load_end,
+        "cpus": os.cpu_count(),
+    }
+    for row in per_minute(soak, args.rate):
+        print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}))
+    report["stored"] = check_stored(election_id, reference.receipts + soak.receipts)
+    print(json.dumps(report, indent=2))
+    flush_redis(args.redis_url)
+    subprocess.run(["rm", "-rf", str(scratch)], check=False)
+    if not report["stored"]["correct"]:
+        raise SystemExit("stored ballots do not match the accepted casts")
+
+
+if __name__ == "__main__":
+    main()

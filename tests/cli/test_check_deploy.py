@@ -1,0 +1,178 @@
+"""``votesvc check-deploy``: one line per thing a production deployment lacks, status 3 when
+any, 0 when none; each finding shown by changing one setting of a ready deployment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import create_pg_schema, make_app
+from deploy_support import DEPLOY, free_port
+from flask import Flask
+
+from votesvc.cli.commands import DEPLOY_INCOMPLETE, main
+from votesvc.models.base import db
+from votesvc.services.deployment import PLACEHOLDER_SECRET
+
+pytestmark = pytest.mark.pg  # a ready deployment runs on PostgreSQL
+
+READY: dict[str, Any] = {
+    "VOTESVC_ENV": "production",
+    "VOTESVC_TOKEN_HASH_KEY": b"h" * 40,
+    "VOTESVC_PUBLIC_URL": "https://vote.example.kr",
+    "VOTESVC_PROXY_HOPS": 1,
+}
+
+
+def _check(app: Flask, *args: str) -> tuple[int, list[str]]:
+    result = app.test_cli_runner().invoke(main, ["check-deploy", *args])
+    lines = [line for line in (result.stderr or "").splitlines() if line.startswith("missing:")]
+    return result.exit_code, lines
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return dict(READY)
+
+
+Build = Callable[..., Flask]
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Iterator[Build]:
+    """Apps on a given database with given settings, their connections closed afterwards."""
+    made: list[Flask] = []
+
+    def make(database_url: str, **settings: Any) -> Flask:
+        made.append(make_app(database_url, tmp_path / f"instance-{len(made)}", **settings))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_a_ready_deployment_has_nothing_missing(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(main, ["check-deploy"])
+    assert result.exit_code == 0, result.output
+    assert "ready: nothing missing" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"VOTESVC_ENV": "development"}, "missing: VOTESVC_ENV: not production"),
+        ({"SECRET_KEY": PLACEHOLDER_SECRET}, "missing: VOTESVC_SECRET_KEY: still the template's"),
+        ({"SECRET_KEY": "short"}, "missing: VOTESVC_SECRET_KEY: shorter than 32 bytes"),
+        ({"VOTESVC_TOKEN_HASH_KEY": b"x" * 12}, "missing: VOTESVC_TOKEN_HASH_KEY: shorter"),
+        ({"VOTESVC_PUBLIC_URL": ""}, "missing: VOTESVC_PUBLIC_URL: unset"),
+        ({"VOTESVC_PUBLIC_URL": "http://vote.lan"}, "missing: VOTESVC_PUBLIC_URL: http://vote"),
+        ({"VOTESVC_PROXY_HOPS": 0}, "missing: VOTESVC_PROXY_HOPS: 0 behind the HTTPS proxy"),
+    ],
+)
+def test_each_setting_a_deployment_lacks_is_named(
+    database_url: str, build: Build, change: dict[str, Any], expected: str
+) -> None:
+    app = build(database_url, **{**READY, **change})
+    status, lines = _check(app)
+    assert status == DEPLOY_INCOMPLETE
+    assert len(lines) == 1 and lines[0].startswith(expected), lines
+
+
+def test_a_hash_key_left_to_the_secret_key_is_named(database_url: str, build: Build) -> None:
+    settings = {k: v for k, v in READY.items() if k != "VOTESVC_TOKEN_HASH_KEY"}
+    status, lines = _check(build(database_url, **settings))
+    assert status == DEPLOY_INCOMPLETE
+    assert lines == [
+        "missing: VOTESVC_TOKEN_HASH_KEY: the secret key's (unset, it defaults to it): set it "
+        "apart, so the secret key can be rotated without losing every stored token and receipt"
+    ]
+
+
+def test_sqlite_is_named(sqlite_database: str, build: Build) -> None:
+    status, lines = _check(build(sqlite_database, **READY))
+    assert status == DEPLOY_INCOMPLETE
+    assert lines == ["missing: VOTESVC_DATABASE_URL: SQLite: production runs on PostgreSQL"]
+
+
+def test_an_unreachable_database_is_named(build: Build) -> None:
+    nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/votesvc"
+    status, lines = _check(build(nowhere, **READY))
+    assert status == DEPLOY_INCOMPLETE
+    assert lines == [
+        "missing: VOTESVC_DATABASE_URL: the database is unreachable (OperationalError)"
+    ]
+
+
+def test_a_database_behind_the_migrations_is_named(build: Build) -> None:
+    url, drop = create_pg_schema()  # empty: never migrated
+    try:
+        status, lines = _check(build(url, **READY))
+    finally:
+        drop()
+    assert status == DEPLOY_INCOMPLETE
+    assert len(lines) == 1
+    assert lines[0].startswith("missing: migrations: database at no revision, code at [")
+    assert lines[0].endswith("run `votesvc db upgrade`")
+
+
+def test_several_nodes_without_redis_are_named(app: Flask) -> None:
+    assert _check(app)[0] == 0
+    status, lines = _check(app, "--nodes", "2")
+    assert status == DEPLOY_INCOMPLETE
+    assert len(lines) == 1 and lines[0].startswith("missing: VOTESVC_REDIS_URL: unset with 1 ")
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_redis_is_checked_when_configured(database_url: str, build: Build, reachable: bool) -> None:
+    redis = pytest.importorskip("redis")
+    port = 6379 if reachable else free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    if reachable:
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        except redis.RedisError:
+            pytest.skip("no Redis on 127.0.0.1:6379")
+    settings = {**READY, "VOTESVC_REDIS_URL": url, "RATELIMIT_STORAGE_URI": url}
+    status, lines = _check(build(database_url, **settings), "--nodes", "3")
+    if reachable:
+        assert (status, lines) == (0, [])
+    else:
+        assert status == DEPLOY_INCOMPLETE
+        assert lines == ["missing: VOTESVC_REDIS_URL: Redis is unreachable (ConnectionError)"]
+
+
+def test_the_template_left_as_it_is_names_each_secret_once(database_url: str, build: Build) -> None:
+    placeholders = {
+        "SECRET_KEY": PLACEHOLDER_SECRET,
+        "VOTESVC_TOKEN_HASH_KEY": PLACEHOLDER_SECRET.encode(),
+    }
+    status, lines = _check(build(database_url, **{**READY, **placeholders}))
+    assert status == DEPLOY_INCOMPLETE
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "VOTESVC_SECRET_KEY",
+        "VOTESVC_TOKEN_HASH_KEY",
+    ]
+
+
+def test_the_env_template_holds_the_placeholder_check_deploy_names() -> None:
+    template = (DEPLOY / "votesvc.env.example").read_text(encoding="utf-8")
+    for name in ("VOTESVC_SECRET_KEY", "VOTESVC_TOKEN_HASH_KEY"):
+        assert f"{name}={PLACEHOLDER_SECRET}\n" in template
+
+
+def test_several_workers_without_redis_are_named(database_url: str, build: Build) -> None:
+    """Production refuses to start so (config.py); a development setup headed there is told."""
+    status, lines = _check(build(database_url, **{**READY, "VOTESVC_ENV": "development"}))
+    assert status == DEPLOY_INCOMPLETE
+    with_workers = build(
+        database_url, **{**READY, "VOTESVC_ENV": "development", "WEB_CONCURRENCY": 2}
+    )
+    assert _check(with_workers)[1] == [
+        *lines,
+        "missing: VOTESVC_REDIS_URL: unset with 2 worker(s) on 1 node(s): each process would keep "
+        "its own rate limits; set it to the one Redis every node shares",
+    ]

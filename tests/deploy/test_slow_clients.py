@@ -1,0 +1,171 @@
+"""Slow clients and floods: what nginx in front changes, and nginx's own answers.
+
+A client that sends half a request and waits holds a gunicorn thread for as long as it likes
+(a gthread worker reads each request on one of its threads); nginx reads every request whole
+before passing it on, so the same clients hold only nginx connections. nginx's own refusals
+(a body or headers too large, an address too long, no node answering or one too slow) come
+in the API's error shape, in the caller's language.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+from deploy_support import MISSING, Nginx, Node, call, free_port, node_environ
+from deploy_support import redis_db as redis_db  # the module-scoped fixture
+
+pytestmark = [pytest.mark.pg, pytest.mark.skipif(bool(MISSING), reason=MISSING)]
+
+THREADS = 8
+"""deploy/gunicorn.conf.py's threads per worker."""
+
+
+@pytest.fixture(scope="module")
+def node(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    """One node, one worker with the kit's threads: what each core of a machine runs."""
+    folder = tmp_path_factory.mktemp("slow")
+    started = Node(node_environ(pg_database, folder / "instance"), workers=1, threads=THREADS)
+    try:
+        yield started.wait_ready()
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="module")
+def nginx(node: Node, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
+    proxy = Nginx(tmp_path_factory.mktemp("slow-nginx"), [node.port]).start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+PARTIAL = (
+    b"POST /api/v1/elections/1/ballots HTTP/1.1\r\nHost: vote.example.kr\r\n"
+    b"Content-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+    b'{"token": "'
+)
+"""The headers of a cast and the first bytes of its body; the rest never comes."""
+
+
+@contextmanager
+def _partial_clients(port: int, count: int) -> Iterator[None]:
+    """``count`` connections that each send part of a request and wait; closed on exit."""
+    with ExitStack() as stack:
+        for n in range(count):
+            sock = stack.enter_context(socket.create_connection(("127.0.0.1", port)))
+            sock.sendall(PARTIAL if n % 2 else PARTIAL.split(b"\r\n\r\n")[0])  # mid-headers too
+        yield
+
+
+def _probe(port: int, timeout: float) -> socket.socket:
+    """A complete request (``GET /healthz``) sent on a new connection; read its answer later."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(timeout)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: vote.example.kr\r\nConnection: close\r\n\r\n")
+    return sock
+
+
+def test_sixteen_slow_clients_stall_bare_gunicorn_until_they_let_go(node: Node) -> None:
+    """16 half-sent requests hold the worker's 8 threads (and 8 more wait in its queue): a
+    complete request gets no answer while they hold on, and its answer once they let go."""
+    with _probe_after(node.port, 2 * THREADS) as probe, pytest.raises(TimeoutError):
+        probe.recv(1)  # nothing while the slow clients hold every thread
+    probe.settimeout(60)
+    assert probe.recv(64).startswith(b"HTTP/1.1 200")
+    probe.close()
+
+
+@contextmanager
+def _probe_after(port: int, slow: int) -> Iterator[socket.socket]:
+    with _partial_clients(port, slow):
+        probe = _probe(port, timeout=3)
+        yield probe
+
+
+def test_sixty_four_slow_clients_do_not_stall_the_node_behind_nginx(
+    node: Node, nginx: Nginx
+) -> None:
+    with _probe_after(nginx.port, 64) as probe:
+        probe.settimeout(60)
+        assert probe.recv(64).startswith(b"HTTP/1.1 200")
+        status, _, _ = call(nginx.port, "GET", "/api/v1/elections")
+        assert status == 200
+    probe.close()
+
+
+def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], dict[str, object]]:
+    """Send raw bytes, read the answer to the end: status, headers, JSON body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+def _assert_envelope(
+    answer: tuple[int, dict[str, str], dict[str, object]], status: int, code: str, lang: str
+) -> None:
+    got, headers, body = answer
+    assert got == status
+    assert headers["content-type"].startswith("application/json")
+    assert headers["content-language"] == lang
+    assert len(headers["x-request-id"]) >= 8
+    error = body["error"]
+    assert isinstance(error, dict)
+    assert (error["code"], error["fields"]) == (code, {})
+    assert error["message"]
+
+
+HEAD = b"Host: vote.example.kr\r\nConnection: close\r\n"
+
+
+@pytest.mark.parametrize(("accept", "lang"), [(b"en-GB,en;q=0.8", "en"), (b"ko-KR,ko", "ko")])
+def test_nginx_refusals_come_in_the_api_error_shape(nginx: Nginx, accept: bytes, lang: str) -> None:
+    language = b"Accept-Language: " + accept + b"\r\n"
+    ballots = b"/api/v1/elections/1/ballots"
+    too_large = b"Content-Length: %d\r\n" % (16 * 1024 * 1024 + 1)
+    cases = [
+        (b"POST " + ballots + b" HTTP/1.1\r\n" + HEAD + language + too_large, 413),
+        (b"GET " + ballots + b" HTTP/1.1\r\n" + HEAD + language + b"X-Big: " + b"x" * 9000, 431),
+        (b"GET /api/v1/" + b"x" * 9000 + b" HTTP/1.1\r\n" + HEAD + language, 414),
+        (b"GET /api/v1/elections HTTP/1.1\r\n" + HEAD + language + b"Host: two\r\n", 400),
+    ]
+    codes = {413: "payload_too_large", 431: "headers_too_large", 414: "uri_too_long"}
+    for request, status in cases:
+        answer = _raw(nginx.port, request + b"\r\n")
+        # an address too long is refused before nginx reads the headers, and their language
+        _assert_envelope(
+            answer, status, codes.get(status, "bad_request"), "en" if status == 414 else lang
+        )
+
+
+def test_no_node_or_a_hung_node_is_a_json_502_or_504(tmp_path: Path) -> None:
+    hung = socket.socket()  # accepts into its backlog, never answers
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)
+    cases = [([free_port()], 502, "upstream_unavailable"), ([hung.getsockname()[1]], 504, "")]
+    try:
+        for n, (upstreams, status, code) in enumerate(cases):
+            quick = {"proxy_read_timeout 60s": "proxy_read_timeout 1s"}
+            proxy = Nginx(tmp_path / str(n), upstreams, changes=quick).start()
+            try:
+                request = (
+                    b"GET /api/v1/elections HTTP/1.1\r\n" + HEAD + b"X-Request-ID: abc-1234\r\n"
+                )
+                answer = _raw(proxy.port, request + b"\r\n")
+            finally:
+                proxy.stop()
+            _assert_envelope(answer, status, code or "upstream_timeout", "en")
+            assert answer[1]["x-request-id"] == "abc-1234"  # the caller's id, kept
+    finally:
+        hung.close()

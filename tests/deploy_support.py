@@ -1,0 +1,274 @@
+"""The deployment kit (``deploy/``) as the tests and benches use it: its nginx error files'
+expected contents, and nginx and gunicorn started from the kit's own files on free ports.
+
+nginx runs from a copy of ``deploy/nginx/votesvc/`` whose server paths (``/etc/nginx/votesvc``,
+the cache, the logs) point into a scratch folder; everything else is the kit's text. gunicorn
+runs ``wsgi:app`` with ``deploy/gunicorn.conf.py`` on a socket bound here and handed over
+(``fd://``), so it accepts from the moment it starts, and a node is killed with its whole
+process group.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from http.client import HTTPConnection
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+NGINX_KIT = DEPLOY / "nginx" / "votesvc"
+NGINX = shutil.which("nginx") or next(
+    (path for path in ("/usr/sbin/nginx",) if Path(path).is_file()), None
+)
+HAS_GUNICORN = find_spec("gunicorn") is not None
+MISSING = (
+    "nginx is not installed (.ci/run installs Debian's)"
+    if NGINX is None
+    else "gunicorn is not installed (the test extra)"
+    if not HAS_GUNICORN
+    else ""
+)
+"""Why the tests that run the kit skip, or empty when they can run."""
+REDIS_URL = "redis://127.0.0.1:6379/14"
+"""The shared Redis, in a database of these tests' own (emptied before and after use)."""
+ERRORS_BY_STATUS = {
+    400: "bad_request",
+    408: "request_timeout",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    431: "headers_too_large",
+    502: "upstream_unavailable",
+    504: "upstream_timeout",
+}
+"""The refusals nginx answers itself, and their codes (the files the kit's error_page names)."""
+
+
+def error_document(status: int, lang: str) -> str:
+    """What ``deploy/nginx/votesvc/errors/<lang>/<status>.json`` must hold: the API's error
+    shape for the status's code in ``lang``."""
+    from votesvc.i18n import translations
+
+    code = ERRORS_BY_STATUS[status]
+    body = {"error": {"code": code, "message": translations(lang).gettext(code), "fields": {}}}
+    return json.dumps(body, ensure_ascii=False) + "\n"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def relocated(text: str, folder: Path) -> str:
+    """Kit text with the server's paths moved under ``folder`` (``folder/votesvc`` holds the
+    copy of ``deploy/nginx/votesvc``, ``folder/tls`` the certificate)."""
+    text = text.replace("/etc/nginx/votesvc/", f"{folder}/votesvc/")
+    text = text.replace("/etc/votesvc/tls/", f"{folder}/tls/")
+    text = text.replace("/var/cache/nginx/votesvc", str(folder / "cache"))
+    return text.replace("/var/log/nginx/", f"{folder}/")
+
+
+def _stop_pid(pid: int, deadline_seconds: float = 10.0) -> None:
+    """Ask a process that is not our child (nginx's daemonised master) to stop, and wait."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)  # teardown only: nginx's master exits within milliseconds
+    os.kill(pid, signal.SIGKILL)
+
+
+class Nginx:
+    """The kit's nginx in front of ``upstreams`` (gunicorn ports), listening on ``port``."""
+
+    def __init__(
+        self,
+        folder: Path,
+        upstreams: list[int],
+        workers: int = 1,
+        changes: Mapping[str, str] | None = None,
+    ) -> None:
+        """``changes`` replaces text of the kit's files (a shorter timeout, for a test that
+        waits for it)."""
+        self.folder = folder
+        self.port = free_port()
+        folder.mkdir(parents=True, exist_ok=True)
+        kit = folder / "votesvc"
+        shutil.copytree(NGINX_KIT, kit, dirs_exist_ok=True)
+        for name in ("http.conf", "server.conf"):
+            text = relocated((NGINX_KIT / name).read_text(encoding="utf-8"), folder)
+            for old, new in (changes or {}).items():
+                text = text.replace(old, new)
+            (kit / name).write_text(text, encoding="utf-8")
+        servers = "".join(f"    server 127.0.0.1:{port};\n" for port in upstreams)
+        user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the scratch copy
+        temp = "".join(
+            f"{kind}_temp_path {folder}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        (folder / "nginx.conf").write_text(
+            f"{user}worker_processes {workers};\npid {folder}/nginx.pid;\n"
+            f"error_log {folder}/error.log warn;\n"
+            "events { worker_connections 4096; }\n"
+            "http {\ninclude /etc/nginx/mime.types;\n"
+            f"{temp}include {kit}/http.conf;\n"
+            f"upstream votesvc {{\n{servers}    keepalive 32;\n}}\n"
+            f"server {{\nlisten 127.0.0.1:{self.port};\ninclude {kit}/server.conf;\n}}\n}}\n",
+            encoding="utf-8",
+        )
+        self.pid: int | None = None
+
+    @property
+    def access_log(self) -> Path:
+        return self.folder / "votesvc.access.log"
+
+    def start(self) -> Nginx:
+        """Start nginx; it returns once its master has bound the port and gone to the
+        background, so the port accepts when this returns."""
+        assert NGINX is not None
+        command = [NGINX, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf")]
+        subprocess.run([*command, "-e", str(self.folder / "error.log")], check=True)
+        self.pid = int((self.folder / "nginx.pid").read_text())
+        return self
+
+    def stop(self) -> None:
+        if self.pid is not None:
+            _stop_pid(self.pid)
+            self.pid = None
+
+
+class Node:
+    """One app machine: gunicorn with the kit's config, ``WEB_CONCURRENCY`` workers."""
+
+    def __init__(
+        self, environ: Mapping[str, str], workers: int = 1, threads: int = 8, port: int = 0
+    ) -> None:
+        self.environ, self.workers, self.threads = environ, workers, threads
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart
+        self.listener.bind(("127.0.0.1", port))
+        self.listener.listen(1024)
+        self.port = int(self.listener.getsockname()[1])
+        fd = self.listener.fileno()
+        command = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py")]
+        command += ["--bind", f"fd://{fd}", "--threads", str(threads), "wsgi:app"]
+        env = {**os.environ, **environ, "WEB_CONCURRENCY": str(workers)}
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            pass_fds=(fd,),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.listener.close()  # gunicorn holds it now; once it dies, connections are refused
+
+    def wait_ready(self) -> Node:
+        """Block until a worker answers ``/readyz`` (the connection waits in the backlog)."""
+        connection = HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            connection.request("GET", "/readyz")
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        assert response.status == 200, body
+        return self
+
+    def worker_pids(self) -> list[int]:
+        found = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
+        )
+        return [int(pid) for pid in found.stdout.split()]
+
+    def restarted(self) -> Node:
+        """The same node started again on its port (after :meth:`kill`), ready."""
+        return Node(self.environ, self.workers, self.threads, self.port).wait_ready()
+
+    def kill(self) -> None:
+        """SIGKILL the master and its workers at once: the machine is gone."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def call(
+    port: int,
+    method: str,
+    path: str,
+    body: object = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request on a new connection: status, headers (lower-case names) and body."""
+    connection = HTTPConnection("127.0.0.1", port, timeout=timeout)
+    sent = dict(headers or {})
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        sent.setdefault("Content-Type", "application/json")
+    try:
+        connection.request(method, path, body=data, headers=sent)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def redis_db() -> Iterator[str]:
+    """Redis database 14 of the shared server, emptied before and after the module."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.RedisError as error:
+        client.close()
+        pytest.skip(f"no Redis at {REDIS_URL} ({type(error).__name__})")
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+def node_environ(database_url: str, instance: Path, **changes: str) -> dict[str, str]:
+    """A production node's settings on the tests' database and secret (so tokens the test
+    process issues verify on the nodes)."""
+    from conftest import SECRET
+
+    return {
+        "VOTESVC_ENV": "production",
+        "VOTESVC_DATABASE_URL": database_url,
+        "VOTESVC_SECRET_KEY": SECRET,
+        "VOTESVC_INSTANCE_PATH": str(instance),
+        "VOTESVC_PUBLIC_URL": "https://vote.example.kr",
+        "VOTESVC_PROXY_HOPS": "1",
+        "VOTESVC_MIX_INTERVAL_SECONDS": "0",
+        "VOTESVC_CAST_LIMIT": "1000000 per minute",
+        **changes,
+    }
