@@ -54,6 +54,13 @@ PAGES: list[tuple[str, str]] = [
     ("delete booth", "/admin/booths/{booth}/delete"),
     ("phase of a draft", "/admin/elections/{draft}/phase"),
     ("contests of a draft", "/admin/elections/{draft}/contests"),
+    ("tokens", "/admin/elections/{election}/tokens"),
+    ("kiosks and quarantine", "/admin/elections/{election}/kiosks"),
+    ("voter roll", "/admin/elections/{election}/voter-roll"),
+    ("participation", "/admin/elections/{election}/participation"),
+    ("participation table", "/admin/elections/{election}/participation/table"),
+    ("count and publish", "/admin/elections/{election}/count"),
+    ("audit log", "/admin/elections/{election}/audit"),
 ]
 """Every console page timed (GET), by name."""
 REFERENCE = "/api/v1/elections/{election}"

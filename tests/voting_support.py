@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -13,6 +17,7 @@ from votesvc.models import Booth, Election
 from votesvc.models.base import db
 from votesvc.services import batches, kiosks
 from votesvc.services.keys import RECEIPT_BYTES
+from votesvc.services.kiosks import EXPORT_FORMAT
 from votesvc.voting import shortcodes
 from votesvc.voting.tokens import IssuedToken
 
@@ -112,3 +117,25 @@ def offline(token: IssuedToken | str, cast_at: datetime | None = None, **change:
         "selections": GOOD,
         **change,
     }
+
+
+def export_key_bytes(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def export_file(kiosk: dict[str, Any], ballots: list[dict[str, Any]], **change: Any) -> str:
+    """A kiosk's exported queue: the body as text, and its HMAC under the export key."""
+    body = json.dumps(
+        {
+            "kiosk": kiosk["id"],
+            "election": kiosk["election_id"],
+            "booth": kiosk["booth_id"],
+            "exported_at": datetime.now(UTC).isoformat(),
+            "count": len(ballots),
+            "ballots": ballots,
+            **change,
+        }
+    )
+    mac = hmac.digest(export_key_bytes(kiosk["export_key"]), body.encode(), hashlib.sha256)
+    tag = base64.urlsafe_b64encode(mac).decode().rstrip("=")
+    return json.dumps({"format": EXPORT_FORMAT, "body": body, "mac": tag})

@@ -1,12 +1,15 @@
 """Take the README's screenshots: the citizen pages on a phone in Korean, and the booth kiosk
-on a tablet in Korean and English (each voter step, review, receipt, the staff panel).
+on a tablet in Korean and English (each voter step, review, receipt, the staff panel), and
+the admin console running the election in Korean and English on a phone and a desktop.
 
     .venv/bin/python docs/screenshots/take.py
 
 Serves a fresh demo election from a temporary SQLite database, votes in it with Debian's
 Chromium (390 px wide for the pages, 800 px for the kiosk) and writes the PNGs beside this
 file. The kiosk is provisioned for the demo's first booth once per language, its default
-language set at provisioning, and votes with that booth's sheet codes.
+language set at provisioning, and votes with that booth's sheet codes. Last, the console:
+its tokens page, a kiosk just provisioned (the QR code) and, once the election is closed and
+counted, the count page with its preliminary results.
 """
 
 from __future__ import annotations
@@ -18,17 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import flask_migrate
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from votesvc import create_app
 from votesvc.models import Election
 from votesvc.models.base import db
-from votesvc.services import batches, demo
+from votesvc.services import api_keys, batches, demo, results
 
 HERE = Path(__file__).resolve().parent
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 800, "height": 1280}
+DESKTOP = {"width": 1280, "height": 900}
 PIN = "135790"
 
 
@@ -69,8 +74,40 @@ def main() -> None:
         root = f"http://127.0.0.1:{server.server_port}"
         for at, lang in enumerate(("ko", "en")):
             kiosk(browser, root, lang, kiosks[at], sheets[at].signed, tests[at].signed)
+        console(app, browser, root, election_id)
         browser.close()
     server.shutdown()
+
+
+def console(app: Flask, browser: Browser, root: str, election_id: int) -> None:
+    """The console running the demo: tokens, a provisioned kiosk, then a closed, counted
+    election's preliminary results; each in both languages at both widths."""
+    with app.app_context():
+        key = api_keys.create_api_key(None, label="screenshots")[1]
+    shots = [
+        (lang, width, size)
+        for lang in ("ko", "en")
+        for width, size in (("390", PHONE), ("desktop", DESKTOP))
+    ]
+    pages = {}
+    for lang, width, size in shots:
+        page = browser.new_context(viewport=size, locale=f"{lang}-KR").new_page()
+        page.goto(f"{root}/admin/sign-in?lang={lang}")
+        page.fill("#key", key)
+        page.click("main button[type=submit]")
+        page.wait_for_url("**/admin/")
+        page.goto(f"{root}/admin/elections/{election_id}/tokens")
+        page.screenshot(path=HERE / f"console-tokens-{lang}-{width}.png", full_page=True)
+        page.goto(f"{root}/admin/elections/{election_id}/kiosks")
+        page.locator("main form[action$='/kiosks'] button").first.click()
+        page.screenshot(path=HERE / f"console-kiosk-{lang}-{width}.png", full_page=True)
+        pages[lang, width] = page
+    with app.app_context():
+        results.close_election(election_id)
+        results.wait(results.request_count(election_id, force=True).id)
+    for (lang, width), page in pages.items():
+        page.goto(f"{root}/admin/elections/{election_id}/count")
+        page.screenshot(path=HERE / f"console-count-{lang}-{width}.png", full_page=True)
 
 
 def kiosk(browser: Browser, root: str, lang: str, provisioned: Any, sheet: str, test: str) -> None:

@@ -6,12 +6,8 @@ writes the same in the browser; tests/browser/test_kiosk.py uploads one it made)
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,7 +15,16 @@ import sqlalchemy as sa
 from api_assertions import assert_error
 from flask import Flask
 from flask.testing import FlaskClient
-from voting_support import add_booth, booth_id, issue, offline, open_election, provision
+from voting_support import (
+    add_booth,
+    booth_id,
+    export_file,
+    export_key_bytes,
+    issue,
+    offline,
+    open_election,
+    provision,
+)
 
 from votesvc.models import Ballot, QuarantinedBallot
 from votesvc.models.base import db
@@ -43,28 +48,6 @@ def kiosk(app: Flask, election_id: int, booth: int) -> dict[str, Any]:
     return provision(app, election_id, booth)
 
 
-def _key(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def export_file(kiosk: dict[str, Any], ballots: list[dict[str, Any]], **change: Any) -> str:
-    """A kiosk's exported queue: the body as text, and its HMAC under the export key."""
-    body = json.dumps(
-        {
-            "kiosk": kiosk["id"],
-            "election": kiosk["election_id"],
-            "booth": kiosk["booth_id"],
-            "exported_at": datetime.now(UTC).isoformat(),
-            "count": len(ballots),
-            "ballots": ballots,
-            **change,
-        }
-    )
-    mac = hmac.digest(_key(kiosk["export_key"]), body.encode(), hashlib.sha256)
-    tag = base64.urlsafe_b64encode(mac).decode().rstrip("=")
-    return json.dumps({"format": EXPORT_FORMAT, "body": body, "mac": tag})
-
-
 def _upload(client: FlaskClient, headers: Headers, election_id: int, booth: int, text: str) -> Any:
     return client.post(
         f"/api/v1/admin/elections/{election_id}/booths/{booth}/kiosk-exports",
@@ -84,7 +67,7 @@ def test_the_provisioning_answer_carries_a_code_for_the_kiosk_page(
     prefix, election, booth_text, credential = kiosk["provisioning_code"].split(".")
     assert (prefix, int(election), int(booth_text)) == ("vkp1", election_id, booth)
     assert credential == kiosk["credential"]
-    assert len(_key(kiosk["export_key"])) == 32
+    assert len(export_key_bytes(kiosk["export_key"])) == 32
 
 
 def test_setup_needs_the_kiosks_own_credential(

@@ -11,6 +11,12 @@ from werkzeug.test import TestResponse
 
 from votesvc.services import api_keys
 
+RUNNING_MODULES = frozenset(
+    f"votesvc.web.console.{name}"
+    for name in ("tokens", "kiosks", "roll", "participation", "counting", "audit_log")
+)
+"""The sections that run an election (tests/web/test_console_run.py covers their forms)."""
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.voting_support import window
-from tests.web.console_support import Console, new_key
+from tests.web.console_support import RUNNING_MODULES, Console, new_key
 from tests.web.page_support import heading, text_of
 from votesvc.models import Agenda, Booth, Contest, Election
 from votesvc.models.base import db
@@ -437,7 +437,9 @@ def test_every_console_form_refuses_a_post_without_its_token(
     rules = {
         r.rule
         for r in app.url_map.iter_rules()
-        if r.rule.startswith("/admin") and "POST" in r.methods
+        if r.rule.startswith("/admin")
+        and "POST" in r.methods
+        and app.view_functions[r.endpoint].__module__ not in RUNNING_MODULES
     }
     assert len(rules) == len(posts) + 2  # + sign-in (no session yet) and sign-out (tested apart)
     for path in posts:

@@ -239,6 +239,7 @@ def _console_paths(app: Flask, ids: dict[str, int]) -> list[tuple[str, str]]:
 @pytest.fixture
 def ids(app: Flask, imported_election: Callable[..., int]) -> dict[str, int]:
     from votesvc.models import Agenda, Booth, Contest
+    from votesvc.services import batches
 
     election_id = imported_election()
     with app.app_context():
@@ -247,6 +248,7 @@ def ids(app: Flask, imported_election: Callable[..., int]) -> dict[str, int]:
             "contest_id": db.session.scalars(sa.select(Contest.id)).first(),
             "agenda_id": db.session.scalars(sa.select(Agenda.id)).first(),
             "booth_id": db.session.scalars(sa.select(Booth.id)).first(),
+            "batch_id": batches.issue_batch(election_id, {"size": 1}).id,
         }
 
 

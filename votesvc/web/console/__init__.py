@@ -27,13 +27,19 @@ from __future__ import annotations
 from flask import Flask
 
 from votesvc.web.console import (  # noqa: F401  (their routes)
+    audit_log,
     booths,
     contests,
+    counting,
     elections,
     guard,
+    kiosks,
     nav,
+    participation,
     phase,
+    roll,
     signin,
+    tokens,
 )
 from votesvc.web.console.blueprint import bp
 
