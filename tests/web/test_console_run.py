@@ -114,6 +114,8 @@ def test_a_booth_test_batch_restricted_to_one_contest(
         ({"size": "0"}, "size"),
         ({"size": "many"}, "size"),
         ({"size": "2", "contests": ["nowhere"]}, "contests"),
+        ({"size": "2", "booth_id": "²"}, "booth_id"),  # a digit to str.isdigit, not to int()
+        ({"size": "2", "booth_id": "abc"}, "booth_id"),  # was taken as "online"
     ],
 )
 def test_a_refused_batch_names_its_field_and_issues_nothing(

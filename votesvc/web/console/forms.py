@@ -51,7 +51,7 @@ def wording(stem: str) -> list[Field]:
     ]
 
 
-def _whole_number(raw: str) -> int | str:
+def whole_number(raw: str) -> int | str:
     """``raw`` as a whole number, or as typed for the schema to refuse in its own words."""
     try:
         return int(raw)
@@ -69,7 +69,7 @@ def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
         if field.kind == "number":
             raw = raw.strip().replace(",", "")
             if raw:
-                values[field.name] = _whole_number(raw)
+                values[field.name] = whole_number(raw)
         elif field.kind == "datetime":
             if raw.strip():
                 values[field.name] = raw.strip()

@@ -31,7 +31,8 @@ def _batch_values(form: Any) -> dict[str, Any]:
     flag, the chosen contests (none chosen: every contest)."""
     values = forms.read(BATCH_FIELDS, form)
     booth = form.get("booth_id", "").strip()
-    values["booth_id"] = int(booth) if booth.isdigit() else None
+    # empty is online; anything else is a booth id, or the schema's refusal at booth_id
+    values["booth_id"] = forms.whole_number(booth) if booth else None
     values["test"] = form.get("test") == "1"
     contests = form.getlist("contests")
     if contests:
