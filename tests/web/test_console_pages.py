@@ -20,20 +20,6 @@ from votesvc.models import Agenda, Booth, Contest, Election
 from votesvc.models.base import db
 
 
-@pytest.fixture
-def console(app: Flask, client: FlaskClient) -> Console:
-    browser = Console(client, "ko")
-    browser.sign_in(new_key(app))
-    return browser
-
-
-@pytest.fixture
-def english(app: Flask, client: FlaskClient) -> Console:
-    browser = Console(client, "en")
-    browser.sign_in(new_key(app))
-    return browser
-
-
 def _one(app: Flask, model: Any, **where: Any) -> Any:
     with app.app_context():
         query = sa.select(model).filter_by(**where)

@@ -40,20 +40,6 @@ def election_id(imported_election: Callable[..., int]) -> int:
     return open_election(imported_election)
 
 
-@pytest.fixture
-def console(app: Flask, client: FlaskClient) -> Console:
-    browser = Console(client, "ko")
-    browser.sign_in(new_key(app))
-    return browser
-
-
-@pytest.fixture
-def english(app: Flask, client: FlaskClient) -> Console:
-    browser = Console(client, "en")
-    browser.sign_in(new_key(app))
-    return browser
-
-
 def _rows(app: Flask, model: Any, **where: Any) -> list[Any]:
     with app.app_context():
         found = list(db.session.scalars(sa.select(model).filter_by(**where)))
