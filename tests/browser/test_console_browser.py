@@ -79,6 +79,7 @@ def console_pages(found: ConsoleElection) -> list[str]:
         f"/admin/elections/{e}/edit",
         f"/admin/elections/{e}/contests",
         f"/admin/elections/{e}/contests/import-pb",
+        f"/admin/elections/{e}/contests/new",
         f"/admin/elections/{e}/booths",
         f"/admin/elections/{e}/phase",
         f"/admin/contests/{c}/edit",

@@ -411,6 +411,7 @@ def test_every_console_form_refuses_a_post_without_its_token(
         f"/admin/elections/{election_id}/phase",
         f"/admin/elections/{election_id}/booths",
         f"/admin/elections/{election_id}/contests/import-pb",
+        f"/admin/elections/{election_id}/contests/new",
         f"/admin/contests/{contest_id}/edit",
         f"/admin/contests/{contest_id}/agendas/new",
         f"/admin/contests/{contest_id}/agendas/import-csv",
@@ -525,3 +526,56 @@ def test_upload_refusals_name_their_place_in_the_readers_language(
     lines = _upload_csv(console, contest_id, "code,title_ko,cost\nB,,x,extra\n")
     assert lines.status_code == 422 and "열 이름이 없는 칸" in text_of(lines)
     assert "_extra" not in text_of(lines)
+
+
+def test_a_contest_is_added_from_the_form_with_its_ballot_and_rule(
+    app: Flask, console: Console, imported_election: Callable[..., int]
+) -> None:
+    election_id = imported_election()
+    contests = console.get(f"/admin/elections/{election_id}/contests")
+    assert f"/admin/elections/{election_id}/contests/new" in contests.get_data(as_text=True)
+    form = console.get(f"/admin/elections/{election_id}/contests/new").get_data(as_text=True)
+    assert '<option value="equalshares">' in form and '<option value="ordinal">' in form
+    refused = console.post(
+        f"/admin/elections/{election_id}/contests/new",
+        {"code": "north", "title_ko": "북구", "ballot_type": "", "rule": "no-such", "budget": "5"},
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'id="e-ballot_type"' in html and 'id="e-rule"' in html
+    assert _one(app, Contest, code="north") is None
+    added = console.post(
+        f"/admin/elections/{election_id}/contests/new",
+        {
+            "code": "north",
+            "title_ko": "북구",
+            "ballot_type": "approval",
+            "rule": "equalshares",
+            "budget": "500,000",
+        },
+    )
+    assert added.status_code == 303
+    north = _one(app, Contest, code="north")
+    assert (north.election_id, north.rule, north.budget) == (election_id, "equalshares", 500_000)
+
+
+def test_a_drafts_contest_changes_its_rule_and_a_voting_one_cannot(
+    app: Flask, console: Console, imported_election: Callable[..., int]
+) -> None:
+    draft = imported_election()
+    contest_id, _, _ = _ids(app, draft)
+    form = console.get(f"/admin/contests/{contest_id}/edit").get_data(as_text=True)
+    assert '<option value="greedy" selected>' in form
+    saved = console.post(f"/admin/contests/{contest_id}/edit", {"rule": "equalshares"})
+    assert saved.status_code == 303 and _one(app, Contest, id=contest_id).rule == "equalshares"
+    voting = imported_election(slug="voting-rule", phase="voting", **window())
+    voting_contest, _, _ = _ids(app, voting)
+    form = console.get(f"/admin/contests/{voting_contest}/edit").get_data(as_text=True)
+    assert 'name="rule"' not in form
+    console.post(f"/admin/contests/{voting_contest}/edit", {"rule": "equalshares"})
+    assert _one(app, Contest, id=voting_contest).rule == "greedy"  # not a field once voting
+    late = console.post(
+        f"/admin/elections/{voting}/contests/new",
+        {"code": "late", "ballot_type": "approval", "rule": "greedy", "budget": "5"},
+    )
+    assert late.status_code == 409 and _one(app, Contest, code="late") is None

@@ -1,4 +1,4 @@
-"""Contests and agendas: the list, editing, adding agendas, imports, deleting in a draft.
+"""Contests and agendas: the list, adding and editing, imports, deleting in a draft.
 
 Once voting has started only the words stay editable (titles and descriptions, in both
 languages: :data:`votesvc.services.contests.WORDING`), and the forms show only those. A
@@ -19,12 +19,19 @@ from werkzeug import Response
 
 from votesvc.i18n import N_
 from votesvc.models import Agenda, Contest, Election
-from votesvc.schemas.resources import AgendaInSchema, AgendaPatchSchema, ContestPatchSchema
+from votesvc.schemas.resources import (
+    AgendaInSchema,
+    AgendaPatchSchema,
+    ContestInSchema,
+    ContestPatchSchema,
+)
 from votesvc.services import agendas as agenda_service
 from votesvc.services import contests as contest_service
 from votesvc.services import elections as election_service
 from votesvc.services import importing
 from votesvc.services.errors import DomainError, Invalid
+from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULES
+from votesvc.tally.model import BallotType
 from votesvc.web.console import forms, nav
 from votesvc.web.console.blueprint import bp
 from votesvc.web.console.forms import Field
@@ -32,6 +39,8 @@ from votesvc.web.console.forms import Field
 CONTEST_FIELDS = [
     Field("code", N_("Code")),
     *forms.wording("title"),
+    Field("ballot_type", N_("Ballot type"), "select", True, tuple(t.value for t in BallotType)),
+    Field("rule", N_("Counting rule"), "select", True, (*ALLOCATION_RULES, *RANKED_RULES)),
     Field("budget", N_("Budget"), "number", required=True),
     Field("min_selections", N_("Fewest agendas a ballot marks"), "number"),
     Field("max_selections", N_("Most agendas a ballot marks"), "number"),
@@ -107,6 +116,34 @@ def edit_contest(contest_id: int) -> str | Response | tuple[str, int]:
         ContestPatchSchema(),
         N_("Edit the contest"),
     )
+
+
+@bp.route("/elections/<int:election_id>/contests/new", methods=["GET", "POST"])
+def new_contest(election_id: int) -> str | Response | tuple[str, int]:
+    """A contest from the form, as the API's create takes it (rule options and exclusive
+    groups come with an election document or the API)."""
+    election = election_service.get_election(election_id)
+    values: dict[str, Any] = {}
+    problems = None
+    if request.method == "POST":
+        values = forms.read(CONTEST_FIELDS, request.form)
+        try:
+            contest_service.create_contest(election_id, forms.load(ContestInSchema(), values))
+        except DomainError as error:
+            problems = forms.problems(error, [f.name for f in CONTEST_FIELDS])
+        else:
+            return _to_contests(election_id)
+    html = render_template(
+        "console/row_form.html",
+        election=election,
+        heading=N_("Add a contest"),
+        fields=CONTEST_FIELDS,
+        values=values,
+        problems=problems,
+        frozen=False,
+        cancel=url_for(".contests", election_id=election_id),
+    )
+    return forms.answer(html, problems)
 
 
 @bp.route("/agendas/<int:agenda_id>/edit", methods=["GET", "POST"])

@@ -37,8 +37,12 @@ class Field:
     label: str
     """English message id, translated in the template."""
     kind: str = "text"
-    """``text``, ``textarea``, ``number`` or ``datetime`` (shown in the election's zone)."""
+    """``text``, ``textarea``, ``number``, ``datetime`` (shown in the election's zone) or
+    ``select`` (one of :attr:`choices`)."""
     required: bool = False
+    choices: tuple[str, ...] = ()
+    """A ``select``'s values, shown as they are: codes of the API's vocabulary (ballot types,
+    counting rules), which docs/voting.md explains."""
 
 
 def wording(stem: str) -> list[Field]:
