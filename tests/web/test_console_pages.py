@@ -579,3 +579,35 @@ def test_a_drafts_contest_changes_its_rule_and_a_voting_one_cannot(
         {"code": "late", "ballot_type": "approval", "rule": "greedy", "budget": "5"},
     )
     assert late.status_code == 409 and _one(app, Contest, code="late") is None
+
+
+def test_a_drafts_rule_options_and_exclusive_groups_are_edited_as_json(
+    app: Flask, english: Console, imported_election: Callable[..., int]
+) -> None:
+    contest_id, _, _ = _ids(app, imported_election())
+    saved = english.post(
+        f"/admin/contests/{contest_id}/edit",
+        {"rule_options": '{"tie_break": "file"}', "exclusive_groups": '[["A1", "A2"]]'},
+    )
+    assert saved.status_code == 303
+    contest = _one(app, Contest, id=contest_id)
+    assert (contest.rule_options, contest.exclusive_groups) == (
+        {"tie_break": "file"},
+        [["A1", "A2"]],
+    )
+    form = english.get(f"/admin/contests/{contest_id}/edit").get_data(as_text=True)
+    assert "tie_break" in form and "A2" in form  # shown as JSON again
+    for fields in (
+        {"rule_options": "{not json"},  # not JSON: the schema's own refusal
+        {"rule_options": '{"no_such_option": 1}'},  # the rule's declared options
+        {"exclusive_groups": '[["A1", "ZZ"]]'},  # a code of no agenda
+    ):
+        refused = english.post(f"/admin/contests/{contest_id}/edit", fields)
+        assert refused.status_code in (409, 422), (fields, refused.status_code)
+        assert 'role="alert"' in refused.get_data(as_text=True)
+    cleared = english.post(
+        f"/admin/contests/{contest_id}/edit", {"rule_options": "", "exclusive_groups": ""}
+    )
+    assert cleared.status_code == 303
+    contest = _one(app, Contest, id=contest_id)
+    assert (contest.rule_options, contest.exclusive_groups) == ({}, [])

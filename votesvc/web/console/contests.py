@@ -47,6 +47,12 @@ CONTEST_FIELDS = [
     Field("points_total", N_("Points to share out"), "number"),
     Field("max_points_per_agenda", N_("Most points to one agenda"), "number"),
     Field("max_ranks", N_("Most ranks"), "number"),
+    Field(
+        "rule_options", N_('Rule options (JSON, e.g. {"tie_break": "file"})'), "json", empty="{}"
+    ),
+    Field(
+        "exclusive_groups", N_('Exclusive groups (JSON, e.g. [["A1", "A2"]])'), "json", empty="[]"
+    ),
 ]
 AGENDA_FIELDS = [
     Field("code", N_("Code")),

@@ -8,6 +8,7 @@ same words. :func:`problems` puts a service's refusal in the reader's language, 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from votesvc import i18n
 from votesvc.api.errors import status_of
-from votesvc.api.inputs import check_texts
+from votesvc.api.inputs import check_texts, loads
 from votesvc.i18n import N_
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.web.locale import current_lang
@@ -37,12 +38,15 @@ class Field:
     label: str
     """English message id, translated in the template."""
     kind: str = "text"
-    """``text``, ``textarea``, ``number``, ``datetime`` (shown in the election's zone) or
-    ``select`` (one of :attr:`choices`)."""
+    """``text``, ``textarea``, ``number``, ``datetime`` (shown in the election's zone),
+    ``select`` (one of :attr:`choices`) or ``json`` (a value the API takes as JSON, such as a
+    rule's options, typed as JSON)."""
     required: bool = False
     choices: tuple[str, ...] = ()
     """A ``select``'s values, shown as they are: codes of the API's vocabulary (ballot types,
     counting rules), which docs/voting.md explains."""
+    empty: str = ""
+    """What a ``json`` field left empty means, as JSON (``{}``: no options)."""
 
 
 def wording(stem: str) -> list[Field]:
@@ -63,6 +67,15 @@ def whole_number(raw: str) -> int | str:
         return raw
 
 
+def _json_value(raw: str) -> Any:
+    """A JSON field's value, read by the API's own JSON reader; text that is not JSON is left
+    as typed, for the schema to refuse at the field ("Not a valid mapping type.")."""
+    try:
+        return loads(raw.encode("utf-8", "surrogatepass"))
+    except DomainError:
+        return raw
+
+
 def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
     """The posted values of ``fields`` that the form carried, as the schema takes them."""
     values: dict[str, Any] = {}
@@ -77,6 +90,8 @@ def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
         elif field.kind == "datetime":
             if raw.strip():
                 values[field.name] = raw.strip()
+        elif field.kind == "json":
+            values[field.name] = _json_value(raw if raw.strip() else field.empty)
         else:
             values[field.name] = raw
     return values
@@ -120,6 +135,8 @@ def current_values(obj: object, fields: Sequence[Field], zone: str) -> dict[str,
             shown[field.name] = ""
         elif isinstance(value, datetime):
             shown[field.name] = value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+        elif field.kind == "json":
+            shown[field.name] = json.dumps(value, ensure_ascii=False) if value else ""
         else:
             shown[field.name] = str(value)
     return shown
