@@ -611,3 +611,20 @@ def test_a_drafts_rule_options_and_exclusive_groups_are_edited_as_json(
     assert cleared.status_code == 303
     contest = _one(app, Contest, id=contest_id)
     assert (contest.rule_options, contest.exclusive_groups) == ({}, [])
+
+
+def test_an_agendas_proposing_organisations_are_edited_lead_first(
+    app: Flask, console: Console, imported_election: Callable[..., int]
+) -> None:
+    _, agenda_id, _ = _ids(app, imported_election())
+    saved = console.post(
+        f"/admin/agendas/{agenda_id}/edit", {"organisations": " 주민자치회 나 ; 시민단체 가 ;"}
+    )
+    assert saved.status_code == 303
+    with app.app_context():
+        agenda = db.session.get(Agenda, agenda_id)
+        assert [o.name_ko for o in agenda.organisations] == ["주민자치회 나", "시민단체 가"]
+    form = console.get(f"/admin/agendas/{agenda_id}/edit").get_data(as_text=True)
+    assert 'value="주민자치회 나; 시민단체 가"' in form
+    twice = console.post(f"/admin/agendas/{agenda_id}/edit", {"organisations": "가; 가"})
+    assert twice.status_code == 422 and 'id="e-organisations"' in twice.get_data(as_text=True)

@@ -58,6 +58,11 @@ AGENDA_FIELDS = [
     Field("code", N_("Code")),
     *forms.wording("title"),
     Field("cost", N_("Cost"), "number", required=True),
+    Field(
+        "organisations",
+        N_("Proposing organisations (Korean names, lead first, separated by ;)"),
+        "names",
+    ),
 ]
 
 

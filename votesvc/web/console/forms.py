@@ -39,8 +39,9 @@ class Field:
     """English message id, translated in the template."""
     kind: str = "text"
     """``text``, ``textarea``, ``number``, ``datetime`` (shown in the election's zone),
-    ``select`` (one of :attr:`choices`) or ``json`` (a value the API takes as JSON, such as a
-    rule's options, typed as JSON)."""
+    ``select`` (one of :attr:`choices`), ``json`` (a value the API takes as JSON, such as a
+    rule's options, typed as JSON) or ``names`` (a list of names separated by ``;``, as the
+    agenda CSV file writes proposing organisations)."""
     required: bool = False
     choices: tuple[str, ...] = ()
     """A ``select``'s values, shown as they are: codes of the API's vocabulary (ballot types,
@@ -92,6 +93,8 @@ def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
                 values[field.name] = raw.strip()
         elif field.kind == "json":
             values[field.name] = _json_value(raw if raw.strip() else field.empty)
+        elif field.kind == "names":
+            values[field.name] = [name.strip() for name in raw.split(";") if name.strip()]
         else:
             values[field.name] = raw
     return values
@@ -137,6 +140,8 @@ def current_values(obj: object, fields: Sequence[Field], zone: str) -> dict[str,
             shown[field.name] = value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
         elif field.kind == "json":
             shown[field.name] = json.dumps(value, ensure_ascii=False) if value else ""
+        elif field.kind == "names":  # organisations (by their Korean name) or plain names
+            shown[field.name] = "; ".join(getattr(item, "name_ko", item) for item in value)
         else:
             shown[field.name] = str(value)
     return shown
