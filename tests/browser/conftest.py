@@ -34,9 +34,14 @@ from votesvc.voting.tokens import IssuedToken
 from .support import NO_SCRIPT, find_chromium
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # the test extras not installed
     sync_playwright = None
+else:
+    # How long an expectation waits for the page before failing (Playwright's default: 5 s).
+    # On CI's two loaded cores a kiosk reload (service worker, IndexedDB, the bundle) took
+    # longer now and then; a bound, never a measured time, so a slow page still passes.
+    expect.set_options(timeout=20_000)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
