@@ -7,6 +7,7 @@ PAGES.md has the facts this relies on (worker scope, when a page is controlled, 
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -54,6 +55,9 @@ def controlled(page: Page, url: str) -> None:
     )
 
 
+RECEIPT_ID = re.compile(r"^\w{4}-")
+"""The start of a kiosk-made receipt id as the receipt screen shows it."""
+
 LOAD_TIMEOUT_MS = 20_000
 """How long a fresh kiosk load (service worker, IndexedDB, the bundle) may take on a loaded
 2-core CI machine before the test gives up: Playwright's 5 s default was met under load."""
@@ -86,7 +90,7 @@ def vote(page: Page, code: str) -> str:
     expect(page.locator("[data-screen=review]")).to_be_visible()
     page.click("[data-go=cast]")
     receipt = page.locator("[data-live=receipt]")
-    expect(receipt).to_be_visible()
+    expect(receipt).to_have_text(RECEIPT_ID)  # filled after the screen shows: wait for it
     return receipt.inner_text()
 
 

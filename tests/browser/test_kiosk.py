@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.browser.kiosk_support import (
     PIN,
+    RECEIPT_ID,
     controlled,
     done,
     english,
@@ -601,6 +602,8 @@ def test_a_voter_switches_language_mid_ballot_and_the_next_voter_starts_in_korea
     page.click(".langs [data-lang=en]")
     page.click("[data-go=cast]")
     expect(page.locator("[data-live=receipt-title]")).to_have_text("Your ballot is recorded")
+    # the receipt id is filled after the title: wait for it before reading it
+    expect(page.locator("[data-live=receipt]")).to_have_text(RECEIPT_ID)
     receipt = page.locator("[data-live=receipt]").inner_text()
     page.click(".langs [data-lang=ko]")
     expect(page.locator("[data-live=receipt]")).to_have_text(receipt)
