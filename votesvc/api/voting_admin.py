@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response
 
+from votesvc.api import downloads
 from votesvc.api.auth import BEARER_AUTH, guard_admin_request
 from votesvc.api.inputs import Blueprint, body_text
 from votesvc.api.kiosks import sync_answer
@@ -67,12 +68,7 @@ def batch_sheets(election_id: int, batch_id: int) -> Response:
     """The batch's printable sheets (8 tokens a page), for batches of up to 200 tokens
     (about 10 ms a token, rendered in the request). A larger batch is refused with 409
     ``batch_too_large_to_print``: print it with ``votesvc print-tokens BATCH OUT.pdf``."""
-    batch = batches.get_batch(election_id, batch_id)
-    pdf = batches.batch_sheets(batch, most=batches.HTTP_SHEETS_MAX)
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return downloads.batch_sheets(election_id, batch_id)
 
 
 @blp.route("/token-batches/<int:batch_id>/seal", methods=["POST"])

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Response, redirect, render_template, request, url_for
 from werkzeug import Response as Redirect
 
+from votesvc.api import downloads
 from votesvc.i18n import N_
 from votesvc.schemas.voting import BatchInSchema, VoidTokenInSchema
 from votesvc.services import batches
@@ -85,12 +86,7 @@ def tokens(election_id: int) -> str | tuple[str, int] | Redirect:
 @bp.get("/elections/<int:election_id>/token-batches/<int:batch_id>/sheets.pdf")
 def batch_sheets(election_id: int, batch_id: int) -> Response:
     """The sheets as the API serves them; a sealed or too large batch is a refusal page."""
-    batch = batches.get_batch(election_id, batch_id)
-    pdf = batches.batch_sheets(batch, most=batches.HTTP_SHEETS_MAX)
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch.id}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return downloads.batch_sheets(election_id, batch_id)
 
 
 @bp.post("/elections/<int:election_id>/token-batches/<int:batch_id>/seal")
