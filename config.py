@@ -98,14 +98,20 @@ def proxy_hops(environ: Mapping[str, str]) -> int:
 def engine_options(environ: Mapping[str, str], database_url: str) -> dict[str, Any]:
     """SQLAlchemy engine options; the casting bench gives its bare endpoint the same ones.
 
-    ``pool_pre_ping`` costs a ``SELECT 1`` per request and keeps a restarted database from
-    failing the first request on each stale connection. On PostgreSQL the pool keeps
-    ``VOTESVC_DB_POOL_SIZE`` connections (default 10): at least the server threads of a
-    worker (gunicorn ``--threads``), or requests past the pool's size open and close a
-    connection of their own each time (SQLAlchemy's overflow), which costs far more than
-    the request.
+    No ``pool_pre_ping``: its ``SELECT 1`` before each request's first statement was a round
+    trip to the server on every request (a quarter of an online cast's). Disconnects are
+    handled as they happen instead: a request whose connection the server dropped (a restart,
+    a failover) fails with 503 ``service_unavailable`` and ``Retry-After`` (clients send a
+    cast again with its ``cast_id``), and the engine then replaces every connection of the
+    pool opened before the error, so a restart fails the requests that already held a stale
+    connection, not one request per pooled connection (tests/pg/test_faults_pg.py).
+
+    On PostgreSQL the pool keeps ``VOTESVC_DB_POOL_SIZE`` connections (default 10): at least
+    the server threads of a worker (gunicorn ``--threads``), or requests past the pool's size
+    open and close a connection of their own each time (SQLAlchemy's overflow), which costs
+    far more than the request.
     """
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {}
     if database_url.startswith("postgresql"):
         options["pool_size"] = _int(environ, "VOTESVC_DB_POOL_SIZE", DEFAULT_DB_POOL_SIZE)
     return options

@@ -20,7 +20,7 @@ from votesvc.app import settings_module
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["VOTESVC_DATABASE_URL"]
-# The service's own engine options (pre-ping, pool size), so that the comparison is fair.
+# The service's own engine options (pool size), so that the comparison is fair.
 app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings_module().engine_options(
     os.environ, os.environ["VOTESVC_DATABASE_URL"]
 )

@@ -83,7 +83,7 @@ def _distinct_tallies(outcome: RankedOutcome) -> bool:
     return all(len(set(r.tally.values())) == len(r.tally) for r in outcome.rounds)
 
 
-@SETTINGS
+@settings(SETTINGS, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(clean_rankings())
 def test_single_winner_irv_agrees_with_pyrankvote(drawn) -> None:
     """Where the rules coincide, the winner is the same.
@@ -92,6 +92,10 @@ def test_single_winner_irv_agrees_with_pyrankvote(drawn) -> None:
     two candidates ever tie: pyrankvote's always-on batch rejection then only removes
     candidates sequential elimination would also remove before they could matter, and its
     stricter threshold (more than ceil(n/2)) only changes the round the count ends in.
+
+    Ties are common on a few dozen ballots, so some runs discard most drawn elections; the
+    health check that fails a run for that (it failed one run of the suite here) is off, while
+    Hypothesis still fails the test if it finds no election to try at all.
     """
     rankings, names = drawn
     contest = _clean_contest(rankings, names)

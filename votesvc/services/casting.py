@@ -75,7 +75,7 @@ from votesvc.services.tokens import (
     read_token,
     token_record,
 )
-from votesvc.services.transaction import core_transaction
+from votesvc.services.transaction import DriverStatement, autocommit, core_transaction
 from votesvc.voting import shortcodes
 from votesvc.voting.tokens import ONLINE, TokenStatus
 
@@ -208,7 +208,7 @@ _RECEIPT = (
 _CAST_BALLOTS = recordset(
     Ballot.__table__, ("id", "contest_id", "content"), "ballots", "cast_ballots"
 )
-_CAST_ONLINE_PG = (
+_CAST_ONLINE_PG = DriverStatement(
     insert(Ballot)
     .from_select(
         ["id", "election_id", "contest_id", "channel", "content", "cast_at", "receipt_hash"],
@@ -223,13 +223,13 @@ _CAST_ONLINE_PG = (
         ).select_from(_RECEIPT.join(_CAST_BALLOTS, true())),
     )
     .add_cte(_SPENT, _RECEIPT)
-    .execution_options(preserve_rowcount=True)  # kept for UPDATE/DELETE only by default
 )
 """PostgreSQL: the spend, the receipt and the ballots as one statement (data-modifying CTEs):
 the receipt is inserted only from the row the UPDATE returned, the ballots only from that
 receipt, so nothing is stored unless this statement spent the token. Two statements and two
 round trips fewer than the SQLite path; the spend's conditions come from
-the same builder (:func:`_spend_online`)."""
+the same builder (:func:`_spend_online`). Compiled once and run as the driver's SQL
+(:class:`~votesvc.services.transaction.DriverStatement`)."""
 
 
 def int_array_text(values: Sequence[int]) -> str:
@@ -240,17 +240,18 @@ def int_array_text(values: Sequence[int]) -> str:
 
 
 def spend_and_store(
-    connection: Connection,
     id_hash: str,
     election_id: int,
     now: datetime,
     ballots: Sequence[ContestBallot],
     receipt: CastReceipt,
 ) -> bool:
-    """Spend the token and store the receipt and the ballots in ``connection``'s transaction,
-    or change nothing; True when this call spent it: an unused online token of this election
+    """Spend the token and store the receipt and the ballots, all committed together, or
+    change nothing; True when this call spent it: an unused online token of this election
     whose batch (if restricted) allows every contest voted, while the election is voting and
-    inside its window. The usual case reads nothing before it."""
+    inside its window. The usual case reads nothing before it. On PostgreSQL that is one
+    statement, committed as it runs (:func:`~votesvc.services.transaction.autocommit`: one
+    round trip); elsewhere two, in a transaction of their own."""
     voted = sorted({ballot.contest_id for ballot in ballots})
     parameters = {
         "token_hash": id_hash,
@@ -262,17 +263,19 @@ def spend_and_store(
         "receipt_hash": receipt.code_hash,
         "spend_key": receipt.spend_key,
     }
-    if connection.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         parameters["voted"] = int_array_text(voted)
         parameters["ballots"] = json_rows(
             {"id": keys.new_ballot_id(), "contest_id": b.contest_id, "content": b.content}
             for b in ballots
         )
-        return connection.execute(_CAST_ONLINE_PG, parameters).rowcount > 0
-    if connection.execute(_SPEND_ONLINE, parameters).rowcount != 1:
-        return False
-    store_ballots(connection, election_id, ONLINE, [(receipt.code_hash, ballots)])
-    return True
+        with autocommit() as connection:
+            return _CAST_ONLINE_PG.execute(connection, parameters).rowcount > 0
+    with core_transaction() as connection:
+        if connection.execute(_SPEND_ONLINE, parameters).rowcount != 1:
+            return False
+        store_ballots(connection, election_id, ONLINE, [(receipt.code_hash, ballots)])
+        return True
 
 
 def not_allowed(
@@ -327,8 +330,8 @@ def cast(
 
     The usual case is the signature check and the validation in memory, then one transaction:
     the spend, the receipt, the ballots, Core statements outside the ORM session
-    (:func:`~votesvc.services.transaction.core_transaction`; they need none of the session's
-    state, which holds at most the election read by :func:`known_contests`). Only when the
+    (:func:`spend_and_store`; they need none of the session's state, which holds at most the
+    election read by :func:`known_contests`). Only when the
     spend does not happen is the token's record read, once, to say precisely why (or to run a
     test token's dry run).
 
@@ -345,14 +348,11 @@ def cast(
     codes = tuple(ballot.code for ballot in ballots)
     now = keys.now()
     receipt = receipt_for(election_id, presented.id_hash, cast_id, ballots)
-    if not presented.claimed_test:
-        with core_transaction() as connection:
-            spent = spend_and_store(
-                connection, presented.id_hash, election_id, now, ballots, receipt
-            )
-        if spent:
-            metrics.CAST_ACCEPTED.inc()
-            return CastResult(receipt.code, False, codes)
+    if not presented.claimed_test and spend_and_store(
+        presented.id_hash, election_id, now, ballots, receipt
+    ):
+        metrics.CAST_ACCEPTED.inc()
+        return CastResult(receipt.code, False, codes)
     election = fetch(Election, election_id)
     record = token_record(presented.id_hash)
     if _retried(record, election, receipt):
