@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from functools import cache
-from http.client import HTTPConnection
+from http.client import HTTPConnection, HTTPResponse
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -288,6 +288,17 @@ def call(
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         connection.close()
+
+
+def raw_request(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Raw bytes sent on a new connection (a request ``http.client`` would refuse to write,
+    or one cut short): the answer's status, headers (lower-case names) and body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(request)
+        response = HTTPResponse(sock)
+        response.begin()
+        body = response.read()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
 
 
 @pytest.fixture(scope="module")
