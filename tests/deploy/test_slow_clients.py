@@ -20,8 +20,19 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from deploy_support import MISSING, Nginx, Node, call, free_port, node_environ, raw_request
+from deploy_support import (
+    MISSING,
+    Nginx,
+    Node,
+    call,
+    error_page,
+    free_port,
+    node_environ,
+    raw_request,
+)
 from deploy_support import redis_db as redis_db  # the module-scoped fixture
+
+from votesvc.web.refusals import SSI_REQUEST_ID
 
 pytestmark = [pytest.mark.pg, pytest.mark.skipif(bool(MISSING), reason=MISSING)]
 
@@ -135,7 +146,7 @@ def test_nginx_refusals_come_in_the_api_error_shape(nginx: Nginx, accept: bytes,
         _assert_envelope(raw_request(nginx.port, request + b"\r\n"), status, codes[status], lang)
 
 
-def test_no_node_or_a_hung_node_is_a_json_502_or_504(tmp_path: Path) -> None:
+def test_no_node_or_a_hung_node_is_a_502_or_504_json_or_page(tmp_path: Path) -> None:
     hung = socket.socket()  # accepts into its backlog, never answers
     hung.bind(("127.0.0.1", 0))
     hung.listen(8)
@@ -144,15 +155,17 @@ def test_no_node_or_a_hung_node_is_a_json_502_or_504(tmp_path: Path) -> None:
         for n, (upstreams, status, code) in enumerate(cases):
             quick = {"proxy_read_timeout 60s": "proxy_read_timeout 1s"}
             proxy = Nginx(tmp_path / str(n), upstreams, changes=quick).start()
+            asked = HEAD + b"X-Request-ID: abc-1234\r\n\r\n"
             try:
-                request = (
-                    b"GET /api/v1/elections HTTP/1.1\r\n" + HEAD + b"X-Request-ID: abc-1234\r\n"
-                )
-                answer = raw_request(proxy.port, request + b"\r\n")
+                answer = raw_request(proxy.port, b"GET /api/v1/elections HTTP/1.1\r\n" + asked)
+                page = raw_request(proxy.port, b"GET /e/1 HTTP/1.1\r\n" + asked)
             finally:
                 proxy.stop()
             _assert_envelope(answer, status, code or "upstream_timeout", "en")
             assert answer[1]["x-request-id"] == "abc-1234"  # the caller's id, kept
+            assert (page[0], page[1]["content-type"]) == (status, "text/html; charset=utf-8")
+            expected = error_page(status, "ko").replace(SSI_REQUEST_ID, "abc-1234")
+            assert page[2].decode("utf-8") == expected  # with the id the resident can quote
     finally:
         hung.close()
 
