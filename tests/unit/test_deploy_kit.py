@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 from deploy_support import DEPLOY, ERROR_TYPES, ERRORS_BY_STATUS, NGINX_KIT, error_file
+from markupsafe import escape
 
 from votesvc.api.error_codes import CODES
 from votesvc.api.errors import JSON_BLUEPRINTS
 from votesvc.app import settings_module
+from votesvc.i18n import translate
 from votesvc.i18n.http import API_PREFIX
+from votesvc.web.refusals import PROXY_REFUSALS, SSI_REQUEST_ID
 
 SERVER_CONF = (NGINX_KIT / "server.conf").read_text(encoding="utf-8")
 HTTP_CONF = (NGINX_KIT / "http.conf").read_text(encoding="utf-8")
@@ -31,6 +34,26 @@ def test_each_nginx_error_file_is_what_the_catalogues_make(
     assert ERRORS_BY_STATUS[status] in CODES
     path = NGINX_KIT / "errors" / lang / f"{status}.{kind}"
     assert path.read_text(encoding="utf-8") == error_file(status, lang, kind)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("status", sorted(ERRORS_BY_STATUS))
+def test_each_nginx_page_says_what_happened_and_what_next_on_its_own(
+    status: int, lang: str
+) -> None:
+    """A page in ``lang`` with the code's heading and next step and a way home, readable on a
+    phone, that fetches nothing (the app may be down), and shows the request id nginx fills
+    in where the app's refusal page shows one (5xx)."""
+    page = (NGINX_KIT / "errors" / lang / f"{status}.html").read_text(encoding="utf-8")
+    heading, step = PROXY_REFUSALS[ERRORS_BY_STATUS[status]]
+    assert f'<html lang="{lang}">' in page
+    assert f"<title>{escape(translate(lang, heading))} · " in page
+    assert f"<h1>{escape(translate(lang, heading))}</h1>" in page
+    assert f"<p>{escape(translate(lang, step))}</p>" in page
+    assert '<a class="button" href="/">' in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "<style>" in page and not re.search(r"<link rel=.stylesheet|<script|\ssrc=", page)
+    assert (SSI_REQUEST_ID in page) == (status >= 500)
 
 
 def test_every_refusal_nginx_answers_has_its_files() -> None:
