@@ -1,5 +1,6 @@
 """The deployment kit (``deploy/``) as the tests and benches use it: its nginx error files'
-expected contents, and nginx and gunicorn started from the kit's own files on free ports.
+expected contents (``python tests/deploy_support.py`` writes them), and nginx and gunicorn
+started from the kit's own files on free ports.
 
 nginx runs from a copy of ``deploy/nginx/votesvc/`` whose server paths (``/etc/nginx/votesvc``,
 the cache, the logs) point into a scratch folder; everything else is the kit's text. gunicorn
@@ -17,13 +18,19 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from http.client import HTTPConnection
+from functools import cache
+from http.client import HTTPConnection, HTTPResponse
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -44,14 +51,16 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 """The shared Redis, in a database of these tests' own (emptied before and after use)."""
 ERRORS_BY_STATUS = {
     400: "bad_request",
-    408: "request_timeout",
     413: "payload_too_large",
     414: "uri_too_long",
     431: "headers_too_large",
     502: "upstream_unavailable",
     504: "upstream_timeout",
 }
-"""The refusals nginx answers itself, and their codes (the files the kit's error_page names)."""
+"""The refusals nginx answers itself, and their codes (the files the kit's error_page names).
+Not 408: nginx closes a connection whose request is late without answering it."""
+ERROR_TYPES = ("json", "html")
+"""Each refusal's two files: the API's error shape, and the page for the residents' paths."""
 
 
 def error_document(status: int, lang: str) -> str:
@@ -62,6 +71,46 @@ def error_document(status: int, lang: str) -> str:
     code = ERRORS_BY_STATUS[status]
     body = {"error": {"code": code, "message": translations(lang).gettext(code), "fields": {}}}
     return json.dumps(body, ensure_ascii=False) + "\n"
+
+
+@cache
+def _page_app() -> Flask:
+    """An app to render pages with, outside any test's (no database is opened)."""
+    from conftest import SECRET
+
+    from votesvc.app import create_app
+
+    instance = Path(tempfile.mkdtemp(prefix="votesvc-pages-"))
+    config = {"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET}
+    return create_app({**config, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def error_page(status: int, lang: str) -> str:
+    """What ``deploy/nginx/votesvc/errors/<lang>/<status>.html`` must hold: the app's refusal
+    page for the status's code in ``lang``, as nginx serves it (its SSI adds the request id)."""
+    from votesvc.web.refusals import proxy_refusal_page
+
+    with _page_app().test_request_context("/", query_string={"lang": lang}):
+        return proxy_refusal_page(status, ERRORS_BY_STATUS[status]) + "\n"
+
+
+def error_file(status: int, lang: str, kind: str) -> str:
+    """The kit's file ``errors/<lang>/<status>.<kind>`` as it must be."""
+    return error_page(status, lang) if kind == "html" else error_document(status, lang)
+
+
+def write_error_files() -> list[Path]:
+    """Write every error file of the kit from the catalogues; the files written."""
+    from votesvc.i18n import LANGUAGES
+
+    written = []
+    for lang in LANGUAGES:
+        for status in ERRORS_BY_STATUS:
+            for kind in ERROR_TYPES:
+                path = NGINX_KIT / "errors" / lang / f"{status}.{kind}"
+                path.write_text(error_file(status, lang, kind), encoding="utf-8")
+                written.append(path)
+    return written
 
 
 def free_port() -> int:
@@ -241,6 +290,17 @@ def call(
         connection.close()
 
 
+def raw_request(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Raw bytes sent on a new connection (a request ``http.client`` would refuse to write,
+    or one cut short): the answer's status, headers (lower-case names) and body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(request)
+        response = HTTPResponse(sock)
+        response.begin()
+        body = response.read()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
 @pytest.fixture(scope="module")
 def redis_db() -> Iterator[str]:
     """Redis database 14 of the shared server, emptied before and after the module."""
@@ -272,3 +332,8 @@ def node_environ(database_url: str, instance: Path, **changes: str) -> dict[str,
         "VOTESVC_CAST_LIMIT": "1000000 per minute",
         **changes,
     }
+
+
+if __name__ == "__main__":  # python tests/deploy_support.py: after a catalogue changes
+    for path in write_error_files():
+        print(path.relative_to(ROOT))

@@ -2,22 +2,37 @@
 
 A client that sends half a request and waits holds a gunicorn thread for as long as it likes
 (a gthread worker reads each request on one of its threads); nginx reads every request whole
-before passing it on, so the same clients hold only nginx connections. nginx's own refusals
-(a body or headers too large, an address too long, no node answering or one too slow) come
-in the API's error shape, in the caller's language.
+before passing it on, so the same clients hold only nginx connections, until its header or
+body timeout: then nginx closes the connection without an answer. nginx's own refusals on the
+API's paths (a body or headers too large, no node answering or one too slow) come in the API's
+error shape, in the caller's language; on the pages' paths they are pages
+(``test_nginx_pages.py``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from deploy_support import MISSING, Nginx, Node, call, free_port, node_environ
+from deploy_support import (
+    MISSING,
+    Nginx,
+    Node,
+    call,
+    error_page,
+    free_port,
+    node_environ,
+    raw_request,
+)
 from deploy_support import redis_db as redis_db  # the module-scoped fixture
+
+from votesvc.web.refusals import SSI_REQUEST_ID
 
 pytestmark = [pytest.mark.pg, pytest.mark.skipif(bool(MISSING), reason=MISSING)]
 
@@ -99,28 +114,15 @@ def test_sixty_four_slow_clients_do_not_stall_the_node_behind_nginx(
     probe.close()
 
 
-def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], dict[str, object]]:
-    """Send raw bytes, read the answer to the end: status, headers, JSON body."""
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
-        sock.sendall(request)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
-    return int(lines[0].split()[1]), headers, json.loads(body)
-
-
 def _assert_envelope(
-    answer: tuple[int, dict[str, str], dict[str, object]], status: int, code: str, lang: str
+    answer: tuple[int, dict[str, str], bytes], status: int, code: str, lang: str
 ) -> None:
     got, headers, body = answer
     assert got == status
-    assert headers["content-type"].startswith("application/json")
+    assert headers["content-type"] == "application/json"
     assert headers["content-language"] == lang
     assert len(headers["x-request-id"]) >= 8
-    error = body["error"]
+    error = json.loads(body)["error"]
     assert isinstance(error, dict)
     assert (error["code"], error["fields"]) == (code, {})
     assert error["message"]
@@ -137,19 +139,14 @@ def test_nginx_refusals_come_in_the_api_error_shape(nginx: Nginx, accept: bytes,
     cases = [
         (b"POST " + ballots + b" HTTP/1.1\r\n" + HEAD + language + too_large, 413),
         (b"GET " + ballots + b" HTTP/1.1\r\n" + HEAD + language + b"X-Big: " + b"x" * 9000, 431),
-        (b"GET /api/v1/" + b"x" * 9000 + b" HTTP/1.1\r\n" + HEAD + language, 414),
         (b"GET /api/v1/elections HTTP/1.1\r\n" + HEAD + language + b"Host: two\r\n", 400),
     ]
-    codes = {413: "payload_too_large", 431: "headers_too_large", 414: "uri_too_long"}
+    codes = {413: "payload_too_large", 431: "headers_too_large", 400: "bad_request"}
     for request, status in cases:
-        answer = _raw(nginx.port, request + b"\r\n")
-        # an address too long is refused before nginx reads the headers, and their language
-        _assert_envelope(
-            answer, status, codes.get(status, "bad_request"), "en" if status == 414 else lang
-        )
+        _assert_envelope(raw_request(nginx.port, request + b"\r\n"), status, codes[status], lang)
 
 
-def test_no_node_or_a_hung_node_is_a_json_502_or_504(tmp_path: Path) -> None:
+def test_no_node_or_a_hung_node_is_a_502_or_504_json_or_page(tmp_path: Path) -> None:
     hung = socket.socket()  # accepts into its backlog, never answers
     hung.bind(("127.0.0.1", 0))
     hung.listen(8)
@@ -158,14 +155,47 @@ def test_no_node_or_a_hung_node_is_a_json_502_or_504(tmp_path: Path) -> None:
         for n, (upstreams, status, code) in enumerate(cases):
             quick = {"proxy_read_timeout 60s": "proxy_read_timeout 1s"}
             proxy = Nginx(tmp_path / str(n), upstreams, changes=quick).start()
+            asked = HEAD + b"X-Request-ID: abc-1234\r\n\r\n"
             try:
-                request = (
-                    b"GET /api/v1/elections HTTP/1.1\r\n" + HEAD + b"X-Request-ID: abc-1234\r\n"
-                )
-                answer = _raw(proxy.port, request + b"\r\n")
+                answer = raw_request(proxy.port, b"GET /api/v1/elections HTTP/1.1\r\n" + asked)
+                page = raw_request(proxy.port, b"GET /e/1 HTTP/1.1\r\n" + asked)
             finally:
                 proxy.stop()
             _assert_envelope(answer, status, code or "upstream_timeout", "en")
             assert answer[1]["x-request-id"] == "abc-1234"  # the caller's id, kept
+            assert (page[0], page[1]["content-type"]) == (status, "text/html; charset=utf-8")
+            expected = error_page(status, "ko").replace(SSI_REQUEST_ID, "abc-1234")
+            assert page[2].decode("utf-8") == expected  # with the id the resident can quote
     finally:
         hung.close()
+
+
+CUT_SHORT = {
+    "half a request line": b"GET /elections/1 HT",
+    "half the headers": b"GET /elections/1 HTTP/1.1\r\nHost: vote.example.kr\r\nAccept-Lan",
+    "a page's headers, half its body": (
+        b"POST /elections/1/vote HTTP/1.1\r\nHost: vote.example.kr\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 400\r\n\r\ncode=AB"
+    ),
+    "a cast's headers, half its body": PARTIAL,
+}
+"""Requests that stop halfway and wait: the header timeout's cases, then the body timeout's."""
+
+
+def test_a_request_that_stops_halfway_is_closed_unanswered(tmp_path: Path) -> None:
+    """Past ``client_header_timeout`` or ``client_body_timeout`` nginx sends nothing, not even
+    a 408 (its access log says 408, with no bytes sent), and closes the connection; the
+    timeouts are 2 s here instead of the kit's 10 s."""
+    quick = {"_timeout 10s;": "_timeout 2s;"}
+    proxy = Nginx(tmp_path, [free_port()], changes=quick).start()
+    try:
+        for request in CUT_SHORT.values():
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=60) as sock:
+                started = time.monotonic()
+                sock.sendall(request)
+                assert sock.recv(65536) == b""  # closed, and nothing before
+                assert time.monotonic() - started >= 1.5  # at the timeout (2 s), not at once
+    finally:
+        proxy.stop()
+    logged = proxy.access_log.read_text(encoding="utf-8").splitlines()
+    assert [re.search(r'" (\d+) (\d+) ', line).groups() for line in logged] == [("408", "0")] * 4

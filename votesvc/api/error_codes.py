@@ -77,9 +77,11 @@ CODES: tuple[str, ...] = (
     N_("service_unavailable"),
     N_("not_ready"),
     N_("internal_error"),
-    # answered by the kit's nginx on its own (deploy/nginx/votesvc/errors/), and by the app
-    # for the first three when it meets them itself
+    # the app's, for a request it stopped waiting for (the kit's nginx answers none: it
+    # closes a connection whose request is late, tests/deploy/test_slow_clients.py)
     N_("request_timeout"),
+    # answered by the kit's nginx on its own (deploy/nginx/votesvc/errors/), and by the app
+    # for the first two when it meets them itself
     N_("uri_too_long"),
     N_("headers_too_large"),
     N_("upstream_unavailable"),

@@ -4,6 +4,10 @@
 for a path outside ``/api/`` it hands that to :func:`render_refusal` instead of writing JSON,
 so a used code, a closed election, a rate limit, a lost connection to the database or an
 unknown address are each a page with a way on, never a bare error or a stack trace.
+
+The refusals nginx answers itself, when no request reaches the app (a body too large, every
+node down), are this same page rendered ahead of time (:func:`proxy_refusal_page`), so a
+resident meets one look and one language rule whoever refused.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from typing import Any
 
 from flask import Response, g, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from votesvc.api.errors import message
+from votesvc.i18n import N_
 from votesvc.services.errors import DomainError
+from votesvc.web.assets import STATIC
 from votesvc.web.locale import current_lang
 
 CONSOLE = "console"
@@ -89,3 +96,66 @@ def render_refusal(status: int, code: str, params: Mapping[str, Any]) -> Respons
         request_id=g.get("request_id", ""),
     )
     return Response(html, status=status, mimetype="text/html")
+
+
+_TRY_AGAIN_LATER = N_(
+    "Try again in a minute. If you got a receipt, your vote was counted and is not lost; if "
+    "you did not, send your ballot again: a voting code is never counted twice."
+)
+"""What to do when no node answered, or none in time: a cast may or may not have been counted,
+and sending it again is safe either way (one code, one ballot)."""
+
+PROXY_REFUSALS: dict[str, tuple[str, str]] = {
+    "bad_request": (
+        N_("Your browser sent a request this site could not read"),
+        N_("Go back, reload the page and try again."),
+    ),
+    "payload_too_large": (
+        N_("What you sent is too large"),
+        N_("The file is larger than this site takes. Go back and choose a smaller file."),
+    ),
+    "uri_too_long": (
+        N_("This address is too long"),
+        N_(
+            "The link may have been copied wrongly. Start again from the list of elections, "
+            "or type the address printed on your sheet."
+        ),
+    ),
+    "headers_too_large": (
+        N_("Your browser sent too much with the request"),
+        N_("Delete this site's cookies in your browser's settings, then open the page again."),
+    ),
+    "upstream_unavailable": (
+        N_("The service is not answering right now"),
+        _TRY_AGAIN_LATER,
+    ),
+    "upstream_timeout": (
+        N_("The service took too long to answer"),
+        _TRY_AGAIN_LATER,
+    ),
+}
+"""The heading and the next step of each refusal nginx answers on a page path, by the code
+its JSON twin carries (``deploy/nginx/votesvc/errors/``). Not the API's messages: those speak
+to programs (``cast_id``), these to residents."""
+
+SSI_REQUEST_ID = Markup('<!--# echo var="votesvc_request_id" -->')
+"""Where nginx writes the request id into a page it serves (its SSI, on in the kit's error
+location): the page is a static file, the id is known only when it is sent."""
+
+
+def proxy_refusal_page(status: int, code: str) -> str:
+    """The page nginx serves for its own refusal ``status`` (with ``code``) in the request's
+    language: the refusal page with the stylesheet written into it, since the app that serves
+    the stylesheet may be the thing that is down. The kit's files are this page
+    (``tests/deploy_support.py`` writes and checks them)."""
+    title, step = PROXY_REFUSALS[code]
+    return render_template(
+        "proxy_refusal.html",
+        status=status,
+        code=code,
+        title=_(title),
+        next_step=_(step),
+        election_id=None,
+        request_id=SSI_REQUEST_ID,
+        stylesheet=Markup((STATIC / "css" / "site.css").read_text(encoding="utf-8")),
+    )
