@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -481,6 +482,28 @@ def test_an_upload_that_is_not_utf8_is_refused_with_its_reason(
     assert refused.status_code == 422
     assert "UTF-8로 저장한 뒤" in text_of(refused)
     assert row_counts() == before
+
+
+def _file_input(html: str) -> str:
+    found = re.search(r'<input type="file"[^>]*>', html)
+    assert found, html
+    return found.group(0)
+
+
+def test_a_csv_file_input_is_described_by_its_hint_and_its_refusal(
+    app: Flask, console: Console, imported_election: Callable[..., int]
+) -> None:
+    contest_id, _, _ = _ids(app, imported_election())
+    form = console.get(f"/admin/contests/{contest_id}/agendas/import-csv").get_data(as_text=True)
+    assert 'aria-describedby="h-file"' in _file_input(form) and 'id="h-file"' in form
+    refused = console.post(
+        f"/admin/contests/{contest_id}/agendas/import-csv",
+        {"file": (io.BytesIO("code,cost\n".encode("cp949") + b"\xff"), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    html = refused.get_data(as_text=True)
+    assert 'aria-invalid="true" aria-describedby="h-file e-file"' in _file_input(html)
+    assert re.search(r'<p class="error" id="e-file">[^<]*UTF-8로 저장한 뒤', html)
 
 
 @pytest.mark.parametrize(

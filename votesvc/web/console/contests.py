@@ -65,6 +65,20 @@ AGENDA_FIELDS = [
     ),
 ]
 
+CSV_FILE = Field(
+    "file",
+    N_("CSV file"),
+    "file",
+    required=True,
+    accept=".csv,text/csv",
+    hint=N_(
+        "The first line names the columns, in any order: code, title_ko, title_en,"
+        " description_ko, description_en, cost (required) and organisations (Korean names"
+        " separated by ;). The file must be UTF-8."
+    ),
+)
+PB_FILE = Field("file", N_(".pb file"), "file", required=True, accept=".pb,text/plain")
+
 
 def _editable(fields: list[Field], election: Election) -> list[Field]:
     if election.phase == "draft":
@@ -217,7 +231,9 @@ def import_pb(election_id: int) -> str | Response | tuple[str, int]:
             problems = forms.problems(error)
         else:
             return _to_contests(election_id)
-    html = render_template("console/import_pb.html", election=election, problems=problems)
+    html = render_template(
+        "console/import_pb.html", election=election, problems=problems, file_field=PB_FILE
+    )
     return forms.answer(html, problems)
 
 
@@ -238,7 +254,7 @@ def import_csv(contest_id: int) -> str | Response | tuple[str, int]:
             rows = importing.read_agenda_csv(text)
             built = importing.import_agenda_csv(contest_id, text, dry_run=not confirm)
         except DomainError as error:
-            problems = forms.problems(error)
+            problems = forms.problems(error, [CSV_FILE.name])
         else:
             if confirm:
                 return _to_contests(contest.election_id)
@@ -247,6 +263,7 @@ def import_csv(contest_id: int) -> str | Response | tuple[str, int]:
         election=contest.election,
         contest=contest,
         problems=problems,
+        file_field=CSV_FILE,
         rows=rows,
         built=built,
         text=text,

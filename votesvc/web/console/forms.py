@@ -40,14 +40,20 @@ class Field:
     kind: str = "text"
     """``text``, ``textarea``, ``number``, ``datetime`` (shown in the election's zone),
     ``select`` (one of :attr:`choices`), ``json`` (a value the API takes as JSON, such as a
-    rule's options, typed as JSON) or ``names`` (a list of names separated by ``;``, as the
-    agenda CSV file writes proposing organisations)."""
+    rule's options, typed as JSON), ``names`` (a list of names separated by ``;``, as the
+    agenda CSV file writes proposing organisations) or ``file`` (an upload, which the view
+    reads with :func:`upload_text`, not :func:`read`)."""
     required: bool = False
     choices: tuple[str, ...] = ()
     """A ``select``'s values, shown as they are: codes of the API's vocabulary (ballot types,
     counting rules), which docs/voting.md explains."""
     empty: str = ""
     """What a ``json`` field left empty means, as JSON (``{}``: no options)."""
+    accept: str = ""
+    """A ``file`` field's ``accept`` attribute: the file types the picker offers."""
+    hint: str = ""
+    """English message id of a help text shown under the label and tied to the input with
+    ``aria-describedby``, so a screen reader reads it with the field, as it reads an error."""
 
 
 def wording(stem: str) -> list[Field]:
