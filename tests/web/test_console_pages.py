@@ -187,6 +187,21 @@ def test_a_contest_and_an_agenda_are_edited_with_refusals_at_their_fields(
     assert _one(app, Agenda, id=agenda_id).cost == 5
 
 
+def test_an_optional_number_left_empty_lifts_its_limit(
+    app: Flask, console: Console, imported_election: Callable[..., int]
+) -> None:
+    contest_id, _, _ = _ids(app, imported_election())
+    assert _one(app, Contest, id=contest_id).max_selections == 2
+    form = console.get(f"/admin/contests/{contest_id}/edit").get_data(as_text=True)
+    assert 'name="max_selections" value="2"' in form
+    cleared = console.post(f"/admin/contests/{contest_id}/edit", {"max_selections": ""})
+    assert cleared.status_code == 303
+    assert _one(app, Contest, id=contest_id).max_selections is None
+    # a required number left empty is still refused, not cleared
+    refused = console.post(f"/admin/contests/{contest_id}/edit", {"budget": ""})
+    assert refused.status_code == 422 and _one(app, Contest, id=contest_id).budget == 1_000_000
+
+
 def test_while_voting_only_words_are_offered_and_saved(
     app: Flask, console: Console, imported_election: Callable[..., int]
 ) -> None:

@@ -1,7 +1,7 @@
 """Console forms: which fields a form shows, reading them, and refusals shown at their fields.
 
 A form is a list of :class:`Field`; :func:`read` turns the posted text into the values the
-API's input schemas take (whole numbers as numbers, an empty number as "not given"), and
+API's input schemas take (whole numbers as numbers, an empty optional number as ``None``), and
 :func:`load` checks them with that same schema, so a page refuses what the API refuses, in the
 same words. :func:`problems` puts a service's refusal in the reader's language, field by field.
 """
@@ -94,6 +94,10 @@ def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
             raw = raw.strip().replace(",", "")
             if raw:
                 values[field.name] = whole_number(raw)
+            elif not field.required:
+                # an optional number left empty is "no limit": left out of the values, an
+                # edit would keep the number set before and the limit could not be lifted
+                values[field.name] = None
         elif field.kind == "datetime":
             if raw.strip():
                 values[field.name] = raw.strip()
