@@ -232,6 +232,11 @@ def test_the_roll_is_uploaded_and_a_refused_file_shows_every_line(
     assert refused.status_code == 422
     rows = re.findall(r'<tr class="refused"><td>(\d+)</td><td>([^<]+)</td>', refused.get_data(True))
     assert rows == [("4", "Listed twice."), ("5", "No identifier.")]
+    # a record whose quoted cell spans lines 3-4 is named by line 3, where it starts
+    spanning = 'identifier,factor\nF6,1\n"","two\nlines"\n'
+    refused = english.post(path, {"file": (io.BytesIO(spanning.encode()), "roll.csv")})
+    rows = re.findall(r'<tr class="refused"><td>(\d+)</td><td>([^<]+)</td>', refused.get_data(True))
+    assert rows == [("3", "No identifier.")]
     no_column = english.post(path, {"text": "name\nKim\n"})
     assert no_column.status_code == 422 and 'id="e-file"' in no_column.get_data(as_text=True)
     latin = english.post(path, {"file": (io.BytesIO("identifier\n\xe9\n".encode("cp1252")), "r")})
