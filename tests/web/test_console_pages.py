@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +18,9 @@ from flask.testing import FlaskClient
 from tests.voting_support import window
 from tests.web.console_support import RUNNING_MODULES, Console, new_key
 from tests.web.page_support import heading, text_of
-from votesvc.models import Agenda, Booth, Contest, Election
+from votesvc.models import Agenda, AuditEntry, Booth, Contest, Election
 from votesvc.models.base import db
+from votesvc.web.console import deleting
 
 
 def _one(app: Flask, model: Any, **where: Any) -> Any:
@@ -325,16 +327,36 @@ def test_deleting_asks_first_then_deletes_in_a_draft(
 ) -> None:
     election_id = imported_election()
     contest_id, agenda_id, booth_id = _ids(app, election_id)
-    for path, model, ident in (
-        (f"/admin/agendas/{agenda_id}/delete", Agenda, agenda_id),
-        (f"/admin/booths/{booth_id}/delete", Booth, booth_id),
-        (f"/admin/contests/{contest_id}/delete", Contest, contest_id),
+    contests = f"/admin/elections/{election_id}/contests"
+    booths = f"/admin/elections/{election_id}/booths"
+    for kind, model, ident, back, consequence in (
+        ("agenda", Agenda, agenda_id, contests, ""),
+        ("booth", Booth, booth_id, booths, "토큰 묶음과 키오스크"),
+        ("contest", Contest, contest_id, contests, "안건도 함께"),
     ):
+        path = f"/admin/{kind}s/{ident}/delete"
         asked = console.get(path)
         assert asked.status_code == 200 and "되돌릴 수 없습니다" in text_of(asked)
+        assert consequence in text_of(
+            asked
+        ) and f'class="button primary" href="{back}"' in asked.get_data(as_text=True)
         assert _one(app, model, id=ident) is not None  # asking deletes nothing
-        assert console.post(path).status_code == 303
+        deleted = console.post(path)
+        assert deleted.status_code == 303 and deleted.headers["Location"] == back
         assert _one(app, model, id=ident) is None
+        with app.app_context():
+            last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+            assert last is not None and last.action == f"{kind}.deleted"
+
+
+def test_every_delete_page_is_the_one_shared_view() -> None:
+    """Contests, agendas and booths ask and delete through :func:`deleting.ask_then_delete`:
+    the confirmation page is rendered in that one place, not once per kind of row."""
+    console = Path(deleting.__file__).parent
+    renders = [
+        p.name for p in console.glob("*.py") if '"console/confirm_delete.html"' in p.read_text()
+    ]
+    assert renders == ["deleting.py"]
 
 
 def test_deleting_once_voting_is_refused_with_a_page(

@@ -32,7 +32,7 @@ from votesvc.services import importing
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULES
 from votesvc.tally.model import BallotType
-from votesvc.web.console import forms, nav
+from votesvc.web.console import deleting, forms, nav
 from votesvc.web.console.blueprint import bp
 from votesvc.web.console.forms import Field
 
@@ -289,32 +289,24 @@ def _by_line(found: forms.Problems | None) -> dict[int, list[str]]:
 @bp.route("/contests/<int:contest_id>/delete", methods=["GET", "POST"])
 def delete_contest(contest_id: int) -> str | Response:
     contest = contest_service.get_contest(contest_id)
-    election_id = contest.election_id
-    if request.method == "POST":
-        contest_service.delete_contest(contest_id)
-        return _to_contests(election_id)
-    return render_template(
-        "console/confirm_delete.html",
-        election=contest.election,
-        what=N_("the contest"),
-        row=contest,
-        consequence=N_("Its agendas are deleted with it."),
-        cancel=url_for(".contests", election_id=election_id),
+    return deleting.ask_then_delete(
+        contest.election,
+        contest,
+        N_("the contest"),
+        N_("Its agendas are deleted with it."),
+        lambda: contest_service.delete_contest(contest_id),
+        url_for(".contests", election_id=contest.election_id),
     )
 
 
 @bp.route("/agendas/<int:agenda_id>/delete", methods=["GET", "POST"])
 def delete_agenda(agenda_id: int) -> str | Response:
     agenda = agenda_service.get_agenda(agenda_id)
-    election_id = agenda.contest.election_id
-    if request.method == "POST":
-        agenda_service.delete_agenda(agenda_id)
-        return _to_contests(election_id)
-    return render_template(
-        "console/confirm_delete.html",
-        election=agenda.contest.election,
-        what=N_("the agenda"),
-        row=agenda,
-        consequence=None,
-        cancel=url_for(".contests", election_id=election_id),
+    return deleting.ask_then_delete(
+        agenda.contest.election,
+        agenda,
+        N_("the agenda"),
+        None,
+        lambda: agenda_service.delete_agenda(agenda_id),
+        url_for(".contests", election_id=agenda.contest.election_id),
     )
