@@ -192,6 +192,20 @@ def test_a_refused_csv_names_every_problem_and_changes_nothing(
     assert row_counts() == before
 
 
+def test_a_refused_csv_row_is_named_by_the_line_it_starts_on(
+    client: FlaskClient, admin_headers: Headers, imported_election: Callable[..., int]
+) -> None:
+    """A quoted cell over two lines (2-3), then a blank line (4) before the next row (5): csv's
+    own count named the first row by line 3, its end, not where a spreadsheet shows it."""
+    contest_id, _, _ = _ids(client, admin_headers, imported_election())
+    text = 'code,title_ko,description_ko,cost\nA1,중복,"두\n줄",5\n\nB4,넷,,많이\n'
+    refused = _csv(client, admin_headers, contest_id, text)
+    assert refused.status_code == 422
+    fields = refused.get_json()["error"]["fields"]
+    assert sorted(fields) == ["line 2", "line 5"]
+    assert fields["line 2"] == {"code": ["Already used."]} and "cost" in fields["line 5"]
+
+
 def test_a_csv_that_is_not_utf8_is_refused(
     client: FlaskClient, admin_headers: Headers, imported_election: Callable[..., int]
 ) -> None:

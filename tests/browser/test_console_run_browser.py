@@ -159,6 +159,36 @@ def test_tokens_are_issued_by_keyboard_without_javascript(
     assert "by keyboard" in page.inner_text("main table")
 
 
+CHECKS = """() => [...document.querySelectorAll("main p.check")].map(line => {
+    const box = line.querySelector("input").getBoundingClientRect();
+    const label = line.querySelector("label");
+    const text = label.getBoundingClientRect();
+    const lineHeight = parseFloat(getComputedStyle(label).lineHeight);
+    return {
+        weight: getComputedStyle(label).fontWeight,
+        width: box.width,
+        height: box.height,
+        offset: Math.abs(text.top + lineHeight / 2 - (box.top + box.height / 2)),
+    };
+})"""
+"""Each checkbox line of the page: its label's weight, its box's size, and how far the middle
+of the label's first line is from the middle of the box."""
+
+
+def test_a_checkbox_label_is_plain_text_beside_a_box_of_24px(
+    open_page: Callable[..., Page], running: Running
+) -> None:
+    page = open_page("phone", "ko")
+    sign_in(page, running.key)
+    page.goto(f"/admin/elections/{running.election_id}/tokens")
+    checks = page.evaluate(CHECKS)
+    assert len(checks) == 3  # test tokens, and the two contests
+    for check in checks:
+        assert check["weight"] == "400", check
+        assert check["width"] >= 24 and check["height"] >= 24, check  # WCAG 2.2's target size
+        assert check["offset"] <= 3, check
+
+
 def test_participation_refreshes_itself_with_javascript(
     open_page: Callable[..., Page], live_server: LiveServer, running: Running
 ) -> None:

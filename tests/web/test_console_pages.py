@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +18,9 @@ from flask.testing import FlaskClient
 from tests.voting_support import window
 from tests.web.console_support import RUNNING_MODULES, Console, new_key
 from tests.web.page_support import heading, text_of
-from votesvc.models import Agenda, Booth, Contest, Election
+from votesvc.models import Agenda, AuditEntry, Booth, Contest, Election
 from votesvc.models.base import db
+from votesvc.web.console import deleting
 
 
 def _one(app: Flask, model: Any, **where: Any) -> Any:
@@ -186,6 +189,21 @@ def test_a_contest_and_an_agenda_are_edited_with_refusals_at_their_fields(
     assert _one(app, Agenda, id=agenda_id).cost == 5
 
 
+def test_an_optional_number_left_empty_lifts_its_limit(
+    app: Flask, console: Console, imported_election: Callable[..., int]
+) -> None:
+    contest_id, _, _ = _ids(app, imported_election())
+    assert _one(app, Contest, id=contest_id).max_selections == 2
+    form = console.get(f"/admin/contests/{contest_id}/edit").get_data(as_text=True)
+    assert 'name="max_selections" value="2"' in form
+    cleared = console.post(f"/admin/contests/{contest_id}/edit", {"max_selections": ""})
+    assert cleared.status_code == 303
+    assert _one(app, Contest, id=contest_id).max_selections is None
+    # a required number left empty is still refused, not cleared
+    refused = console.post(f"/admin/contests/{contest_id}/edit", {"budget": ""})
+    assert refused.status_code == 422 and _one(app, Contest, id=contest_id).budget == 1_000_000
+
+
 def test_while_voting_only_words_are_offered_and_saved(
     app: Flask, console: Console, imported_election: Callable[..., int]
 ) -> None:
@@ -309,16 +327,36 @@ def test_deleting_asks_first_then_deletes_in_a_draft(
 ) -> None:
     election_id = imported_election()
     contest_id, agenda_id, booth_id = _ids(app, election_id)
-    for path, model, ident in (
-        (f"/admin/agendas/{agenda_id}/delete", Agenda, agenda_id),
-        (f"/admin/booths/{booth_id}/delete", Booth, booth_id),
-        (f"/admin/contests/{contest_id}/delete", Contest, contest_id),
+    contests = f"/admin/elections/{election_id}/contests"
+    booths = f"/admin/elections/{election_id}/booths"
+    for kind, model, ident, back, consequence in (
+        ("agenda", Agenda, agenda_id, contests, ""),
+        ("booth", Booth, booth_id, booths, "토큰 묶음과 키오스크"),
+        ("contest", Contest, contest_id, contests, "안건도 함께"),
     ):
+        path = f"/admin/{kind}s/{ident}/delete"
         asked = console.get(path)
         assert asked.status_code == 200 and "되돌릴 수 없습니다" in text_of(asked)
+        assert consequence in text_of(
+            asked
+        ) and f'class="button primary" href="{back}"' in asked.get_data(as_text=True)
         assert _one(app, model, id=ident) is not None  # asking deletes nothing
-        assert console.post(path).status_code == 303
+        deleted = console.post(path)
+        assert deleted.status_code == 303 and deleted.headers["Location"] == back
         assert _one(app, model, id=ident) is None
+        with app.app_context():
+            last = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+            assert last is not None and last.action == f"{kind}.deleted"
+
+
+def test_every_delete_page_is_the_one_shared_view() -> None:
+    """Contests, agendas and booths ask and delete through :func:`deleting.ask_then_delete`:
+    the confirmation page is rendered in that one place, not once per kind of row."""
+    console = Path(deleting.__file__).parent
+    renders = [
+        p.name for p in console.glob("*.py") if '"console/confirm_delete.html"' in p.read_text()
+    ]
+    assert renders == ["deleting.py"]
 
 
 def test_deleting_once_voting_is_refused_with_a_page(
@@ -481,6 +519,28 @@ def test_an_upload_that_is_not_utf8_is_refused_with_its_reason(
     assert refused.status_code == 422
     assert "UTF-8로 저장한 뒤" in text_of(refused)
     assert row_counts() == before
+
+
+def _file_input(html: str) -> str:
+    found = re.search(r'<input type="file"[^>]*>', html)
+    assert found, html
+    return found.group(0)
+
+
+def test_a_csv_file_input_is_described_by_its_hint_and_its_refusal(
+    app: Flask, console: Console, imported_election: Callable[..., int]
+) -> None:
+    contest_id, _, _ = _ids(app, imported_election())
+    form = console.get(f"/admin/contests/{contest_id}/agendas/import-csv").get_data(as_text=True)
+    assert 'aria-describedby="h-file"' in _file_input(form) and 'id="h-file"' in form
+    refused = console.post(
+        f"/admin/contests/{contest_id}/agendas/import-csv",
+        {"file": (io.BytesIO("code,cost\n".encode("cp949") + b"\xff"), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    html = refused.get_data(as_text=True)
+    assert 'aria-invalid="true" aria-describedby="h-file e-file"' in _file_input(html)
+    assert re.search(r'<p class="error" id="e-file">[^<]*UTF-8로 저장한 뒤', html)
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,9 @@ def test_a_booth_test_batch_restricted_to_one_contest(
     assert console.post(f"/admin/elections/{election_id}/tokens", form).status_code == 303
     (batch,) = _rows(app, TokenBatch, election_id=election_id)
     assert (batch.booth_id, batch.test, batch.restricted) == (booth, True, True)
-    assert "city" in text_of(console.get(f"/admin/elections/{election_id}/tokens"))
+    # the restriction is named by the contest's title in the page's language, its code after
+    listed = text_of(console.get(f"/admin/elections/{election_id}/tokens"))
+    assert "다음 부문만: 시 전체 (city)" in listed
     # the booth's ballot is fixed now: a batch for every contest there is refused
     other = console.post(f"/admin/elections/{election_id}/tokens", {**form, "contests": []})
     assert other.status_code == 409 and 'id="problems"' in other.get_data(as_text=True)
@@ -230,6 +232,11 @@ def test_the_roll_is_uploaded_and_a_refused_file_shows_every_line(
     assert refused.status_code == 422
     rows = re.findall(r'<tr class="refused"><td>(\d+)</td><td>([^<]+)</td>', refused.get_data(True))
     assert rows == [("4", "Listed twice."), ("5", "No identifier.")]
+    # a record whose quoted cell spans lines 3-4 is named by line 3, where it starts
+    spanning = 'identifier,factor\nF6,1\n"","two\nlines"\n'
+    refused = english.post(path, {"file": (io.BytesIO(spanning.encode()), "roll.csv")})
+    rows = re.findall(r'<tr class="refused"><td>(\d+)</td><td>([^<]+)</td>', refused.get_data(True))
+    assert rows == [("3", "No identifier.")]
     no_column = english.post(path, {"text": "name\nKim\n"})
     assert no_column.status_code == 422 and 'id="e-file"' in no_column.get_data(as_text=True)
     latin = english.post(path, {"file": (io.BytesIO("identifier\n\xe9\n".encode("cp1252")), "r")})

@@ -9,7 +9,6 @@ same schema, so both paths keep the same rules (whole-unit costs up to 2**53, ti
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
@@ -26,6 +25,7 @@ from votesvc.services.agendas import build_agenda, upsert_organisation
 from votesvc.services.booths import build_booth
 from votesvc.services.common import ensure_draft, fetch
 from votesvc.services.contests import build_contest
+from votesvc.services.csv_lines import NumberedCsv
 from votesvc.services.elections import apply_transition, build_election
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.services.transaction import unit_of_work
@@ -289,15 +289,16 @@ def read_agenda_csv(text: str) -> list[tuple[int, dict[str, str]]]:
     out; ``invalid_agenda_csv`` (at ``header``) when the first line does not name the columns,
     (at ``file``) when the text is not CSV at all (a cell over the csv module's size limit, a
     stray quote), as the voter roll refuses it."""
-    try:  # newline="": CR-only line ends (old spreadsheet exports) are line ends, not errors
-        return _agenda_rows(csv.DictReader(io.StringIO(text, newline="")))
+    try:
+        return _agenda_rows(NumberedCsv(text))
     except csv.Error as error:
         raise Invalid(
             "invalid_agenda_csv", fields={"file": [N_("Not CSV: %(error)s.") % {"error": error}]}
         ) from None
 
 
-def _agenda_rows(reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]]:
+def _agenda_rows(records: NumberedCsv) -> list[tuple[int, dict[str, str]]]:
+    reader = records.reader
     header = [name.strip() for name in reader.fieldnames or ()]
     unknown = [name for name in header if name not in AGENDA_CSV_COLUMNS]
     problems = [N_("Unknown column '%(name)s'.") % {"name": name} for name in unknown]
@@ -309,7 +310,7 @@ def _agenda_rows(reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]
         raise Invalid("invalid_agenda_csv", fields={"header": problems})
     reader.fieldnames = header
     rows: list[tuple[int, dict[str, str]]] = []
-    for row in reader:
+    for line, row in records:
         if len(rows) == AGENDA_CSV_MAX_ROWS:
             limit = N_("At most %(n)d agendas in one file.") % {"n": AGENDA_CSV_MAX_ROWS}
             raise Invalid("invalid_agenda_csv", fields={"rows": [limit]})
@@ -321,7 +322,7 @@ def _agenda_rows(reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]
         if None in row:
             cells["_extra"] = ",".join(row[None])  # more cells than columns: the schema names it
         if cells:
-            rows.append((reader.line_num, cells))
+            rows.append((line, cells))
     return rows
 
 

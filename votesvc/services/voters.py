@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import importlib
-import io
 import unicodedata
 from typing import Any, Protocol
 
@@ -37,6 +36,7 @@ from votesvc.services.batches import insert_batch_tokens, new_batch
 from votesvc.services.bulk import insert_new
 from votesvc.services.casting import ensure_open
 from votesvc.services.common import fetch
+from votesvc.services.csv_lines import NumberedCsv
 from votesvc.services.errors import Conflict, Forbidden, Invalid
 from votesvc.services.tokens import election_name, ensure_issuing, insert_tokens
 from votesvc.services.transaction import unit_of_work
@@ -90,19 +90,19 @@ def census() -> Census:
 
 def _roll_rows(election: Election, text: str) -> list[dict[str, Any]]:
     try:
-        return _checked_roll_rows(election, csv.DictReader(io.StringIO(text, newline="")))
-    except csv.Error as error:  # newline="" above: CR-only line ends are line ends, not this
+        return _checked_roll_rows(election, NumberedCsv(text))
+    except csv.Error as error:
         raise Invalid(
             "voter_roll_invalid", fields={"file": [N_("Not CSV: %(error)s.") % {"error": error}]}
         ) from None
 
 
-def _checked_roll_rows(election: Election, reader: csv.DictReader[str]) -> list[dict[str, Any]]:
-    if not reader.fieldnames or "identifier" not in reader.fieldnames:
+def _checked_roll_rows(election: Election, records: NumberedCsv) -> list[dict[str, Any]]:
+    header = records.reader.fieldnames
+    if not header or "identifier" not in header:
         raise Invalid("voter_roll_invalid", fields={"file": [N_("Needs an 'identifier' column.")]})
     rows, problems, seen = [], {}, set()
-    for record in reader:
-        line = reader.line_num
+    for line, record in records:
         identifier = normalise(record.get("identifier") or "")
         if not identifier:
             problems[str(line)] = [N_("No identifier.")]

@@ -18,7 +18,7 @@ sections to come). Templates live in ``templates/console/`` and extend
 takes, checks it with that schema and words a refusal at its fields in the reader's language
 (``console/_macros.html``: ``form_fields``, ``problems_box``). A refused form is the same page
 again with the refusal's status. Deleting asks on a page of its own
-(``console/confirm_delete.html``), so no action needs JavaScript. Tests drive pages with
+(:func:`.deleting.ask_then_delete`), so no action needs JavaScript. Tests drive pages with
 ``tests/web/console_support.Console``; ``bench/console.py`` times the pages in its ``PAGES``.
 """
 

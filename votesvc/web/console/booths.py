@@ -12,7 +12,7 @@ from votesvc.schemas.resources import BoothInSchema, BoothPatchSchema
 from votesvc.services import booths as booth_service
 from votesvc.services import elections as election_service
 from votesvc.services.errors import DomainError
-from votesvc.web.console import forms, nav
+from votesvc.web.console import deleting, forms, nav
 from votesvc.web.console.blueprint import bp
 from votesvc.web.console.forms import Field
 
@@ -83,15 +83,11 @@ def edit_booth(booth_id: int) -> str | Response | tuple[str, int]:
 @bp.route("/booths/<int:booth_id>/delete", methods=["GET", "POST"])
 def delete_booth(booth_id: int) -> str | Response:
     booth = booth_service.get_booth(booth_id)
-    election = booth.election
-    if request.method == "POST":
-        booth_service.delete_booth(booth_id)
-        return _to_booths(election.id)
-    return render_template(
-        "console/confirm_delete.html",
-        election=election,
-        what=N_("the booth"),
-        row=booth,
-        consequence=N_("Its token batches and kiosks are deleted with it."),
-        cancel=url_for(".booths", election_id=election.id),
+    return deleting.ask_then_delete(
+        booth.election,
+        booth,
+        N_("the booth"),
+        N_("Its token batches and kiosks are deleted with it."),
+        lambda: booth_service.delete_booth(booth_id),
+        url_for(".booths", election_id=booth.election_id),
     )

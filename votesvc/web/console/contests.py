@@ -32,7 +32,7 @@ from votesvc.services import importing
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.tally.catalog import ALLOCATION_RULES, RANKED_RULES
 from votesvc.tally.model import BallotType
-from votesvc.web.console import forms, nav
+from votesvc.web.console import deleting, forms, nav
 from votesvc.web.console.blueprint import bp
 from votesvc.web.console.forms import Field
 
@@ -64,6 +64,20 @@ AGENDA_FIELDS = [
         "names",
     ),
 ]
+
+CSV_FILE = Field(
+    "file",
+    N_("CSV file"),
+    "file",
+    required=True,
+    accept=".csv,text/csv",
+    hint=N_(
+        "The first line names the columns, in any order: code, title_ko, title_en,"
+        " description_ko, description_en, cost (required) and organisations (Korean names"
+        " separated by ;). The file must be UTF-8."
+    ),
+)
+PB_FILE = Field("file", N_(".pb file"), "file", required=True, accept=".pb,text/plain")
 
 
 def _editable(fields: list[Field], election: Election) -> list[Field]:
@@ -217,7 +231,9 @@ def import_pb(election_id: int) -> str | Response | tuple[str, int]:
             problems = forms.problems(error)
         else:
             return _to_contests(election_id)
-    html = render_template("console/import_pb.html", election=election, problems=problems)
+    html = render_template(
+        "console/import_pb.html", election=election, problems=problems, file_field=PB_FILE
+    )
     return forms.answer(html, problems)
 
 
@@ -238,7 +254,7 @@ def import_csv(contest_id: int) -> str | Response | tuple[str, int]:
             rows = importing.read_agenda_csv(text)
             built = importing.import_agenda_csv(contest_id, text, dry_run=not confirm)
         except DomainError as error:
-            problems = forms.problems(error)
+            problems = forms.problems(error, [CSV_FILE.name])
         else:
             if confirm:
                 return _to_contests(contest.election_id)
@@ -247,6 +263,7 @@ def import_csv(contest_id: int) -> str | Response | tuple[str, int]:
         election=contest.election,
         contest=contest,
         problems=problems,
+        file_field=CSV_FILE,
         rows=rows,
         built=built,
         text=text,
@@ -272,32 +289,24 @@ def _by_line(found: forms.Problems | None) -> dict[int, list[str]]:
 @bp.route("/contests/<int:contest_id>/delete", methods=["GET", "POST"])
 def delete_contest(contest_id: int) -> str | Response:
     contest = contest_service.get_contest(contest_id)
-    election_id = contest.election_id
-    if request.method == "POST":
-        contest_service.delete_contest(contest_id)
-        return _to_contests(election_id)
-    return render_template(
-        "console/confirm_delete.html",
-        election=contest.election,
-        what=N_("the contest"),
-        row=contest,
-        consequence=N_("Its agendas are deleted with it."),
-        cancel=url_for(".contests", election_id=election_id),
+    return deleting.ask_then_delete(
+        contest.election,
+        contest,
+        N_("the contest"),
+        N_("Its agendas are deleted with it."),
+        lambda: contest_service.delete_contest(contest_id),
+        url_for(".contests", election_id=contest.election_id),
     )
 
 
 @bp.route("/agendas/<int:agenda_id>/delete", methods=["GET", "POST"])
 def delete_agenda(agenda_id: int) -> str | Response:
     agenda = agenda_service.get_agenda(agenda_id)
-    election_id = agenda.contest.election_id
-    if request.method == "POST":
-        agenda_service.delete_agenda(agenda_id)
-        return _to_contests(election_id)
-    return render_template(
-        "console/confirm_delete.html",
-        election=agenda.contest.election,
-        what=N_("the agenda"),
-        row=agenda,
-        consequence=None,
-        cancel=url_for(".contests", election_id=election_id),
+    return deleting.ask_then_delete(
+        agenda.contest.election,
+        agenda,
+        N_("the agenda"),
+        None,
+        lambda: agenda_service.delete_agenda(agenda_id),
+        url_for(".contests", election_id=agenda.contest.election_id),
     )

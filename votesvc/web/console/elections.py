@@ -96,6 +96,10 @@ def _document(text: str) -> Any:
         raise Invalid(fields={"document": reasons}) from error
 
 
+ELECTION_FILE = Field("file", N_("Election file (.json)"), "file", accept=".json,application/json")
+"""Its refusals (an unreadable upload as a pasted text) are shown at the pasted document."""
+
+
 def _unreadable(reason: str) -> DomainError:
     return Invalid(fields={"document": [reason]})
 
@@ -115,7 +119,9 @@ def import_election() -> str | Response | tuple[str, int]:
             problems = forms.problems(error, ["document"])
         else:
             return redirect(url_for(".overview", election_id=election.id), 303)
-    html = render_template("console/election_import.html", problems=problems, text=text)
+    html = render_template(
+        "console/election_import.html", problems=problems, text=text, file_field=ELECTION_FILE
+    )
     return forms.answer(html, problems)
 
 

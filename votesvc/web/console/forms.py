@@ -1,7 +1,7 @@
 """Console forms: which fields a form shows, reading them, and refusals shown at their fields.
 
 A form is a list of :class:`Field`; :func:`read` turns the posted text into the values the
-API's input schemas take (whole numbers as numbers, an empty number as "not given"), and
+API's input schemas take (whole numbers as numbers, an empty optional number as ``None``), and
 :func:`load` checks them with that same schema, so a page refuses what the API refuses, in the
 same words. :func:`problems` puts a service's refusal in the reader's language, field by field.
 """
@@ -40,14 +40,20 @@ class Field:
     kind: str = "text"
     """``text``, ``textarea``, ``number``, ``datetime`` (shown in the election's zone),
     ``select`` (one of :attr:`choices`), ``json`` (a value the API takes as JSON, such as a
-    rule's options, typed as JSON) or ``names`` (a list of names separated by ``;``, as the
-    agenda CSV file writes proposing organisations)."""
+    rule's options, typed as JSON), ``names`` (a list of names separated by ``;``, as the
+    agenda CSV file writes proposing organisations) or ``file`` (an upload, which the view
+    reads with :func:`upload_text`, not :func:`read`)."""
     required: bool = False
     choices: tuple[str, ...] = ()
     """A ``select``'s values, shown as they are: codes of the API's vocabulary (ballot types,
     counting rules), which docs/voting.md explains."""
     empty: str = ""
     """What a ``json`` field left empty means, as JSON (``{}``: no options)."""
+    accept: str = ""
+    """A ``file`` field's ``accept`` attribute: the file types the picker offers."""
+    hint: str = ""
+    """English message id of a help text shown under the label and tied to the input with
+    ``aria-describedby``, so a screen reader reads it with the field, as it reads an error."""
 
 
 def wording(stem: str) -> list[Field]:
@@ -88,6 +94,10 @@ def read(fields: Iterable[Field], form: MultiDict[str, str]) -> dict[str, Any]:
             raw = raw.strip().replace(",", "")
             if raw:
                 values[field.name] = whole_number(raw)
+            elif not field.required:
+                # an optional number left empty is "no limit": left out of the values, an
+                # edit would keep the number set before and the limit could not be lifted
+                values[field.name] = None
         elif field.kind == "datetime":
             if raw.strip():
                 values[field.name] = raw.strip()

@@ -14,7 +14,10 @@ from votesvc.services import voters
 from votesvc.services.errors import DomainError, Invalid
 from votesvc.web.console import forms, nav
 from votesvc.web.console.blueprint import bp
+from votesvc.web.console.forms import Field
 from votesvc.web.locale import current_lang
+
+ROLL_FILE = Field("file", N_("CSV file"), "file", accept=".csv,text/csv")
 
 
 def _invalid_roll(reason: str) -> Invalid:
@@ -38,7 +41,9 @@ def voter_roll(election_id: int) -> str | tuple[str, int]:
             text = forms.upload_text(request.files, request.form.get("text", ""), _invalid_roll)
             shown["added"] = voters.import_roll(election_id, text)
         except DomainError as error:
-            shown["problems"] = forms.problems(error, ["file", "lines"])
+            shown["problems"] = forms.problems(error, [ROLL_FILE.name, "lines"])
             shown["lines"] = line_problems(error)
-    html = render_template("console/voter_roll.html", election=election, **shown)
+    html = render_template(
+        "console/voter_roll.html", election=election, file_field=ROLL_FILE, **shown
+    )
     return forms.answer(html, shown["problems"])

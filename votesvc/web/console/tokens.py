@@ -49,6 +49,8 @@ def _page(election_id: int, **shown: Any) -> str | tuple[str, int]:
         batches=batches.list_batches(election_id),
         fields=BATCH_FIELDS,
         booth_names={booth.id: booth for booth in election.booths},
+        # a restricted batch lists contest codes; the page names them by their titles
+        contest_names={contest.code: contest for contest in election.contests},
         **{"values": {}, "problems": None, "notice": None, **VOID_DEFAULTS, **shown},
     )
     return forms.answer(html, shown.get("problems") or shown.get("void_problems"))
