@@ -45,7 +45,7 @@ def test_ballot_problems_come_in_the_voters_language(
             "N1의 점수가 7점입니다. 안건마다 6점까지 줄 수 있습니다.",
             "모두 11점을 주었습니다. 10점까지 줄 수 있습니다.",
         ],
-        "south": ["이 선거의 투표 부문이 아닙니다."],
+        "south": ["이 선거의 공모 분야가 아닙니다."],
     }
     english = assert_error(_cast(client, election_id, token.signed, {}), 422, "ballot_invalid")
     assert english["selections"]["south"] == ["Not a contest of this election."]

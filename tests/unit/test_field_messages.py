@@ -149,7 +149,7 @@ def test_short_code_errors_read_in_korean(typed: str) -> None:
 def test_nested_field_errors_keep_their_keys() -> None:
     nested = {"selections": {"city": ["Vote in at least one contest."]}, "0": ["Unknown field."]}
     assert details(nested, "ko") == {
-        "selections": {"city": ["적어도 한 부문에 투표해 주세요."]},
+        "selections": {"city": ["적어도 한 공모 분야에 투표해 주세요."]},
         "0": ["알 수 없는 항목입니다."],
     }
     assert detail("Some text nobody wrote.", "ko") == "Some text nobody wrote."

@@ -331,7 +331,7 @@ def test_deleting_asks_first_then_deletes_in_a_draft(
     booths = f"/admin/elections/{election_id}/booths"
     for kind, model, ident, back, consequence in (
         ("agenda", Agenda, agenda_id, contests, ""),
-        ("booth", Booth, booth_id, booths, "토큰 묶음과 키오스크"),
+        ("booth", Booth, booth_id, booths, "투표 코드 묶음과 키오스크"),
         ("contest", Contest, contest_id, contests, "안건도 함께"),
     ):
         path = f"/admin/{kind}s/{ident}/delete"

@@ -89,7 +89,7 @@ def test_a_booth_test_batch_restricted_to_one_contest(
     assert (batch.booth_id, batch.test, batch.restricted) == (booth, True, True)
     # the restriction is named by the contest's title in the page's language, its code after
     listed = text_of(console.get(f"/admin/elections/{election_id}/tokens"))
-    assert "다음 부문만: 시 전체 (city)" in listed
+    assert "다음 공모 분야만: 시 전체 (city)" in listed
     # the booth's ballot is fixed now: a batch for every contest there is refused
     other = console.post(f"/admin/elections/{election_id}/tokens", {**form, "contests": []})
     assert other.status_code == 409 and 'id="problems"' in other.get_data(as_text=True)
