@@ -9,8 +9,9 @@ WORKDIR keeps the debootstrap tree (made once by ``machine.sh``; delete it for a
 fresh disk image each run, the VM's serial console and ``rehearsal.log``. The README's commands
 are taken from its shell blocks and inline commands (``readme_commands``), typed into one root
 shell over SSH as an operator would, with ``vote.example.kr`` replaced by the VM's name; the
-password prompt is answered and the env file edited as step 3 says. Then ``checks.sh`` and
-``flow.py`` try the result, the VM reboots and they try it again.
+password prompt is answered and the env file edited as step 3 says. Then ``checks`` (with
+``flow.py`` in the VM) tries the result, the VM reboots and it tries again. Software emulation
+(TCG): KVM does not work inside this project's gVisor sandbox; a run takes about half an hour.
 """
 
 from __future__ import annotations
@@ -62,11 +63,11 @@ class Shell:
     def __init__(self, work: Path, log: TextIO) -> None:
         import pexpect  # only the rehearsal itself needs it, not the test of readme_commands
 
-        self.child = pexpect.spawn(
-            ssh(work, "-tt")[0], ssh(work, "-tt")[1:], encoding="utf-8", timeout=60
-        )
+        program, *arguments = ssh(work, "-tt")
+        self.child = pexpect.spawn(program, arguments, encoding="utf-8", timeout=60)
         self.child.logfile_read = log
-        self.child.sendline("export PS1='[rc=$?]# ' LANG=C.UTF-8")
+        # pipefail: "flow.py ... | tee" fails when flow.py does, not only when tee does
+        self.child.sendline("set -o pipefail; export PS1='[rc=$?]# ' LANG=C.UTF-8")
         self.child.expect(PROMPT)
 
     def run(self, command: str, password: str = "", timeout: float = 3600) -> None:
@@ -90,7 +91,7 @@ def ssh(work: Path, *options: str) -> list[str]:
 
 
 def boot(work: Path) -> tuple[subprocess.Popen, float]:
-    """Start the VM (software emulation: KVM does not work inside gVisor) and wait for SSH."""
+    """Start the VM (TCG, see above) and wait for SSH; returns it and the seconds it took."""
     started = time.monotonic()
     vm = subprocess.Popen(
         [
@@ -202,9 +203,10 @@ def main(work: Path, ref: str) -> None:
         print(f"\n### README steps 1-7 took {time.monotonic() - started:.0f} s", flush=True)
         checks(shell, key, text, first=True)
         shell.child.sendline("systemctl reboot")
+        started = time.monotonic()
         time.sleep(20)
         wait_for_ssh(work)
-        print("\n### rebooted", flush=True)
+        print(f"\n### rebooted: SSH answered after {time.monotonic() - started:.0f} s", flush=True)
         checks(Shell(work, log), key, text, first=False)
         subprocess.run([*ssh(work), "systemctl poweroff"])
         vm.wait(timeout=300)
