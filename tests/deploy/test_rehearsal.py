@@ -1,7 +1,7 @@
 """The README's "Deployment", rehearsed as a new operator would: ``deploy/rehearsal/``.
 
 The rehearsal itself boots a fresh Debian 12 VM and needs root, qemu, debootstrap, pexpect and
-the registries, and takes the better part of an hour under software emulation: it runs only
+the registries, and takes about half an hour under software emulation: it runs only
 with ``VOTESVC_TEST_REHEARSAL=1`` (its work folder: ``VOTESVC_REHEARSAL_DIR``, kept between runs
 so debootstrap runs once). What it types is checked on every run.
 """
@@ -36,7 +36,7 @@ def test_every_step_gives_commands_that_need_only_the_address_replaced() -> None
 
 @pytest.mark.skipif(
     os.environ.get("VOTESVC_TEST_REHEARSAL") != "1",
-    reason="boots a Debian VM for most of an hour: set VOTESVC_TEST_REHEARSAL=1 (root, qemu)",
+    reason="boots a Debian VM for about half an hour: set VOTESVC_TEST_REHEARSAL=1 (root, qemu)",
 )
 @pytest.mark.timeout(3 * 3600)
 def test_the_readme_deploys_a_fresh_debian_machine(tmp_path: Path) -> None:
