@@ -11,7 +11,8 @@ the tests start them (``tests/deploy_support.py``), so the bench measures what t
 
 The load is open: cast ``i`` is due at ``start + i / rate`` whatever happened before, and its
 latency runs from when it was due, so a server that falls behind shows it in the percentiles
-instead of slowing the load down. ``--clients`` keep-alive connections share the schedule.
+instead of slowing the load down. ``--clients`` keep-alive connections share the schedule, in
+one event loop (:func:`open_load`).
 
 Printed:
 
@@ -21,6 +22,8 @@ Printed:
 - the workers' resident memory (RSS, summed over every node's workers) sampled every 5 s:
   after the warm-up (``--warmup`` seconds) and at the end, and the growth between them;
 - the load average at the start and the end (the machine is shared: compare within one run);
+- the CPU each group of processes spent per cast during the soak (:data:`CPU_GROUPS`): what
+  the two cores' budget went on;
 - correctness: every accepted cast is one stored ballot per contest, every receipt distinct and
   stored, no token spent without a ballot (with ``--nodes 2``, the two-node correctness run).
 """
@@ -109,16 +112,20 @@ def cast_requests(election_id: int, tokens: list[str]) -> list[bytes]:
     return requests
 
 
-async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    """One response's status and body (the service always sends Content-Length)."""
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """One response's status, body (the service always sends Content-Length) and whether the
+    server closes the connection after it (nginx does after ``keepalive_requests``, 1 000)."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
-    length = 0
+    length, closing = 0, False
     for line in lines[1:]:
         name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
+        name = name.lower()
+        if name == b"content-length":
             length = int(value)
-    return int(lines[0].split()[1]), await reader.readexactly(length)
+        elif name == b"connection":
+            closing = value.strip().lower() == b"close"
+    return int(lines[0].split()[1]), await reader.readexactly(length), closing
 
 
 def open_load(port: int, requests: list[bytes], rate: float, clients: int) -> tuple[Results, float]:
@@ -151,14 +158,16 @@ async def _open_load(
             due = start + index / rate
             if due > loop.time():
                 await asyncio.sleep(due - loop.time())
+            closing = True
             try:
                 writer.write(requests[index])
                 async with asyncio.timeout(60):
-                    status, data = await _answer(reader)
+                    status, data, closing = await _answer(reader)
             except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
+                status, data = 0, b""
+            if closing:
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                status, data = 0, b""
             results.due.append(due - start)
             results.latency.append(loop.time() - due)
             results.status.append(status)
