@@ -209,6 +209,9 @@ def test_a_killed_worker_and_a_restarted_database_leave_no_voter_without_a_recei
         later = [v.answered_at - moment for v in voters if v.answered_at > moment]
         assert later and min(later) < 30
     with app.app_context():
+        # This process's own pool still holds connections from before the restart; without
+        # pre-ping (config.engine_options) the first use of each would fail, as a worker's did.
+        db.engine.dispose()
         stored = set(db.session.scalars(sa.select(Receipt.code_hash)))
         ballots = list(db.session.scalars(sa.select(Ballot.receipt_hash)))
         statuses = set(db.session.scalars(sa.select(Token.status)))
