@@ -1,13 +1,17 @@
 """Soak: casts at a fixed rate through the deployment kit's nginx, for minutes, on PostgreSQL.
 
     .venv/bin/pip install -e '.[bench,redis,test]'    # gunicorn, redis; nginx from Debian
-    .venv/bin/python bench/soak.py [--rate 500] [--duration 600] [--nodes 1] [--workers 2]
+    .venv/bin/python bench/soak.py [--rate 500] [--duration 600] [--nodes 1] [--interval 60]
 
-One run, one fresh database (``--database-url``, default a ``votesvc_bench_soak`` database on
-the local PostgreSQL, dropped and created again), production settings with the rate limits in
-Redis (``--redis-url``, default database 15 of the local Redis, emptied before and after). The
-nodes are gunicorn with ``deploy/gunicorn.conf.py`` and nginx runs the kit's files, started as
-the tests start them (``tests/deploy_support.py``), so the bench measures what the tests check.
+One run, one fresh database, production settings with the rate limits in Redis
+(``--redis-url``, default database 15 of the local Redis, emptied before and after). The database
+is a PostgreSQL server of the soak's own, started in a temporary folder with the kit's settings
+(``deploy/postgresql/votesvc.conf``) but checkpoints every ``--checkpoint-timeout`` (5 minutes, so
+that ten minutes pass through two), and removed afterwards; ``--database-url`` (or
+``VOTESVC_BENCH_DATABASE_URL``) names an existing server's database to drop and create instead.
+The nodes are gunicorn with ``deploy/gunicorn.conf.py`` and the template's worker count, and
+nginx runs the kit's files, started as the tests start them (``tests/deploy_support.py``), so the
+bench measures what the tests check.
 
 The load is open: cast ``i`` is due at ``start + i / rate`` whatever happened before, and its
 latency runs from when it was due, so a server that falls behind shows it in the percentiles
@@ -18,7 +22,8 @@ Printed:
 
 - a **reference** first: the same rate straight to gunicorn for ``--reference`` seconds, and
   the soak's percentiles as ratios of it (what nginx adds, on this machine in this run);
-- per minute: casts answered, the rate, p50/p99/max latency, anything that was not a 201;
+- per interval (``--interval``, a minute): casts answered, the rate, p50/p99/max latency,
+  anything that was not a 201;
 - the workers' resident memory (RSS, summed over every node's workers) sampled every 5 s:
   after the warm-up (``--warmup`` seconds) and at the end, and the growth between them;
 - the load average at the start and the end (the machine is shared: compare within one run);
@@ -34,6 +39,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,7 +59,7 @@ from casting import ELECTION, SELECTION, fresh_database
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the kit's launchers, shared with the tests
 
-from deploy_support import MISSING, Nginx, Node  # noqa: E402
+from deploy_support import KIT_THREADS, KIT_WORKERS, MISSING, Nginx, Node, free_port, kit_postgres  # noqa: E402
 
 from votesvc import create_app  # noqa: E402
 from votesvc.models.base import db  # noqa: E402
@@ -61,6 +68,67 @@ from votesvc.services import batches, importing  # noqa: E402
 SECRET = "bench-soak-secret-" + "x" * 40
 BATCH = 100_000
 """The largest token batch the service issues at once."""
+
+
+def _postgres_bin(program: str) -> str:
+    """A PostgreSQL server program: on PATH, or Debian's newest under /usr/lib/postgresql."""
+    found = shutil.which(program) or max(
+        (str(p) for p in Path("/usr/lib/postgresql").glob(f"*/bin/{program}")),
+        key=lambda p: int(Path(p).parts[-3]),
+        default=None,
+    )
+    if found is None:
+        raise SystemExit(f"{program} not found: install PostgreSQL or pass --database-url")
+    return found
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the soak's own, started with the kit's settings
+    (``deploy/postgresql/votesvc.conf``) and ``changes``, so that a run measures the database
+    the README deploys and leaves the machine's server as it found it. As root the server runs
+    as the ``postgres`` user (PostgreSQL refuses root)."""
+
+    def __init__(self, changes: dict[str, str]) -> None:
+        folder = self.folder = Path(tempfile.mkdtemp(prefix="votesvc-soak-postgresql-"))
+        self.port = free_port()
+        self.settings = {**kit_postgres(), **changes}
+        self.log = folder / "postgresql.log"
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(folder, "postgres")
+        initdb = [_postgres_bin("initdb"), "-D", str(folder / "data"), "-U", "postgres"]
+        options = ["--auth=trust", "--encoding=UTF8", "--no-sync"]
+        subprocess.run([*self.as_user, *initdb, *options], check=True, capture_output=True)
+        flags = {
+            **self.settings,
+            "port": str(self.port),
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(folder),
+            "log_checkpoints": "on",
+        }
+        options = " ".join(f"-c {name}={value}" for name, value in flags.items())
+        self._pg_ctl("start", "-l", str(self.log), "-o", options)
+
+    def _pg_ctl(self, action: str, *arguments: str) -> None:
+        data = str(self.folder / "data")
+        command = [*self.as_user, _postgres_bin("pg_ctl"), "-D", data, "-w", *arguments, action]
+        subprocess.run(command, check=True, capture_output=True)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/votesvc_bench_soak"
+
+    def checkpoints_since(self, start: datetime) -> list[float]:
+        """Seconds from ``start`` to each checkpoint the server's log says began after it."""
+        stamps = re.findall(
+            r"^(\S+ \S+) UTC \[\d+\] LOG:  checkpoint starting", self.log.read_text(), re.M
+        )
+        moments = [datetime.fromisoformat(f"{stamp}+00:00") for stamp in stamps]
+        return [round((m - start).total_seconds(), 1) for m in moments if m >= start]
+
+    def stop(self) -> None:
+        self._pg_ctl("stop", "-m", "fast")
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def prepare(tokens: int) -> tuple[int, list[str]]:
@@ -191,20 +259,20 @@ def percentiles(latencies: list[float]) -> dict[str, float]:
     }
 
 
-def per_minute(results: Results, rate: float) -> list[dict[str, Any]]:
-    """The run cut into minutes by when each cast was due."""
-    minutes: dict[int, list[int]] = {}
+def per_interval(results: Results, rate: float, seconds: float) -> list[dict[str, Any]]:
+    """The run cut into ``seconds``-long intervals by when each cast was due."""
+    intervals: dict[int, list[int]] = {}
     for index, due in enumerate(results.due):
-        minutes.setdefault(int(due // 60), []).append(index)
+        intervals.setdefault(int(due // seconds), []).append(index)
     rows = []
-    for minute, indexes in sorted(minutes.items()):
+    for interval, indexes in sorted(intervals.items()):
         errors: dict[int, int] = {}
         for index in indexes:
             if results.status[index] != 201:
                 errors[results.status[index]] = errors.get(results.status[index], 0) + 1
         rows.append(
             {
-                "minute": minute + 1,
+                "from_s": round(interval * seconds),
                 "casts": len(indexes),
                 "target_rate": rate,
                 **percentiles([results.latency[i] for i in indexes]),
@@ -333,27 +401,56 @@ def main() -> None:
     parser.add_argument(
         "--reference", type=float, default=20.0, help="seconds straight to gunicorn"
     )
+    parser.add_argument(
+        "--interval", type=float, default=60.0, help="seconds per row of the time series"
+    )
     parser.add_argument("--nodes", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per node")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--workers", type=int, default=KIT_WORKERS, help="gunicorn workers per node (the kit's)"
+    )
+    parser.add_argument("--threads", type=int, default=KIT_THREADS, help="per worker (the kit's)")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get(
-            "VOTESVC_BENCH_DATABASE_URL",
-            "postgresql+psycopg://postgres@127.0.0.1:5432/votesvc_bench_soak",
-        ),
+        default=os.environ.get("VOTESVC_BENCH_DATABASE_URL"),
+        help="an existing server's database to drop, create and use, instead of a private server",
+    )
+    parser.add_argument(
+        "--checkpoint-timeout",
+        default="5min",
+        help="the private server's, in place of the kit's 15min: a 10-minute soak then passes "
+        "through two timed checkpoints, as a surge in production passes through them",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     args = parser.parse_args()
     if MISSING:
         raise SystemExit(MISSING)
 
+    flush_redis(args.redis_url)
+    scratch = Path(tempfile.mkdtemp(prefix="votesvc-soak-"))
+    server = None
+    try:
+        if args.database_url is None:
+            changes = {"checkpoint_timeout": args.checkpoint_timeout}
+            server = PrivatePostgres(changes)
+            args.database_url = server.url
+            print(f"private PostgreSQL on port {server.port}: {server.settings}", flush=True)
+        report = soak(args, scratch, server)
+    finally:
+        if server is not None:
+            server.stop()
+        flush_redis(args.redis_url)
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not report["stored"]["correct"]:
+        raise SystemExit("stored ballots do not match the accepted casts")
+
+
+def soak(args: argparse.Namespace, scratch: Path, server: PrivatePostgres | None) -> dict[str, Any]:
+    """One reference and one soak against ``args.database_url``; prints and returns the
+    report."""
     soak_casts = int(args.rate * args.duration)
     reference_casts = int(args.rate * args.reference)
     fresh_database(args.database_url)
-    flush_redis(args.redis_url)
-    scratch = Path(tempfile.mkdtemp(prefix="votesvc-soak-"))
     environ = {
         "VOTESVC_ENV": "production",
         "VOTESVC_DATABASE_URL": args.database_url,
@@ -388,7 +485,8 @@ def main() -> None:
         print(f"reference, straight to gunicorn: {ref_rate:.1f} casts/s, {ref}", flush=True)
         sampler.start()
         cpu_before = cpu_seconds(nodes)
-        soak, wall = open_load(nginx.port, requests[reference_casts:], args.rate, args.clients)
+        soak_start = datetime.now(UTC)
+        measured, wall = open_load(nginx.port, requests[reference_casts:], args.rate, args.clients)
         cpu_after = cpu_seconds(nodes)
         sampler.stopped.set()
         load_end = os.getloadavg()
@@ -396,17 +494,17 @@ def main() -> None:
         nginx.stop()
         for node in nodes:
             node.stop()
-    errors = {s: soak.status.count(s) for s in set(soak.status) if s != 201}
-    summary = percentiles(soak.latency)
+    errors = {s: measured.status.count(s) for s in set(measured.status) if s != 201}
+    summary = percentiles(measured.latency)
     report = {
         "nodes": args.nodes,
         "workers_per_node": args.workers,
         "threads": args.threads,
         "clients": args.clients,
         "target_rate": args.rate,
-        "achieved_rate": round(len(soak.latency) / wall, 1),
-        "casts": len(soak.latency),
-        "not_sent": soak_casts - len(soak.latency),
+        "achieved_rate": round(len(measured.latency) / wall, 1),
+        "casts": len(measured.latency),
+        "not_sent": soak_casts - len(measured.latency),
         **{k: round(v, 1) for k, v in summary.items()},
         "errors": errors,
         "reference_rate": round(ref_rate, 1),
@@ -415,21 +513,20 @@ def main() -> None:
         "p99_vs_reference": round(summary["p99_ms"] / ref["p99_ms"], 2),
         "memory": sampler.growth(args.warmup),
         "cpu_ms_per_cast": {
-            group: round(1000 * (cpu_after[group] - cpu_before[group]) / len(soak.latency), 2)
+            group: round(1000 * (cpu_after[group] - cpu_before[group]) / len(measured.latency), 2)
             for group in CPU_GROUPS
         },
         "loadavg_start": load_start,
         "loadavg_end": load_end,
         "cpus": os.cpu_count(),
     }
-    for row in per_minute(soak, args.rate):
+    if server is not None:
+        report["checkpoints_at_s"] = server.checkpoints_since(soak_start)
+    for row in per_interval(measured, args.rate, args.interval):
         print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}))
-    report["stored"] = check_stored(election_id, reference.receipts + soak.receipts)
+    report["stored"] = check_stored(election_id, reference.receipts + measured.receipts)
     print(json.dumps(report, indent=2))
-    flush_redis(args.redis_url)
-    subprocess.run(["rm", "-rf", str(scratch)], check=False)
-    if not report["stored"]["correct"]:
-        raise SystemExit("stored ballots do not match the accepted casts")
+    return report
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 wsgi:app`` from the checkout (``deploy/systemd/votesvc.service`` runs exactly that).
 
 The worker count is ``WEB_CONCURRENCY`` (gunicorn reads it, and so does votesvc, which then
-insists on Redis for the rate limits): one per core. Each worker runs :data:`threads` threads;
-``VOTESVC_DB_POOL_SIZE`` should be at least that many (docs/performance.md).
+insists on Redis for the rate limits): two per core. Each worker runs :data:`threads` threads;
+``VOTESVC_DB_POOL_SIZE`` should be at least that many. Four workers of 4 threads spent less CPU
+a cast than two of 8 at 500 casts/s on 2 cores, and kept p99 under 100 ms where two of 8 fell
+behind: a worker's threads take turns on one interpreter lock (docs/operations.md,
+"Capacity").
 
 nginx reads every request whole before gunicorn sees it and bounds its size, so gunicorn's own
 request-line and header limits are lifted here: nginx refuses first, in the API's error shape
@@ -16,7 +19,7 @@ from prometheus_client import multiprocess
 
 bind = "127.0.0.1:8000"
 worker_class = "gthread"
-threads = 8
+threads = 4
 keepalive = 75  # above nginx's upstream keepalive (60 s): nginx closes idle connections first
 timeout = 60  # a worker silent this long is restarted
 graceful_timeout = 30  # on stop or reload, requests in flight get this long to finish

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import runpy
 import shutil
 import signal
 import socket
@@ -39,6 +41,28 @@ NGINX = shutil.which("nginx") or next(
     (path for path in ("/usr/sbin/nginx",) if Path(path).is_file()), None
 )
 HAS_GUNICORN = find_spec("gunicorn") is not None
+UPSTREAM_KEEPALIVE = int(
+    re.search(r"keepalive (\d+);", (DEPLOY / "nginx" / "votesvc-site.conf").read_text())[1]
+)
+"""The site's idle connections to the nodes, which the tests' nginx keeps as the site does."""
+KIT_WORKERS = int(
+    re.search(r"^WEB_CONCURRENCY=(\d+)$", (DEPLOY / "votesvc.env.example").read_text(), re.M)[1]
+)
+"""gunicorn workers per machine in the kit's settings template (2 cores)."""
+KIT_THREADS: int = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["threads"]
+"""Threads per gunicorn worker in the kit's ``deploy/gunicorn.conf.py``."""
+
+
+def kit_postgres() -> dict[str, str]:
+    """The ``name = value`` lines of the kit's PostgreSQL drop-in (``deploy/postgresql/``)."""
+    settings = {}
+    for line in (DEPLOY / "postgresql" / "votesvc.conf").read_text().splitlines():
+        name, equals, value = line.split("#", 1)[0].partition("=")
+        if equals:
+            settings[name.strip()] = value.strip()
+    return settings
+
+
 MISSING = (
     "nginx is not installed (.ci/run installs Debian's)"
     if NGINX is None
@@ -178,7 +202,7 @@ class Nginx:
             "events { worker_connections 4096; }\n"
             "http {\ninclude /etc/nginx/mime.types;\n"
             f"{temp}include {kit}/http.conf;\n"
-            f"upstream votesvc {{\n{servers}    keepalive 32;\n}}\n"
+            f"upstream votesvc {{\n{servers}    keepalive {UPSTREAM_KEEPALIVE};\n}}\n"
             f"server {{\nlisten 127.0.0.1:{self.port};\ninclude {kit}/server.conf;\n}}\n}}\n",
             encoding="utf-8",
         )
@@ -207,7 +231,11 @@ class Node:
     """One app machine: gunicorn with the kit's config, ``WEB_CONCURRENCY`` workers."""
 
     def __init__(
-        self, environ: Mapping[str, str], workers: int = 1, threads: int = 8, port: int = 0
+        self,
+        environ: Mapping[str, str],
+        workers: int = 1,
+        threads: int = KIT_THREADS,
+        port: int = 0,
     ) -> None:
         self.environ, self.workers, self.threads = environ, workers, threads
         self.listener = socket.socket()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from deploy_support import (
+    KIT_THREADS,
     MISSING,
     Nginx,
     Node,
@@ -36,15 +37,12 @@ from votesvc.web.refusals import SSI_REQUEST_ID
 
 pytestmark = [pytest.mark.pg, pytest.mark.skipif(bool(MISSING), reason=MISSING)]
 
-THREADS = 8
-"""deploy/gunicorn.conf.py's threads per worker."""
-
 
 @pytest.fixture(scope="module")
 def node(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """One node, one worker with the kit's threads: what each core of a machine runs."""
     folder = tmp_path_factory.mktemp("slow")
-    started = Node(node_environ(pg_database, folder / "instance"), workers=1, threads=THREADS)
+    started = Node(node_environ(pg_database, folder / "instance"), workers=1)
     try:
         yield started.wait_ready()
     finally:
@@ -86,10 +84,11 @@ def _probe(port: int, timeout: float) -> socket.socket:
     return sock
 
 
-def test_sixteen_slow_clients_stall_bare_gunicorn_until_they_let_go(node: Node) -> None:
-    """16 half-sent requests hold the worker's 8 threads (and 8 more wait in its queue): a
-    complete request gets no answer while they hold on, and its answer once they let go."""
-    with _probe_after(node.port, 2 * THREADS) as probe, pytest.raises(TimeoutError):
+def test_slow_clients_stall_bare_gunicorn_until_they_let_go(node: Node) -> None:
+    """Twice as many half-sent requests as the worker has threads hold every thread (and as
+    many more wait in its queue): a complete request gets no answer while they hold on, and its
+    answer once they let go."""
+    with _probe_after(node.port, 2 * KIT_THREADS) as probe, pytest.raises(TimeoutError):
         probe.recv(1)  # nothing while the slow clients hold every thread
     probe.settimeout(60)
     assert probe.recv(64).startswith(b"HTTP/1.1 200")
