@@ -1,5 +1,5 @@
-"""Voting settings from the environment, rate limits only on routes, and where they are kept:
-each worker's memory by default (without a timer thread), Redis when configured."""
+"""Voting settings from the environment, and where rate limits are kept: each worker's memory
+by default (without a timer thread), Redis when configured."""
 
 from __future__ import annotations
 
@@ -99,13 +99,6 @@ def test_the_memory_storage_sweeps_safely_while_other_threads_hit(
     finally:
         sys.setswitchinterval(switch)
     assert failures == []
-
-
-@pytest.mark.parametrize("name", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META"])
-def test_limits_outside_routes_are_refused_not_ignored(tmp_path: Path, name: str) -> None:
-    """Only decorated routes are checked; a limit meant for every request would go unenforced."""
-    with pytest.raises(RuntimeError, match=name):
-        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40, name: "5/second"})
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 import time
 import uuid
@@ -21,7 +20,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
-from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import (
     DisconnectionError,
     InterfaceError,
@@ -33,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from votesvc import i18n
 from votesvc.api.ops import route_of_request
-from votesvc.extensions import limiter
+from votesvc.extensions import RateLimited
 from votesvc.i18n.http import current_language
 from votesvc.models.base import db
 from votesvc.services import metrics
@@ -193,19 +191,14 @@ def _handle_http_exception(error: HTTPException) -> Response:
     return response
 
 
-def _handle_rate_limited(error: RateLimitExceeded) -> Response:
+def _handle_rate_limited(error: RateLimited) -> Response:
     """``429 rate_limited`` with ``Retry-After``: the seconds until the breached limit's window
-    ends. Flask-Limiter writes that header only with its ``X-RateLimit-*`` headers on every
-    response, which are off (see :data:`votesvc.extensions.limiter`)."""
+    ends."""
     response = _handle_http_exception(error)
-    breached = limiter.current_limit
     try:
-        reset = None if breached is None else breached.window.reset_time
+        response.headers["Retry-After"] = str(error.seconds_to_retry())
     except Exception:  # the storage (Redis) may fail here; the 429 still stands
         log.warning("no Retry-After: the rate limit's window could not be read", exc_info=True)
-        reset = None
-    if reset is not None:
-        response.headers["Retry-After"] = str(max(1, math.ceil(reset - time.time())))
     return response
 
 
@@ -306,7 +299,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_expose_request_id)
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
-    app.register_error_handler(RateLimitExceeded, _handle_rate_limited)
+    app.register_error_handler(RateLimited, _handle_rate_limited)
     for unavailable in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
         app.register_error_handler(unavailable, _handle_unavailable)
     app.register_error_handler(Exception, _handle_unexpected)
