@@ -22,8 +22,10 @@ Printed:
 
 - a **reference** first: the same rate straight to gunicorn for ``--reference`` seconds, and
   the soak's percentiles as ratios of it (what nginx adds, on this machine in this run);
-- per interval (``--interval``, a minute): casts answered, the rate, p50/p99/max latency,
-  anything that was not a 201;
+- per interval (``--interval``, a minute): casts answered, the rate, p50/p99/max latency, the
+  longest spell in which no answer came (``quiet_ms``: a pause of everything, not queueing),
+  how late the load generator's own loop ran at worst (``load_lag_ms``: the measuring tool
+  falling behind), anything that was not a 201;
 - the workers' resident memory (RSS, summed over every node's workers) sampled every 5 s:
   after the warm-up (``--warmup`` seconds) and at the end, and the growth between them;
 - the load average at the start and the end (the machine is shared: compare within one run);
@@ -37,6 +39,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
+import itertools
 import json
 import os
 import re
@@ -105,6 +109,7 @@ class PrivatePostgres:
             "listen_addresses": "127.0.0.1",
             "unix_socket_directories": str(folder),
             "log_checkpoints": "on",
+            "log_autovacuum_min_duration": "0",
         }
         options = " ".join(f"-c {name}={value}" for name, value in flags.items())
         self._pg_ctl("start", "-l", str(self.log), "-o", options)
@@ -118,13 +123,27 @@ class PrivatePostgres:
     def url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/votesvc_bench_soak"
 
-    def checkpoints_since(self, start: datetime) -> list[float]:
-        """Seconds from ``start`` to each checkpoint the server's log says began after it."""
-        stamps = re.findall(
-            r"^(\S+ \S+) UTC \[\d+\] LOG:  checkpoint starting", self.log.read_text(), re.M
-        )
-        moments = [datetime.fromisoformat(f"{stamp}+00:00") for stamp in stamps]
-        return [round((m - start).total_seconds(), 1) for m in moments if m >= start]
+    def maintenance_since(self, start: datetime) -> dict[str, list[Any]]:
+        """What the server's log says it did on its own after ``start``, in seconds from it:
+        the checkpoints begun, and the autovacuum runs ended (``vacuum token``, ``analyze
+        ballot``), either of which competes with the casts for the two cores."""
+        log = self.log.read_text()
+        stamp = r"^(\S+ \S+) UTC \[\d+\] LOG:  "
+
+        def seconds(text: str) -> float:
+            return round((datetime.fromisoformat(f"{text}+00:00") - start).total_seconds(), 1)
+
+        checkpoints = [seconds(t) for t in re.findall(stamp + "checkpoint starting", log, re.M)]
+        autovacuum = [
+            {"ended_at_s": seconds(t), "what": f"{kind} {table}"}
+            for t, kind, table in re.findall(
+                stamp + r'automatic (vacuum|analyze) of table "[^"]*\.(\w+)"', log, re.M
+            )
+        ]
+        return {
+            "checkpoints_at_s": [c for c in checkpoints if c >= 0],
+            "autovacuum": [run for run in autovacuum if run["ended_at_s"] >= 0],
+        }
 
     def stop(self) -> None:
         self._pg_ctl("stop", "-m", "fast")
@@ -158,8 +177,12 @@ class Results:
     latency: list[float] = field(default_factory=list)
     status: list[int] = field(default_factory=list)
     receipts: list[str] = field(default_factory=list)
+    lags: list[tuple[float, float]] = field(default_factory=list)
+    """(moment, seconds late) of each tick of the load generator's own loop that ran late."""
 
 
+TICK_SECONDS = 0.01
+"""How often the load generator checks that its own loop keeps time."""
 GRACE_SECONDS = 30.0
 """How long past its last cast's due time a run may go on before the casts not sent yet are
 given up (counted as ``not_sent``): a server that cannot keep the rate ends the run on time."""
@@ -243,8 +266,22 @@ async def _open_load(
                 accepted.append(data)
         writer.close()
 
+    async def watch() -> None:
+        """Ticks every 10 ms: a tick that runs late shows the generator itself falling behind
+        (its own CPU, garbage collection, or the cores busy elsewhere), not the service."""
+        while loop.time() < give_up and not done.is_set():
+            expected = loop.time() + TICK_SECONDS
+            await asyncio.sleep(TICK_SECONDS)
+            late = loop.time() - expected
+            if late > TICK_SECONDS:
+                results.lags.append((expected - start, late))
+
     accepted: list[bytes] = []
+    done = asyncio.Event()
+    watcher = asyncio.create_task(watch())
     await asyncio.gather(*(client() for _ in range(clients)))
+    done.set()
+    await watcher
     wall = loop.time() - start
     results.receipts = [json.loads(data)["receipt"] for data in accepted]  # after the clock
     return results, wall
@@ -259,13 +296,24 @@ def percentiles(latencies: list[float]) -> dict[str, float]:
     }
 
 
+def longest_quiet(answered: list[float], start: float, end: float) -> float:
+    """The longest time between ``start`` and ``end`` in which no answer arrived (``answered``:
+    the moments answers arrived, sorted). Queueing delays some casts and not others; a pause of
+    the whole machine or the database (a stall of every worker at once) leaves a quiet spell."""
+    inside = answered[bisect.bisect_left(answered, start) : bisect.bisect_right(answered, end)]
+    moments = [start, *inside, end]
+    return max(b - a for a, b in itertools.pairwise(moments))
+
+
 def per_interval(results: Results, rate: float, seconds: float) -> list[dict[str, Any]]:
     """The run cut into ``seconds``-long intervals by when each cast was due."""
+    answered = sorted(due + took for due, took in zip(results.due, results.latency, strict=True))
     intervals: dict[int, list[int]] = {}
     for index, due in enumerate(results.due):
         intervals.setdefault(int(due // seconds), []).append(index)
     rows = []
     for interval, indexes in sorted(intervals.items()):
+        begins, ends = interval * seconds, (interval + 1) * seconds
         errors: dict[int, int] = {}
         for index in indexes:
             if results.status[index] != 201:
@@ -276,6 +324,12 @@ def per_interval(results: Results, rate: float, seconds: float) -> list[dict[str
                 "casts": len(indexes),
                 "target_rate": rate,
                 **percentiles([results.latency[i] for i in indexes]),
+                "quiet_ms": round(1000 * longest_quiet(answered, begins, ends), 1),
+                "load_lag_ms": round(
+                    1000
+                    * max((late for at, late in results.lags if begins <= at < ends), default=0),
+                    1,
+                ),
                 "errors": errors,
             }
         )
@@ -521,7 +575,7 @@ def soak(args: argparse.Namespace, scratch: Path, server: PrivatePostgres | None
         "cpus": os.cpu_count(),
     }
     if server is not None:
-        report["checkpoints_at_s"] = server.checkpoints_since(soak_start)
+        report.update(server.maintenance_since(soak_start))
     for row in per_interval(measured, args.rate, args.interval):
         print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}))
     report["stored"] = check_stored(election_id, reference.receipts + measured.receipts)

@@ -41,10 +41,17 @@ NGINX = shutil.which("nginx") or next(
     (path for path in ("/usr/sbin/nginx",) if Path(path).is_file()), None
 )
 HAS_GUNICORN = find_spec("gunicorn") is not None
-UPSTREAM_KEEPALIVE = int(
-    re.search(r"keepalive (\d+);", (DEPLOY / "nginx" / "votesvc-site.conf").read_text())[1]
+UPSTREAM_SETTINGS = "".join(
+    f"    {line.strip()}\n"
+    for line in re.search(
+        r"^upstream votesvc \{\n(.*?)^\}",
+        (DEPLOY / "nginx" / "votesvc-site.conf").read_text(),
+        re.M | re.S,
+    )[1].splitlines()
+    if line.strip() and not line.strip().startswith(("#", "server "))
 )
-"""The site's idle connections to the nodes, which the tests' nginx keeps as the site does."""
+"""The site's upstream block but its servers (its idle connections to the nodes and their
+reuse), which the tests' nginx keeps as the site does."""
 KIT_WORKERS = int(
     re.search(r"^WEB_CONCURRENCY=(\d+)$", (DEPLOY / "votesvc.env.example").read_text(), re.M)[1]
 )
@@ -202,7 +209,7 @@ class Nginx:
             "events { worker_connections 4096; }\n"
             "http {\ninclude /etc/nginx/mime.types;\n"
             f"{temp}include {kit}/http.conf;\n"
-            f"upstream votesvc {{\n{servers}    keepalive {UPSTREAM_KEEPALIVE};\n}}\n"
+            f"upstream votesvc {{\n{servers}{UPSTREAM_SETTINGS}}}\n"
             f"server {{\nlisten 127.0.0.1:{self.port};\ninclude {kit}/server.conf;\n}}\n}}\n",
             encoding="utf-8",
         )

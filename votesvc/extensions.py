@@ -120,7 +120,8 @@ class RouteLimiter:
     votesvc's limits are all of one kind: a route, a limit string read from the settings, the
     client's address. Flask-Limiter, which counted them before over the same `limits`, resolved,
     filtered and checked exemptions for every limited request: about 11 % of an online cast's
-    CPU in a worker (py-spy ``--gil``, 2026-12-04), against about 2 % here. Each app keeps its
+    CPU in a worker besides the counter's round trip to Redis (py-spy ``--gil``, 2026-12-04),
+    against under 1 % here. Each app keeps its
     settings in its own ``extensions``, so an app created later in the process (a test's, with
     limits off or a fresh memory storage) leaves the limits of a live server alone.
 
