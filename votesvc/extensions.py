@@ -121,9 +121,9 @@ class RouteLimiter:
     client's address. Flask-Limiter, which counted them before over the same `limits`, resolved,
     filtered and checked exemptions for every limited request: about 11 % of an online cast's
     CPU in a worker besides the counter's round trip to Redis (py-spy ``--gil``, 2026-12-04),
-    against under 1 % here. Each app keeps its
-    settings in its own ``extensions``, so an app created later in the process (a test's, with
-    limits off or a fresh memory storage) leaves the limits of a live server alone.
+    against under 1 % here. Each app keeps its settings in its own ``extensions``, so an app
+    created later in the process (a test's, with limits off or a fresh memory storage) leaves
+    the limits of a live server alone.
 
     .. _limits: https://limits.readthedocs.io
     """
@@ -157,12 +157,14 @@ class RouteLimiter:
         string ``setting()`` returns (``"10 per minute"``, several separated by ``;``), per
         client address; past it, :class:`RateLimited` instead of the view."""
 
+        counted = None if methods is None else frozenset(method.upper() for method in methods)
+
         def decorate(view: Callable[P, R]) -> Callable[P, R]:
             scope = f"{view.__module__}.{view.__qualname__}"
 
             @functools.wraps(view)
             def limited(*args: P.args, **kwargs: P.kwargs) -> R:
-                if methods is None or request.method in methods:
+                if counted is None or request.method in counted:
                     self.hit(scope, setting())
                 return view(*args, **kwargs)
 
@@ -183,6 +185,7 @@ class RouteLimiter:
 
 @functools.lru_cache(maxsize=64)
 def _parsed(limits: str) -> tuple[RateLimitItem, ...]:
+    """A limit string's limits, parsed once per string (the settings hold two or three)."""
     return tuple(parse_many(limits))
 
 

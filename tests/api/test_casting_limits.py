@@ -21,7 +21,7 @@ from voting_support import GOOD, issue, open_election
 
 from votesvc import create_app
 from votesvc.app import settings_module
-from votesvc.extensions import SweptMemoryStorage, limiter
+from votesvc.extensions import RateLimited, RouteLimiter, SweptMemoryStorage, limiter
 
 config = settings_module()
 
@@ -49,6 +49,34 @@ def test_limits_are_kept_in_memory_by_default(tmp_path: Path) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s" * 40})
     with app.app_context():
         assert isinstance(limiter.storage, SweptMemoryStorage)
+
+
+def test_every_limit_of_a_route_counts_and_only_its_methods() -> None:
+    """A limit string may hold several limits: the first one spent refuses, whichever it is;
+    a method outside the route's ``methods`` is never counted."""
+    app = Flask(__name__)
+    app.config["RATELIMIT_STORAGE_URI"] = "votesvc-memory://"
+    limits = RouteLimiter()
+    limits.init_app(app)
+
+    @app.route("/code", methods=["GET", "POST"])
+    @limits.limit(lambda: "5 per minute;2 per hour", methods=["post"])
+    def code() -> str:
+        return "ok"
+
+    answers = []
+    with app.test_request_context("/code", method="GET"):
+        for _ in range(4):
+            answers.append(code())
+    with app.test_request_context("/code", method="POST", environ_base={"REMOTE_ADDR": "a"}):
+        answers += [code(), code()]
+        with pytest.raises(RateLimited) as refused:
+            code()
+    assert answers == ["ok"] * 6
+    assert refused.value.item.get_expiry() == 3600  # the hourly limit, not the minute's
+    assert 3500 <= refused.value.seconds_to_retry() <= 3600
+    with app.test_request_context("/code", method="POST", environ_base={"REMOTE_ADDR": "b"}):
+        assert code() == "ok"  # per client address
 
 
 def test_the_memory_storage_counts_without_starting_threads() -> None:
