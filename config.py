@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 SECRET_FILE = "secret_key"
 SQLITE_FILE = "votesvc.sqlite3"
 DEFAULT_MAX_CONTENT_LENGTH = 16 * 1024 * 1024
@@ -211,7 +213,21 @@ def load(
     settings.update(overrides)
     settings.setdefault("WEB_CONCURRENCY", _int(environ, "WEB_CONCURRENCY", 1))
     _check_shared_limits(env, settings["WEB_CONCURRENCY"], settings)
+    _check_limit_strings(settings)
     return settings
+
+
+def _check_limit_strings(settings: Mapping[str, Any]) -> None:
+    """A rate limit that does not parse is refused at start: read on each request, it would
+    fail every cast and every code entry instead."""
+    for name in ("VOTESVC_CAST_LIMIT", "VOTESVC_CODE_LIMIT"):
+        try:
+            parse_many(str(settings[name]))
+        except ValueError as error:
+            raise ConfigError(
+                f"{name}={settings[name]!r} is not a rate limit such as '30 per minute' "
+                "(several: '30 per minute;200 per hour')."
+            ) from error
 
 
 def _check_shared_limits(env: str, workers: int, settings: Mapping[str, Any]) -> None:

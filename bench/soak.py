@@ -110,6 +110,7 @@ class PrivatePostgres:
             "unix_socket_directories": str(folder),
             "log_checkpoints": "on",
             "log_autovacuum_min_duration": "0",
+            "log_timezone": "UTC",  # what maintenance_since reads
         }
         options = " ".join(f"-c {name}={value}" for name, value in flags.items())
         self._pg_ctl("start", "-l", str(self.log), "-o", options)
@@ -134,7 +135,11 @@ class PrivatePostgres:
             with engine.connect() as connection:
                 size = self.settings.get("min_wal_size", "80MB")
                 segments = connection.scalar(
-                    sa.text("SELECT pg_size_bytes(:size) / pg_size_bytes('16MB')"), {"size": size}
+                    sa.text(
+                        "SELECT pg_size_bytes(:size)"
+                        " / pg_size_bytes(current_setting('wal_segment_size'))"
+                    ),
+                    {"size": size},
                 )
                 connection.execute(sa.text("CREATE TABLE soak_wal (n int)"))
                 for n in range(segments):
@@ -336,7 +341,8 @@ def per_interval(results: Results, rate: float, seconds: float) -> list[dict[str
         intervals.setdefault(int(due // seconds), []).append(index)
     rows = []
     for interval, indexes in sorted(intervals.items()):
-        begins, ends = interval * seconds, (interval + 1) * seconds
+        begins = interval * seconds
+        ends = min((interval + 1) * seconds, answered[-1])  # not past the last answer
         errors: dict[int, int] = {}
         for index in indexes:
             if results.status[index] != 201:

@@ -4,9 +4,9 @@ wsgi:app`` from the checkout (``deploy/systemd/votesvc.service`` runs exactly th
 The worker count is ``WEB_CONCURRENCY`` (gunicorn reads it, and so does votesvc, which then
 insists on Redis for the rate limits): two per core. Each worker runs :data:`threads` threads;
 ``VOTESVC_DB_POOL_SIZE`` should be at least that many. Four workers of 4 threads spent less CPU
-a cast than two of 8 at 500 casts/s on 2 cores, and kept p99 under 100 ms where two of 8 fell
-behind: a worker's threads take turns on one interpreter lock (docs/operations.md,
-"Capacity").
+a cast than two of 8 at 500 casts/s on 2 cores, and kept up (p99 19 ms over two minutes)
+where two of 8 fell behind: a worker's threads take turns on one interpreter lock
+(docs/operations.md, "Capacity").
 
 nginx reads every request whole before gunicorn sees it and bounds its size, so gunicorn's own
 request-line and header limits are lifted here: nginx refuses first, in the API's error shape

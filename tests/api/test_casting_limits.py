@@ -79,6 +79,13 @@ def test_every_limit_of_a_route_counts_and_only_its_methods() -> None:
         assert code() == "ok"  # per client address
 
 
+@pytest.mark.parametrize("name", ["VOTESVC_CAST_LIMIT", "VOTESVC_CODE_LIMIT"])
+def test_a_limit_that_does_not_parse_is_refused_at_start(tmp_path: Path, name: str) -> None:
+    environ = {"VOTESVC_SECRET_KEY": "s" * 40, name: "30 a minute"}
+    with pytest.raises(config.ConfigError, match=name):
+        config.load(tmp_path, environ, {})
+
+
 def test_the_memory_storage_counts_without_starting_threads() -> None:
     storage = SweptMemoryStorage()
     storage.timer.join()  # the one timer limits' constructor starts

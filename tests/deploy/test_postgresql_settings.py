@@ -20,7 +20,12 @@ DURATION = re.compile(r"\d+(ms|s|min|h|d)")
 
 def test_every_setting_exists_and_its_value_parses(pg_database: str) -> None:
     settings = kit_postgres()
-    assert {"shared_buffers", "checkpoint_timeout", "max_wal_size"} <= settings.keys()
+    assert {
+        "shared_buffers",
+        "checkpoint_timeout",
+        "max_wal_size",
+        "min_wal_size",
+    } <= settings.keys()
     engine = sa.create_engine(pg_database)
     try:
         with engine.connect() as connection:

@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.pg, pytest.mark.skipif(bool(MISSING), reason=MISSING)]
 
 @pytest.fixture(scope="module")
 def node(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    """One node, one worker with the kit's threads: what each core of a machine runs."""
+    """One node, one worker with the kit's threads (the kit runs two such workers per core)."""
     folder = tmp_path_factory.mktemp("slow")
     started = Node(node_environ(pg_database, folder / "instance"), workers=1)
     try:
