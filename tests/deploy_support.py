@@ -41,20 +41,28 @@ NGINX = shutil.which("nginx") or next(
     (path for path in ("/usr/sbin/nginx",) if Path(path).is_file()), None
 )
 HAS_GUNICORN = find_spec("gunicorn") is not None
+
+
+def kit_part(name: str, pattern: str) -> str:
+    """The first group of ``pattern`` (multiline, dot matches newlines) in the kit's file
+    ``name``: the tests run what the kit says, and a kit file changed out of the expected shape
+    fails here with its name, not with a TypeError in every test that imports this module."""
+    found = re.search(pattern, (DEPLOY / name).read_text(), re.M | re.S)
+    if found is None:
+        raise LookupError(f"deploy/{name} no longer matches {pattern!r}")
+    return found[1]
+
+
 UPSTREAM_SETTINGS = "".join(
     f"    {line.strip()}\n"
-    for line in re.search(
-        r"^upstream votesvc \{\n(.*?)^\}",
-        (DEPLOY / "nginx" / "votesvc-site.conf").read_text(),
-        re.M | re.S,
-    )[1].splitlines()
+    for line in kit_part(
+        "nginx/votesvc-site.conf", r"^upstream votesvc \{\s*\n(.*?)^\}"
+    ).splitlines()
     if line.strip() and not line.strip().startswith(("#", "server "))
 )
 """The site's upstream block but its servers (its idle connections to the nodes and their
 reuse), which the tests' nginx keeps as the site does."""
-KIT_WORKERS = int(
-    re.search(r"^WEB_CONCURRENCY=(\d+)$", (DEPLOY / "votesvc.env.example").read_text(), re.M)[1]
-)
+KIT_WORKERS = int(kit_part("votesvc.env.example", r"^WEB_CONCURRENCY=(\d+)\s*$"))
 """gunicorn workers per machine in the kit's settings template (2 cores)."""
 KIT_THREADS: int = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["threads"]
 """Threads per gunicorn worker in the kit's ``deploy/gunicorn.conf.py``."""
