@@ -78,7 +78,7 @@ def _postgres_bin(program: str) -> str:
     """A PostgreSQL server program: on PATH, or Debian's newest under /usr/lib/postgresql."""
     found = shutil.which(program) or max(
         (str(p) for p in Path("/usr/lib/postgresql").glob(f"*/bin/{program}")),
-        key=lambda p: int(Path(p).parts[-3]),
+        key=lambda p: tuple(int(n) for n in Path(p).parts[-3].split(".")),  # 15, 9.6
         default=None,
     )
     if found is None:
@@ -131,6 +131,7 @@ class PrivatePostgres:
         zero-filled (16 MB) under the lock every commit waits for: a stall of all casts every
         half a minute at 300 /s. Returns the number of segments made."""
         engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        segments: int
         try:
             with engine.connect() as connection:
                 size = self.settings.get("min_wal_size", "80MB")
@@ -149,7 +150,7 @@ class PrivatePostgres:
                 connection.execute(sa.text("CHECKPOINT"))
         finally:
             engine.dispose()
-        return int(segments)
+        return segments
 
     def maintenance_since(self, start: datetime) -> dict[str, list[Any]]:
         """What the server's log says it did on its own after ``start``, in seconds from it:

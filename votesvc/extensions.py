@@ -129,7 +129,8 @@ class RouteLimiter:
     """
 
     def init_app(self, app: Flask) -> None:
-        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        # a storage failure (Redis down) raises limits' StorageError, which answers 503
+        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
         enabled = bool(app.config.get("RATELIMIT_ENABLED", True))
         app.extensions[LIMITER_STATE] = _AppLimits(
             enabled, storage, FixedWindowRateLimiter(storage)

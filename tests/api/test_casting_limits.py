@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_assertions import assert_rate_limited
+from api_assertions import assert_error, assert_rate_limited
 from flask import Flask
 from voting_support import GOOD, issue, open_election
 
+from tests.conftest import make_app
 from votesvc import create_app
 from votesvc.app import settings_module
 from votesvc.extensions import RateLimited, RouteLimiter, SweptMemoryStorage, limiter
+from votesvc.models.base import db
 
 config = settings_module()
 
@@ -166,6 +168,29 @@ def app_config(redis_socket: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": f"redis+unix://{redis_socket}",
         "VOTESVC_CAST_LIMIT": "1/minute",
     }
+
+
+def test_redis_down_answers_503_and_stores_nothing(
+    app: Flask, imported_election: Callable[..., int], database_url: str, tmp_path: Path
+) -> None:
+    """With the limits' Redis gone, a cast is refused as in a database outage, 503 with
+    Retry-After, not a 500; nothing is stored, so the same token casts once Redis is back."""
+    election_id = open_election(imported_election)
+    [token] = issue(app, election_id, 1)
+    gone = make_app(
+        database_url,
+        tmp_path / "gone",
+        RATELIMIT_STORAGE_URI=f"redis+unix://{tmp_path / 'no-redis.sock'}",
+        VOTESVC_CAST_LIMIT="1/minute",
+    )
+    url = f"/api/v1/elections/{election_id}/ballots"
+    refused = gone.test_client().post(url, json={"token": token.signed, "selections": GOOD})
+    assert_error(refused, 503, "service_unavailable")
+    assert int(refused.headers["Retry-After"]) > 0
+    with gone.app_context():
+        db.engine.dispose()
+    cast = app.test_client().post(url, json={"token": token.signed, "selections": GOOD})
+    assert cast.status_code == 201
 
 
 def test_casting_limits_are_counted_in_redis(

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
+from limits.errors import StorageError
 from sqlalchemy.exc import (
     DisconnectionError,
     InterfaceError,
@@ -213,6 +214,21 @@ def _handle_unavailable(error: SQLAlchemyError) -> Response:
     log.warning(
         "database unavailable (%s), request id %s", type(error).__name__, g.get("request_id")
     )
+    return _unavailable()
+
+
+def _handle_limits_unavailable(error: StorageError) -> Response:
+    """Redis, which counts the rate limits, is down: the same 503 as a database outage. The
+    limit is checked before the view runs, so nothing was done and a retry is safe."""
+    log.warning(
+        "rate limit storage unavailable (%s), request id %s",
+        type(error.storage_error).__name__,
+        g.get("request_id"),
+    )
+    return _unavailable()
+
+
+def _unavailable() -> Response:
     response = error_response(503, "service_unavailable")
     response.headers["Retry-After"] = str(RETRY_UNAVAILABLE_SECONDS)
     return response
@@ -302,4 +318,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RateLimited, _handle_rate_limited)
     for unavailable in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
         app.register_error_handler(unavailable, _handle_unavailable)
+    app.register_error_handler(StorageError, _handle_limits_unavailable)
     app.register_error_handler(Exception, _handle_unexpected)
