@@ -208,6 +208,9 @@ class Results:
     receipts: list[str] = field(default_factory=list)
     lags: list[tuple[float, float]] = field(default_factory=list)
     """(moment, seconds late) of each tick of the load generator's own loop that ran late."""
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """The wall-clock moment the first cast was due: ``due`` and ``lags`` count from it, and so
+    do the server's checkpoints and autovacuum runs (``PrivatePostgres.maintenance_since``)."""
 
 
 TICK_SECONDS = 0.01
@@ -268,6 +271,7 @@ async def _open_load(
     results = Results()
     order = iter(range(len(requests)))
     start = loop.time() + 0.5
+    results.started_at = datetime.now(UTC) + timedelta(seconds=start - loop.time())
     give_up = start + len(requests) / rate + GRACE_SECONDS
 
     async def client() -> None:
@@ -308,9 +312,11 @@ async def _open_load(
     accepted: list[bytes] = []
     done = asyncio.Event()
     watcher = asyncio.create_task(watch())
-    await asyncio.gather(*(client() for _ in range(clients)))
-    done.set()
-    await watcher
+    try:
+        await asyncio.gather(*(client() for _ in range(clients)))
+    finally:  # a connection that fails to open ends the run: the watcher ends with it
+        done.set()
+        await watcher
     wall = loop.time() - start
     results.receipts = [json.loads(data)["receipt"] for data in accepted]  # after the clock
     return results, wall
@@ -571,7 +577,6 @@ def soak(args: argparse.Namespace, scratch: Path, server: PrivatePostgres | None
         print(f"reference, straight to gunicorn: {ref_rate:.1f} casts/s, {ref}", flush=True)
         sampler.start()
         cpu_before = cpu_seconds(nodes)
-        soak_start = datetime.now(UTC)
         measured, wall = open_load(nginx.port, requests[reference_casts:], args.rate, args.clients)
         cpu_after = cpu_seconds(nodes)
         sampler.stopped.set()
@@ -607,7 +612,7 @@ def soak(args: argparse.Namespace, scratch: Path, server: PrivatePostgres | None
         "cpus": os.cpu_count(),
     }
     if server is not None:
-        report.update(server.maintenance_since(soak_start))
+        report.update(server.maintenance_since(measured.started_at))
     for row in per_interval(measured, args.rate, args.interval):
         print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}))
     report["stored"] = check_stored(election_id, reference.receipts + measured.receipts)

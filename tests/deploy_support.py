@@ -133,6 +133,22 @@ def error_page(status: int, lang: str) -> str:
         return proxy_refusal_page(status, ERRORS_BY_STATUS[status]) + "\n"
 
 
+def served_page(status: int, lang: str, request_id: str) -> str:
+    """The page for ``status`` in ``lang`` as nginx sends it: its SSI writes in the request id
+    and the kit's copy of the stylesheet."""
+    from votesvc.web.refusals import SSI_REQUEST_ID, SSI_STYLESHEET
+
+    page = error_page(status, lang).replace(SSI_REQUEST_ID, request_id)
+    return page.replace(SSI_STYLESHEET, stylesheet())
+
+
+def stylesheet() -> str:
+    """The pages' stylesheet, which the kit's nginx writes into its pages."""
+    from votesvc.web.assets import STATIC
+
+    return (STATIC / "css" / "site.css").read_text(encoding="utf-8")
+
+
 def error_file(status: int, lang: str, kind: str) -> str:
     """The kit's file ``errors/<lang>/<status>.<kind>`` as it must be."""
     return error_page(status, lang) if kind == "html" else error_document(status, lang)
@@ -164,6 +180,7 @@ def relocated(text: str, folder: Path) -> str:
     text = text.replace("/etc/nginx/votesvc/", f"{folder}/votesvc/")
     text = text.replace("/etc/votesvc/tls/", f"{folder}/tls/")
     text = text.replace("/var/cache/nginx/votesvc", str(folder / "cache"))
+    text = text.replace("/srv/votesvc/", f"{ROOT}/")  # the checkout (the pages' stylesheet)
     return text.replace("/var/log/nginx/", f"{folder}/")
 
 

@@ -1,7 +1,8 @@
 """Rehearse the README's "Deployment" on a fresh Debian 12 VM under real systemd.
 
-Needs root, qemu-system-x86_64, debootstrap, pexpect, and the Debian mirror and PyPI
-reachable (directly or as /etc/hosts says). Usage, from the checkout::
+Needs root, qemu-system-x86_64 and debootstrap (Debian's qemu-system-x86 and debootstrap),
+pexpect (the ``rehearsal`` extra), and the Debian mirror and PyPI reachable (directly or as
+/etc/hosts says). Usage, from the checkout::
 
     python3 deploy/rehearsal/rehearse.py WORKDIR
 
@@ -35,6 +36,8 @@ INLINE_COMMANDS = ("su ", "install ", "cd ", "curl ")
 """Inline code that starts so is a command to run; the other inline code in the section names
 settings, paths or commands the units run (``gunicorn ...``, ``rq worker ...``)."""
 SERVICES = ["votesvc", "votesvc-worker", "nginx", "postgresql", "redis-server"]
+CHECKOUT_STYLESHEET = "/srv/votesvc/votesvc/web/static/css/site.css"
+"""The pages' stylesheet where README step 1 puts the checkout; the kit's nginx includes it."""
 LAST_STEP = 7
 """Steps 8 on are several machines, probes, backups, cron and kiosks: not one machine's setup."""
 
@@ -177,6 +180,11 @@ def checks(shell: Shell, key: str, text: str, first: bool) -> None:
     ]
     if first:
         steps += [
+            # nginx's own refusal page (a 414) with the checkout's stylesheet written in: the
+            # SSI include reads it from /srv/votesvc as nginx's user
+            f"test \"$(curl -sk -o /root/414.html -w '%{{http_code}}'"
+            f" https://{NAME}/$(head -c 9000 /dev/zero | tr '\\0' x))\" = 414"
+            f' && grep -qF "$(sed -n 2p {CHECKOUT_STYLESHEET})" /root/414.html',
             f"python3 /root/flow.py vote https://{NAME} {key} | tee /root/flow.out",
             "journalctl -u votesvc-worker --no-pager | grep 'Successfully completed'",
             "systemctl restart votesvc && sleep 5 && systemctl is-active votesvc",

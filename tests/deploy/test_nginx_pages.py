@@ -13,9 +13,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from deploy_support import NGINX, Nginx, error_page, free_port, raw_request
-
-from votesvc.web.refusals import SSI_REQUEST_ID
+from deploy_support import NGINX, Nginx, free_port, raw_request, served_page
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (.ci/run does)")
 
@@ -69,7 +67,7 @@ def _assert_page(
     shown = headers["x-request-id"]
     assert shown == (request_id or shown) and len(shown) >= 8
     page = body.decode("utf-8")
-    assert page == error_page(status, lang).replace(SSI_REQUEST_ID, shown)
+    assert page == served_page(status, lang, shown)
     assert (shown in page) == (status >= 500)
 
 

@@ -26,14 +26,12 @@ from deploy_support import (
     Nginx,
     Node,
     call,
-    error_page,
     free_port,
     node_environ,
     raw_request,
+    served_page,
 )
 from deploy_support import redis_db as redis_db  # the module-scoped fixture
-
-from votesvc.web.refusals import SSI_REQUEST_ID
 
 pytestmark = [pytest.mark.pg, pytest.mark.skipif(bool(MISSING), reason=MISSING)]
 
@@ -163,8 +161,8 @@ def test_no_node_or_a_hung_node_is_a_502_or_504_json_or_page(tmp_path: Path) -> 
             _assert_envelope(answer, status, code or "upstream_timeout", "en")
             assert answer[1]["x-request-id"] == "abc-1234"  # the caller's id, kept
             assert (page[0], page[1]["content-type"]) == (status, "text/html; charset=utf-8")
-            expected = error_page(status, "ko").replace(SSI_REQUEST_ID, "abc-1234")
-            assert page[2].decode("utf-8") == expected  # with the id the resident can quote
+            expected = served_page(status, "ko", "abc-1234")  # with the id to quote
+            assert page[2].decode("utf-8") == expected
     finally:
         hung.close()
 

@@ -9,7 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
-from deploy_support import DEPLOY, ERROR_TYPES, ERRORS_BY_STATUS, NGINX_KIT, error_file
+from deploy_support import (
+    DEPLOY,
+    ERROR_TYPES,
+    ERRORS_BY_STATUS,
+    NGINX_KIT,
+    ROOT,
+    error_file,
+)
 from markupsafe import escape
 
 from votesvc.api.error_codes import CODES
@@ -17,7 +24,8 @@ from votesvc.api.errors import JSON_BLUEPRINTS
 from votesvc.app import settings_module
 from votesvc.i18n import translate
 from votesvc.i18n.http import API_PREFIX
-from votesvc.web.refusals import PROXY_REFUSALS, SSI_REQUEST_ID
+from votesvc.web.assets import STATIC
+from votesvc.web.refusals import PROXY_REFUSALS, SSI_REQUEST_ID, SSI_STYLESHEET
 
 SERVER_CONF = (NGINX_KIT / "server.conf").read_text(encoding="utf-8")
 HTTP_CONF = (NGINX_KIT / "http.conf").read_text(encoding="utf-8")
@@ -36,14 +44,29 @@ def test_each_nginx_error_file_is_what_the_catalogues_make(
     assert path.read_text(encoding="utf-8") == error_file(status, lang, kind)
 
 
+def test_the_stylesheet_nginx_writes_into_its_pages_is_the_checkouts() -> None:
+    """The SSI include names a location that serves the app's own stylesheet from the checkout
+    where the README's step 1 puts it."""
+    include = re.search(r'include virtual="([^"]+)"', SSI_STYLESHEET)
+    assert include is not None
+    block = re.search(
+        rf"^location = {re.escape(include[1])} \{{\n    internal;\n    alias (\S+);\n\}}",
+        SERVER_CONF,
+        re.M,
+    )
+    assert block is not None
+    assert block[1] == f"/srv/votesvc/{STATIC.relative_to(ROOT)}/css/site.css"
+    assert "cd /srv/votesvc && " in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("status", sorted(ERRORS_BY_STATUS))
 def test_each_nginx_page_says_what_happened_and_what_next_on_its_own(
     status: int, lang: str
 ) -> None:
     """A page in ``lang`` with the code's heading and next step and a way home, readable on a
-    phone, that fetches nothing (the app may be down), and shows the request id nginx fills
-    in where the app's refusal page shows one (5xx)."""
+    phone, that fetches nothing (the app may be down: nginx writes the stylesheet in), and
+    shows the request id nginx fills in where the app's refusal page shows one (5xx)."""
     page = (NGINX_KIT / "errors" / lang / f"{status}.html").read_text(encoding="utf-8")
     heading, step = PROXY_REFUSALS[ERRORS_BY_STATUS[status]]
     assert f'<html lang="{lang}">' in page
@@ -52,7 +75,8 @@ def test_each_nginx_page_says_what_happened_and_what_next_on_its_own(
     assert f"<p>{escape(translate(lang, step))}</p>" in page
     assert '<a class="button" href="/">' in page
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
-    assert "<style>" in page and not re.search(r"<link rel=.stylesheet|<script|\ssrc=", page)
+    assert f"<style>\n{SSI_STYLESHEET}\n</style>" in page
+    assert not re.search(r"<link rel=.stylesheet|<script|\ssrc=", page)
     assert (SSI_REQUEST_ID in page) == (status >= 500)
 
 

@@ -22,7 +22,6 @@ from markupsafe import Markup
 from votesvc.api.errors import message
 from votesvc.i18n import N_
 from votesvc.services.errors import DomainError
-from votesvc.web.assets import STATIC
 from votesvc.web.locale import current_lang
 
 CONSOLE = "console"
@@ -141,13 +140,17 @@ to programs (``cast_id``), these to residents."""
 SSI_REQUEST_ID = Markup('<!--# echo var="votesvc_request_id" -->')
 """Where nginx writes the request id into a page it serves (its SSI, on in the kit's error
 location): the page is a static file, the id is known only when it is sent."""
+SSI_STYLESHEET = Markup('<!--# include virtual="/_votesvc_errors/site.css" -->')
+"""Where nginx writes the pages' stylesheet (``web/static/css/site.css``, read from the
+checkout: the kit's ``server.conf``) into the page as it sends it. Not a link for the browser
+to follow: the app that serves the stylesheet may be the thing that is down, and a browser
+whose cookies drew a 431 would draw it again fetching a stylesheet."""
 
 
 def proxy_refusal_page(status: int, code: str) -> str:
     """The page nginx serves for its own refusal ``status`` (with ``code``) in the request's
-    language: the refusal page with the stylesheet written into it, since the app that serves
-    the stylesheet may be the thing that is down. The kit's files are this page
-    (``tests/deploy_support.py`` writes and checks them)."""
+    language: the refusal page, its stylesheet included by nginx (:data:`SSI_STYLESHEET`).
+    The kit's files are this page (``tests/deploy_support.py`` writes and checks them)."""
     title, step = PROXY_REFUSALS[code]
     return render_template(
         "proxy_refusal.html",
@@ -157,5 +160,5 @@ def proxy_refusal_page(status: int, code: str) -> str:
         next_step=_(step),
         election_id=None,
         request_id=SSI_REQUEST_ID,
-        stylesheet=Markup((STATIC / "css" / "site.css").read_text(encoding="utf-8")),
+        stylesheet=SSI_STYLESHEET,
     )
