@@ -63,11 +63,12 @@ from casting import ELECTION, SELECTION, fresh_database
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the kit's launchers, shared with the tests
 
-from deploy_support import KIT_THREADS, KIT_WORKERS, MISSING, Nginx, Node, free_port, kit_postgres  # noqa: E402
+from deploy_support import KIT_THREADS, KIT_WORKERS, MISSING, Nginx, Node, free_port  # noqa: E402
 
 from votesvc import create_app  # noqa: E402
 from votesvc.models.base import db  # noqa: E402
 from votesvc.services import batches, importing  # noqa: E402
+from votesvc.services.deployment import POSTGRESQL_SETTINGS, postgresql_settings  # noqa: E402
 
 SECRET = "bench-soak-secret-" + "x" * 40
 BATCH = 100_000
@@ -95,7 +96,7 @@ class PrivatePostgres:
     def __init__(self, changes: dict[str, str]) -> None:
         folder = self.folder = Path(tempfile.mkdtemp(prefix="votesvc-soak-postgresql-"))
         self.port = free_port()
-        self.settings = {**kit_postgres(), **changes}
+        self.settings = {**postgresql_settings(POSTGRESQL_SETTINGS), **changes}
         self.log = folder / "postgresql.log"
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:

@@ -68,16 +68,6 @@ KIT_THREADS: int = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["threads"]
 """Threads per gunicorn worker in the kit's ``deploy/gunicorn.conf.py``."""
 
 
-def kit_postgres() -> dict[str, str]:
-    """The ``name = value`` lines of the kit's PostgreSQL drop-in (``deploy/postgresql/``)."""
-    settings = {}
-    for line in (DEPLOY / "postgresql" / "votesvc.conf").read_text().splitlines():
-        name, equals, value = line.split("#", 1)[0].partition("=")
-        if equals:
-            settings[name.strip()] = value.strip()
-    return settings
-
-
 MISSING = (
     "nginx is not installed (.ci/run installs Debian's)"
     if NGINX is None

@@ -129,7 +129,8 @@ def fresh_disk(work: Path, ref: str) -> None:
     for name in ("vmlinuz", "initrd.img"):
         [found] = (work / "root/boot").glob(f"{name}-*")
         (work / name).write_bytes(found.read_bytes())
-    command = ["mkfs.ext4", "-q", "-F", "-d", work / "root", work / "disk.raw", "6G"]
+    # sparse: the system, the packages, the venv and step 2's 2 GB of WAL files fit with room
+    command = ["mkfs.ext4", "-q", "-F", "-d", work / "root", work / "disk.raw", "10G"]
     subprocess.run(command, check=True)
 
 

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from conftest import create_pg_schema, make_app
 from deploy_support import DEPLOY, free_port
 from flask import Flask
 
 from votesvc.cli.commands import DEPLOY_INCOMPLETE, main
 from votesvc.models.base import db
-from votesvc.services.deployment import PLACEHOLDER_SECRET
+from votesvc.services import deployment
+from votesvc.services.deployment import PLACEHOLDER_SECRET, postgresql_settings, quantity
 
 pytestmark = pytest.mark.pg  # a ready deployment runs on PostgreSQL
 
@@ -38,6 +40,45 @@ def app_config() -> dict[str, Any]:
 
 
 Build = Callable[..., Flask]
+KIT_SETTINGS = postgresql_settings(deployment.POSTGRESQL_SETTINGS)
+
+
+def _server_settings(database_url: str) -> dict[str, float]:
+    """The test server's values of the kit's settings, in bytes or seconds."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(:names)"),
+                {"names": list(KIT_SETTINGS)},
+            )
+            held = {name: quantity(setting, unit) for name, setting, unit in rows}
+    finally:
+        engine.dispose()
+    assert held.keys() == KIT_SETTINGS.keys() and None not in held.values()
+    return held  # type: ignore[return-value]
+
+
+def _kit_file(path: Path, values: dict[str, float]) -> Path:
+    """A drop-in asking for ``values`` (bytes as kB, seconds as s)."""
+    lines = [
+        f"{name} = {int(value // 1024)}kB"
+        if name != "checkpoint_timeout"
+        else f"{name} = {int(value)}s"
+        for name, value in values.items()
+    ]
+    path.write_text("# a kit's drop-in\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def kit_as_the_test_server_holds(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test server (the machine's, shared) is not set up as the kit says: every test but
+    the one about it reads a drop-in that asks for what the server holds."""
+    held = _kit_file(tmp_path / "as-held.conf", _server_settings(database_url))
+    monkeypatch.setattr(deployment, "POSTGRESQL_SETTINGS", held)
 
 
 @pytest.fixture
@@ -80,6 +121,34 @@ def test_each_setting_a_deployment_lacks_is_named(
     status, lines = _check(app)
     assert status == DEPLOY_INCOMPLETE
     assert len(lines) == 1 and lines[0].startswith(expected), lines
+
+
+def test_a_server_short_of_the_kits_settings_is_named(
+    app: Flask, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each setting the server holds less of than the kit's drop-in asks for is named with the
+    server's value; as much or more passes (the fixture's drop-in, and this one's other half)."""
+    held = _server_settings(database_url)
+    asked = {
+        name: 2 * value if name in ("shared_buffers", "checkpoint_timeout") else value
+        for name, value in held.items()
+    }
+    monkeypatch.setattr(deployment, "POSTGRESQL_SETTINGS", _kit_file(tmp_path / "k.conf", asked))
+    status, lines = _check(app)
+    assert status == DEPLOY_INCOMPLETE
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "PostgreSQL checkpoint_timeout",
+        "PostgreSQL shared_buffers",
+    ]
+    assert all("below the kit's" in line and "README, step 2" in line for line in lines)
+
+
+def test_the_kits_own_drop_in_asks_for_quantities_check_deploy_reads() -> None:
+    """The real file: every value is a size or a duration, so none is skipped unread."""
+    assert KIT_SETTINGS.keys() >= {"shared_buffers", "checkpoint_timeout", "min_wal_size"}
+    assert all(quantity(value) for value in KIT_SETTINGS.values())
+    assert quantity("1GB") == 2**30 and quantity("15min") == 900
+    assert quantity("131072", "8kB") == 2**30 and quantity("on") is None
 
 
 def test_a_hash_key_left_to_the_secret_key_is_named(database_url: str, build: Build) -> None:

@@ -8,7 +8,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from deploy_support import kit_postgres
+
+from votesvc.services.deployment import POSTGRESQL_SETTINGS, postgresql_settings
 
 pytestmark = pytest.mark.pg
 
@@ -19,7 +20,7 @@ DURATION = re.compile(r"\d+(ms|s|min|h|d)")
 
 
 def test_every_setting_exists_and_its_value_parses(pg_database: str) -> None:
-    settings = kit_postgres()
+    settings = postgresql_settings(POSTGRESQL_SETTINGS)
     assert {
         "shared_buffers",
         "checkpoint_timeout",

@@ -6,22 +6,60 @@ their secrecy somewhere: a secret left at the template's placeholder lets anyone
 memory rate limits with several workers or nodes let N times the limit through, kiosks without
 HTTPS cannot start, and behind a proxy with no trusted hop every voter shares the proxy's
 address and so one rate limit. The database, migration and Redis checks are the readiness
-probe's own (:mod:`votesvc.services.health`).
+probe's own (:mod:`votesvc.services.health`). A PostgreSQL server without the kit's settings
+stalls or slows every cast in a surge.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
+from votesvc.app import PROJECT_ROOT
+from votesvc.models.base import db
 from votesvc.services import health
 
 PLACEHOLDER_SECRET = "change-me"
 """The value ``deploy/votesvc.env.example`` holds for every secret, until the operator sets it."""
 MIN_SECRET_LENGTH = 32
 """HKDF and itsdangerous keys: at least 32 bytes (the README's settings table)."""
+
+
+POSTGRESQL_SETTINGS = PROJECT_ROOT / "deploy" / "postgresql" / "votesvc.conf"
+"""The kit's PostgreSQL drop-in (README step 2). Read from the checkout, which the service
+runs from (as it reads ``migrations/``)."""
+_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]*)")
+_UNITS = {
+    **{"": 1.0, "B": 1.0, "kB": 2.0**10, "MB": 2.0**20, "GB": 2.0**30, "TB": 2.0**40},
+    **{"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0},
+}
+"""PostgreSQL's units of memory (bytes; 1 kB = 1 024 B) and of time (seconds)."""
+
+
+def postgresql_settings(path: Path) -> dict[str, str]:
+    """The ``name = value`` lines of a postgresql.conf-style file, comments dropped."""
+    settings = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, equals, value = line.split("#", 1)[0].partition("=")
+        if equals:
+            settings[name.strip()] = value.strip().strip("'")
+    return settings
+
+
+def quantity(value: str, unit: str | None = None) -> float | None:
+    """``1GB``, ``15min``, or a ``pg_settings`` value in its unit (``131072`` of ``8kB``) in
+    bytes or seconds; None when the value is not a quantity."""
+    amount = _QUANTITY.fullmatch(value.strip())
+    if amount is None or amount[2] not in _UNITS:
+        return None
+    scale = 1.0 if unit is None else quantity(unit if unit[:1].isdigit() else f"1{unit}")
+    return None if scale is None else float(amount[1]) * _UNITS[amount[2]] * scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +100,38 @@ def _storage() -> list[Finding]:
         found.append(Finding("VOTESVC_DATABASE_URL", f"the database is {database}"))
     elif migrations != health.OK:
         found.append(Finding("migrations", f"{migrations}: run `votesvc db upgrade`"))
+    return found
+
+
+def _postgresql() -> list[Finding]:
+    """Each setting of the kit's drop-in that the server holds a smaller value of: the drop-in
+    not installed (or overridden), or a server sized apart from it. Larger values pass."""
+    if not str(current_app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return []
+    kit = postgresql_settings(POSTGRESQL_SETTINGS)
+    try:
+        rows = db.session.execute(
+            text(
+                "SELECT name, setting, unit, current_setting(name) AS shown"
+                " FROM pg_settings WHERE name = ANY(:names) ORDER BY name"
+            ),
+            {"names": list(kit)},
+        ).all()
+    except SQLAlchemyError:
+        return []  # the database's own finding says why
+    finally:
+        db.session.rollback()
+    found = []
+    for name, setting, unit, shown in rows:
+        wanted, held = quantity(kit[name]), quantity(setting, unit)
+        if wanted is not None and held is not None and held < wanted:
+            found.append(
+                Finding(
+                    f"PostgreSQL {name}",
+                    f"{shown}, below the kit's {kit[name]}: install "
+                    "deploy/postgresql/votesvc.conf and restart PostgreSQL (README, step 2)",
+                )
+            )
     return found
 
 
@@ -110,4 +180,6 @@ def check_deployment(nodes: int = 1) -> list[Finding]:
     found = []
     if current_app.config["VOTESVC_ENV"] != "production":
         found.append(Finding("VOTESVC_ENV", "not production: set VOTESVC_ENV=production"))
-    return [*found, *_secrets(), *_storage(), *_redis(nodes), *_addresses()]
+    storage = _storage()
+    server = [] if storage else _postgresql()
+    return [*found, *_secrets(), *storage, *server, *_redis(nodes), *_addresses()]
