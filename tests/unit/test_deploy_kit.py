@@ -78,6 +78,9 @@ def test_each_nginx_page_says_what_happened_and_what_next_on_its_own(
     assert f"<style>\n{SSI_STYLESHEET}\n</style>" in page
     assert not re.search(r"<link rel=.stylesheet|<script|\ssrc=", page)
     assert (SSI_REQUEST_ID in page) == (status >= 500)
+    # a 414's own address is the one too long: its language links lead home
+    other = "en" if lang == "ko" else "ko"
+    assert f'<a href="{"/" if status == 414 else ""}?lang={other}" lang="{other}"' in page
 
 
 def test_every_refusal_nginx_answers_has_its_files() -> None:

@@ -161,4 +161,7 @@ def proxy_refusal_page(status: int, code: str) -> str:
         election_id=None,
         request_id=SSI_REQUEST_ID,
         stylesheet=SSI_STYLESHEET,
+        # the language links of a page keep its address (``?lang=``), which for a 414 is the
+        # address too long: those lead home instead
+        languages_at="/" if status == 414 else "",
     )
