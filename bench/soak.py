@@ -68,7 +68,7 @@ from deploy_support import KIT_THREADS, KIT_WORKERS, MISSING, Nginx, Node, free_
 from votesvc import create_app  # noqa: E402
 from votesvc.models.base import db  # noqa: E402
 from votesvc.services import batches, importing  # noqa: E402
-from votesvc.services.deployment import POSTGRESQL_SETTINGS, postgresql_settings  # noqa: E402
+from votesvc.services.deployment import POSTGRESQL_DROP_IN, postgresql_settings  # noqa: E402
 
 SECRET = "bench-soak-secret-" + "x" * 40
 BATCH = 100_000
@@ -96,7 +96,7 @@ class PrivatePostgres:
     def __init__(self, changes: dict[str, str]) -> None:
         folder = self.folder = Path(tempfile.mkdtemp(prefix="votesvc-soak-postgresql-"))
         self.port = free_port()
-        self.settings = {**postgresql_settings(POSTGRESQL_SETTINGS), **changes}
+        self.settings = {**postgresql_settings(ROOT / POSTGRESQL_DROP_IN), **changes}
         self.log = folder / "postgresql.log"
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:

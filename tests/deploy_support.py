@@ -103,7 +103,7 @@ def error_document(status: int, lang: str) -> str:
 
 
 @cache
-def _page_app() -> Flask:
+def page_app() -> Flask:
     """An app to render pages with, outside any test's (no database is opened)."""
     from conftest import SECRET
 
@@ -119,7 +119,7 @@ def error_page(status: int, lang: str) -> str:
     page for the status's code in ``lang``, as nginx serves it (its SSI adds the request id)."""
     from votesvc.web.refusals import proxy_refusal_page
 
-    with _page_app().test_request_context("/", query_string={"lang": lang}):
+    with page_app().test_request_context("/", query_string={"lang": lang}):
         return proxy_refusal_page(status, ERRORS_BY_STATUS[status]) + "\n"
 
 
@@ -133,7 +133,8 @@ def served_page(status: int, lang: str, request_id: str) -> str:
 
 
 def stylesheet() -> str:
-    """The pages' stylesheet, which the kit's nginx writes into its pages."""
+    """What ``deploy/nginx/votesvc/errors/site.css`` must hold: the pages' stylesheet, which
+    the kit's nginx writes into its pages."""
     from votesvc.web.assets import STATIC
 
     return (STATIC / "css" / "site.css").read_text(encoding="utf-8")
@@ -145,10 +146,14 @@ def error_file(status: int, lang: str, kind: str) -> str:
 
 
 def write_error_files() -> list[Path]:
-    """Write every error file of the kit from the catalogues; the files written."""
+    """Write every error file of the kit from the catalogues, and the stylesheet they include;
+    the files written."""
     from votesvc.i18n import LANGUAGES
+    from votesvc.web.refusals import PROXY_STYLESHEET
 
-    written = []
+    css = NGINX_KIT / "errors" / PROXY_STYLESHEET
+    css.write_text(stylesheet(), encoding="utf-8")
+    written = [css]
     for lang in LANGUAGES:
         for status in ERRORS_BY_STATUS:
             for kind in ERROR_TYPES:
@@ -170,7 +175,6 @@ def relocated(text: str, folder: Path) -> str:
     text = text.replace("/etc/nginx/votesvc/", f"{folder}/votesvc/")
     text = text.replace("/etc/votesvc/tls/", f"{folder}/tls/")
     text = text.replace("/var/cache/nginx/votesvc", str(folder / "cache"))
-    text = text.replace("/srv/votesvc/", f"{ROOT}/")  # the checkout (the pages' stylesheet)
     return text.replace("/var/log/nginx/", f"{folder}/")
 
 

@@ -37,7 +37,7 @@ INLINE_COMMANDS = ("su ", "install ", "cd ", "curl ")
 settings, paths or commands the units run (``gunicorn ...``, ``rq worker ...``)."""
 SERVICES = ["votesvc", "votesvc-worker", "nginx", "postgresql", "redis-server"]
 CHECKOUT_STYLESHEET = "/srv/votesvc/votesvc/web/static/css/site.css"
-"""The pages' stylesheet where README step 1 puts the checkout; the kit's nginx includes it."""
+"""The pages' stylesheet where README step 1 puts the checkout (the kit's nginx includes a copy)."""
 LAST_STEP = 7
 """Steps 8 on are several machines, probes, backups, cron and kiosks: not one machine's setup."""
 
@@ -181,8 +181,8 @@ def checks(shell: Shell, key: str, text: str, first: bool) -> None:
     ]
     if first:
         steps += [
-            # nginx's own refusal page (a 414) with the checkout's stylesheet written in: the
-            # SSI include reads it from /srv/votesvc as nginx's user
+            # nginx's own refusal page (a 414) with the stylesheet written in (the kit's copy,
+            # the checkout's own)
             f"test \"$(curl -sk -o /root/414.html -w '%{{http_code}}'"
             f" https://{NAME}/$(head -c 9000 /dev/zero | tr '\\0' x))\" = 414"
             f' && grep -qF "$(sed -n 2p {CHECKOUT_STYLESHEET})" /root/414.html',

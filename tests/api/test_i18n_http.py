@@ -23,6 +23,13 @@ ELECTIONS = "/api/v1/admin/elections"
         ("/page", {"Accept-Language": "en"}, "ko", "ko"),
         ("/page", {"Accept-Language": "fr, en;q=0.5"}, None, "en"),
         ("/page", {"Accept-Language": "ko-KR,ko;q=0.9"}, None, "ko"),
+        # a regional tag is its language, at its own weight (werkzeug's best_match preferred
+        # an exact "en" of lower weight)
+        ("/page", {"Accept-Language": "ko-KR, en;q=0.3"}, None, "ko"),
+        ("/page", {"Accept-Language": "en;q=0.3, ko-KR;q=0.5"}, None, "ko"),
+        ("/page", {"Accept-Language": "en-GB, ko;q=0.9"}, None, "en"),
+        ("/page", {"Accept-Language": "kok, en"}, None, "en"),
+        ("/page", {"Accept-Language": "en;q=0, fr"}, None, "ko"),
         ("/page", {"Accept-Language": "fr"}, None, "ko"),
         ("/page", {}, None, "ko"),
         ("/page", {"Accept-Language": "*"}, None, "ko"),

@@ -10,13 +10,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from conftest import create_pg_schema, make_app
-from deploy_support import DEPLOY, free_port
+from deploy_support import DEPLOY, ROOT, free_port
 from flask import Flask
 
 from votesvc.cli.commands import DEPLOY_INCOMPLETE, main
 from votesvc.models.base import db
 from votesvc.services import deployment
-from votesvc.services.deployment import PLACEHOLDER_SECRET, postgresql_settings, quantity
+from votesvc.services.deployment import (
+    PLACEHOLDER_SECRET,
+    left_below,
+    postgresql_settings,
+    quantity,
+)
 
 pytestmark = pytest.mark.pg  # a ready deployment runs on PostgreSQL
 
@@ -40,7 +45,9 @@ def app_config() -> dict[str, Any]:
 
 
 Build = Callable[..., Flask]
-KIT_SETTINGS = postgresql_settings(deployment.POSTGRESQL_SETTINGS)
+KIT_SETTINGS = postgresql_settings(ROOT / deployment.POSTGRESQL_DROP_IN)
+CHECKOUT_DROP_IN = deployment.kit_drop_in
+"""The real lookup, before the fixture below replaces it."""
 
 
 def _server_settings(database_url: str) -> dict[str, float]:
@@ -57,6 +64,24 @@ def _server_settings(database_url: str) -> dict[str, float]:
         engine.dispose()
     assert held.keys() == KIT_SETTINGS.keys() and None not in held.values()
     return held  # type: ignore[return-value]
+
+
+def _at_default(database_url: str) -> set[str]:
+    """The kit's settings the test server holds at PostgreSQL's own defaults."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return set(
+                connection.scalars(
+                    sa.text(
+                        "SELECT name FROM pg_settings"
+                        " WHERE name = ANY(:names) AND setting = boot_val"
+                    ),
+                    {"names": list(KIT_SETTINGS)},
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def _kit_file(path: Path, values: dict[str, float]) -> Path:
@@ -78,7 +103,7 @@ def kit_as_the_test_server_holds(
     """The test server (the machine's, shared) is not set up as the kit says: every test but
     the one about it reads a drop-in that asks for what the server holds."""
     held = _kit_file(tmp_path / "as-held.conf", _server_settings(database_url))
-    monkeypatch.setattr(deployment, "POSTGRESQL_SETTINGS", held)
+    monkeypatch.setattr(deployment, "kit_drop_in", lambda: held)
 
 
 @pytest.fixture
@@ -126,29 +151,62 @@ def test_each_setting_a_deployment_lacks_is_named(
 def test_a_server_short_of_the_kits_settings_is_named(
     app: Flask, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each setting the server holds less of than the kit's drop-in asks for is named with the
-    server's value; as much or more passes (the fixture's drop-in, and this one's other half)."""
+    """A drop-in asking for twice what the server holds of two settings: each of them the
+    server holds at PostgreSQL's default is named, with the server's value."""
     held = _server_settings(database_url)
-    asked = {
-        name: 2 * value if name in ("shared_buffers", "checkpoint_timeout") else value
-        for name, value in held.items()
-    }
-    monkeypatch.setattr(deployment, "POSTGRESQL_SETTINGS", _kit_file(tmp_path / "k.conf", asked))
+    doubled = {"shared_buffers", "checkpoint_timeout"}
+    asked = {name: 2 * value if name in doubled else value for name, value in held.items()}
+    kit = _kit_file(tmp_path / "k.conf", asked)
+    monkeypatch.setattr(deployment, "kit_drop_in", lambda: kit)
+    at_default = _at_default(database_url)
+    status, lines = _check(app)
+    named = [line.split(":")[1].strip() for line in lines]
+    assert named == [f"PostgreSQL {name}" for name in sorted(doubled & at_default)]
+    assert status == (DEPLOY_INCOMPLETE if named else 0)
+    assert all("PostgreSQL's default, below the kit's" in line for line in lines)
+    assert all("README, step 2" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "setting", "default", "unit", "short"),
+    [
+        ("1GB", "16384", "16384", "8kB", True),  # Debian's 128MB, never changed
+        ("1GB", "98304", "16384", "8kB", False),  # 768MB: lowered on purpose (README step 2)
+        ("1GB", "262144", "16384", "8kB", False),  # 2GB: more than the kit's
+        ("1GB", "131072", "131072", "8kB", False),  # the kit's own value
+        ("131072", "16384", "16384", "8kB", True),  # a bare number is in the setting's unit
+        ("15min", "300", "300", "s", True),
+        ("900", "300", "300", "s", True),
+        ("2GB", "80", "80", "MB", True),
+        ("on", "off", "off", None, False),  # not a quantity: not compared
+    ],
+)
+def test_a_setting_is_named_only_when_left_at_a_default_below_the_kits(
+    wanted: str, setting: str, default: str, unit: str | None, short: bool
+) -> None:
+    assert left_below(wanted, setting, default, unit) is short
+
+
+def test_an_unreadable_drop_in_is_named(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deployment, "kit_drop_in", lambda: tmp_path / "gone.conf")
     status, lines = _check(app)
     assert status == DEPLOY_INCOMPLETE
-    assert [line.split(":")[1].strip() for line in lines] == [
-        "PostgreSQL checkpoint_timeout",
-        "PostgreSQL shared_buffers",
-    ]
-    assert all("below the kit's" in line and "README, step 2" in line for line in lines)
+    assert len(lines) == 1
+    assert lines[0].startswith("missing: PostgreSQL settings: the kit's drop-in cannot be read")
 
 
-def test_the_kits_own_drop_in_asks_for_quantities_check_deploy_reads() -> None:
-    """The real file: every value is a size or a duration, so none is skipped unread."""
+def test_the_kits_own_drop_in_asks_for_quantities_check_deploy_reads(app: Flask) -> None:
+    """The real file, found beside the app's migrations: every value is a size or a duration,
+    so none is skipped unread."""
+    with app.app_context():
+        assert CHECKOUT_DROP_IN() == ROOT / deployment.POSTGRESQL_DROP_IN
     assert KIT_SETTINGS.keys() >= {"shared_buffers", "checkpoint_timeout", "min_wal_size"}
     assert all(quantity(value) for value in KIT_SETTINGS.values())
     assert quantity("1GB") == 2**30 and quantity("15min") == 900
-    assert quantity("131072", "8kB") == 2**30 and quantity("on") is None
+    assert quantity("131072", "8kB") == 2**30 and quantity("1GB", "8kB") == 2**30
+    assert quantity("on") is None and quantity("-1", "8kB") is None
 
 
 def test_a_hash_key_left_to_the_secret_key_is_named(database_url: str, build: Build) -> None:

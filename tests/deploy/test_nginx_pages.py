@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from deploy_support import NGINX, Nginx, free_port, raw_request, served_page
+from deploy_support import NGINX, Nginx, free_port, page_app, raw_request, served_page
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (.ci/run does)")
 
@@ -78,8 +78,23 @@ LANGUAGES = [
     (b"", b"Accept-Language: en-GB,en;q=0.8\r\n", "en"),
     (b"", b"Accept-Language: ko-KR,ko\r\n", "ko"),
     (b"", b"Cookie: theme=x; lang=en\r\nAccept-Language: ko\r\n", "en"),
+    (b"", b"Accept-Language: fr-FR,fr;q=0.9,en;q=0.8\r\n", "en"),
+    (b"", b"Accept-Language: de, ko-KR;q=0.5, en;q=0.3\r\n", "ko"),
+    (b"", b"Accept-Language: kok,en-US\r\n", "en"),
+    (b"", b"Accept-Language: fr-FR,de\r\n", "ko"),
 ]
 """Query, headers, and the language the pages' rule picks from them."""
+
+
+@pytest.mark.parametrize(("query", "headers", "lang"), LANGUAGES)
+def test_the_app_picks_the_same_language(query: bytes, headers: bytes, lang: str) -> None:
+    """The cases above are the app's own choices (``votesvc.i18n.http``), so nginx's map is
+    checked against the app's rule and not only against this list."""
+    from votesvc.i18n.http import select_locale
+
+    fields = dict(line.split(": ", 1) for line in headers.decode().splitlines() if line)
+    with page_app().test_request_context("/e/1" + query.decode(), headers=fields):
+        assert select_locale() == lang
 
 
 @pytest.mark.parametrize(("query", "headers", "lang"), LANGUAGES)

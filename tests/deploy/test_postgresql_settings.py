@@ -8,8 +8,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from deploy_support import ROOT
 
-from votesvc.services.deployment import POSTGRESQL_SETTINGS, postgresql_settings
+from votesvc.services.deployment import POSTGRESQL_DROP_IN, postgresql_settings
 
 pytestmark = pytest.mark.pg
 
@@ -20,7 +21,7 @@ DURATION = re.compile(r"\d+(ms|s|min|h|d)")
 
 
 def test_every_setting_exists_and_its_value_parses(pg_database: str) -> None:
-    settings = postgresql_settings(POSTGRESQL_SETTINGS)
+    settings = postgresql_settings(ROOT / POSTGRESQL_DROP_IN)
     assert {
         "shared_buffers",
         "checkpoint_timeout",

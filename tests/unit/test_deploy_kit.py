@@ -14,8 +14,8 @@ from deploy_support import (
     ERROR_TYPES,
     ERRORS_BY_STATUS,
     NGINX_KIT,
-    ROOT,
     error_file,
+    stylesheet,
 )
 from markupsafe import escape
 
@@ -24,8 +24,7 @@ from votesvc.api.errors import JSON_BLUEPRINTS
 from votesvc.app import settings_module
 from votesvc.i18n import translate
 from votesvc.i18n.http import API_PREFIX
-from votesvc.web.assets import STATIC
-from votesvc.web.refusals import PROXY_REFUSALS, SSI_REQUEST_ID, SSI_STYLESHEET
+from votesvc.web.refusals import PROXY_REFUSALS, PROXY_STYLESHEET, SSI_REQUEST_ID, SSI_STYLESHEET
 
 SERVER_CONF = (NGINX_KIT / "server.conf").read_text(encoding="utf-8")
 HTTP_CONF = (NGINX_KIT / "http.conf").read_text(encoding="utf-8")
@@ -44,19 +43,14 @@ def test_each_nginx_error_file_is_what_the_catalogues_make(
     assert path.read_text(encoding="utf-8") == error_file(status, lang, kind)
 
 
-def test_the_stylesheet_nginx_writes_into_its_pages_is_the_checkouts() -> None:
-    """The SSI include names a location that serves the app's own stylesheet from the checkout
-    where the README's step 1 puts it."""
-    include = re.search(r'include virtual="([^"]+)"', SSI_STYLESHEET)
-    assert include is not None
-    block = re.search(
-        rf"^location = {re.escape(include[1])} \{{\n    internal;\n    alias (\S+);\n\}}",
-        SERVER_CONF,
-        re.M,
-    )
-    assert block is not None
-    assert block[1] == f"/srv/votesvc/{STATIC.relative_to(ROOT)}/css/site.css"
-    assert "cd /srv/votesvc && " in (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_stylesheet_nginx_writes_into_its_pages_is_the_pages_own() -> None:
+    """The kit's copy is the generator's, and the pages' include reaches it: the error
+    location serves ``errors/``."""
+    css = (NGINX_KIT / "errors" / PROXY_STYLESHEET).read_text(encoding="utf-8")
+    assert css == stylesheet()
+    assert f'include virtual="/_votesvc_errors/{PROXY_STYLESHEET}"' in SSI_STYLESHEET
+    assert "location /_votesvc_errors/ {" in SERVER_CONF
+    assert "alias /etc/nginx/votesvc/errors/;" in SERVER_CONF
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

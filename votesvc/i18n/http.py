@@ -5,7 +5,8 @@ The language of a request (:func:`select_locale`), in this order:
 1. the ``?lang=`` query parameter (``ko`` or ``en``), so a language switch is a plain link;
 2. on pages only, the ``lang`` cookie that :func:`remember_locale` sets (pages set it when
    ``?lang=`` was given, see :func:`init_app`); the API reads no cookie;
-3. the best match of ``Accept-Language`` among ``ko`` and ``en``;
+3. the first of ``ko`` and ``en`` in ``Accept-Language`` by preference (its q-values), a
+   regional tag counting as its language (``ko-KR, en;q=0.3`` is Korean);
 4. else Korean, except under ``/api/`` where machine clients that send no language keep the
    English they always had (:data:`API_FALLBACK`).
 
@@ -57,8 +58,11 @@ def choose_language(
     for choice in (asked, remembered):
         if choice in LANGUAGES:
             return choice
-    order = (fallback, *(lang for lang in LANGUAGES if lang != fallback))
-    return accepted.best_match(order, default=fallback)
+    for tag, quality in accepted:  # most preferred first (werkzeug sorts by quality)
+        language = tag.replace("_", "-").split("-", 1)[0].lower()
+        if quality > 0 and language in LANGUAGES:
+            return language
+    return fallback
 
 
 def select_locale() -> str:

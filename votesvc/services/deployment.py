@@ -21,7 +21,6 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from votesvc.app import PROJECT_ROOT
 from votesvc.models.base import db
 from votesvc.services import health
 
@@ -31,9 +30,15 @@ MIN_SECRET_LENGTH = 32
 """HKDF and itsdangerous keys: at least 32 bytes (the README's settings table)."""
 
 
-POSTGRESQL_SETTINGS = PROJECT_ROOT / "deploy" / "postgresql" / "votesvc.conf"
-"""The kit's PostgreSQL drop-in (README step 2). Read from the checkout, which the service
-runs from (as it reads ``migrations/``)."""
+POSTGRESQL_DROP_IN = Path("deploy", "postgresql", "votesvc.conf")
+"""The kit's PostgreSQL settings (README step 2), in the checkout."""
+
+
+def kit_drop_in() -> Path:
+    """The drop-in of the checkout the service runs from: beside its ``migrations/``."""
+    return Path(current_app.extensions["migrate"].directory).parent / POSTGRESQL_DROP_IN
+
+
 _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]*)")
 _UNITS = {
     **{"": 1.0, "B": 1.0, "kB": 2.0**10, "MB": 2.0**20, "GB": 2.0**30, "TB": 2.0**40},
@@ -53,13 +58,16 @@ def postgresql_settings(path: Path) -> dict[str, str]:
 
 
 def quantity(value: str, unit: str | None = None) -> float | None:
-    """``1GB``, ``15min``, or a ``pg_settings`` value in its unit (``131072`` of ``8kB``) in
-    bytes or seconds; None when the value is not a quantity."""
+    """``value`` in bytes or seconds: ``1GB`` and ``15min`` name their unit; a bare number is
+    in ``unit``, the setting's own (``131072`` of ``8kB``, as ``pg_settings`` and a
+    postgresql.conf line without a suffix give it). None when it is not a quantity."""
     amount = _QUANTITY.fullmatch(value.strip())
     if amount is None or amount[2] not in _UNITS:
         return None
-    scale = 1.0 if unit is None else quantity(unit if unit[:1].isdigit() else f"1{unit}")
-    return None if scale is None else float(amount[1]) * _UNITS[amount[2]] * scale
+    if amount[2] or not unit:
+        return float(amount[1]) * _UNITS[amount[2]]
+    scale = quantity(unit if unit[:1].isdigit() else f"1{unit}")
+    return None if scale is None else float(amount[1]) * scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,32 +111,43 @@ def _storage() -> list[Finding]:
     return found
 
 
+def left_below(wanted: str, setting: str, default: str, unit: str | None) -> bool:
+    """Whether a server's ``setting`` (``pg_settings``: in ``unit``, PostgreSQL's own
+    ``default``) is that default and less than the kit's ``wanted``."""
+    asked, held = quantity(wanted, unit), quantity(setting, unit)
+    return setting == default and asked is not None and held is not None and held < asked
+
+
 def _postgresql() -> list[Finding]:
-    """Each setting of the kit's drop-in that the server holds a smaller value of: the drop-in
-    not installed (or overridden), or a server sized apart from it. Larger values pass."""
+    """Each setting of the kit's drop-in that the server still holds at PostgreSQL's own
+    default, below the kit's value: the drop-in not installed. The kit's settings are all
+    minimums (sizes and intervals), so a larger value passes, and so does a smaller one set on
+    purpose (README step 2 lowers ``shared_buffers`` on a small machine)."""
     if not str(current_app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         return []
-    kit = postgresql_settings(POSTGRESQL_SETTINGS)
+    try:
+        kit = postgresql_settings(kit_drop_in())
+    except OSError as error:
+        return [Finding("PostgreSQL settings", f"the kit's drop-in cannot be read ({error})")]
     try:
         rows = db.session.execute(
             text(
-                "SELECT name, setting, unit, current_setting(name) AS shown"
+                "SELECT name, setting, boot_val, unit, current_setting(name) AS shown"
                 " FROM pg_settings WHERE name = ANY(:names) ORDER BY name"
             ),
             {"names": list(kit)},
         ).all()
-    except SQLAlchemyError:
-        return []  # the database's own finding says why
+    except SQLAlchemyError as error:
+        return [Finding("PostgreSQL settings", f"cannot be read ({type(error).__name__})")]
     finally:
         db.session.rollback()
     found = []
-    for name, setting, unit, shown in rows:
-        wanted, held = quantity(kit[name]), quantity(setting, unit)
-        if wanted is not None and held is not None and held < wanted:
+    for name, setting, default, unit, shown in rows:
+        if left_below(kit[name], setting, default, unit):
             found.append(
                 Finding(
                     f"PostgreSQL {name}",
-                    f"{shown}, below the kit's {kit[name]}: install "
+                    f"{shown}, PostgreSQL's default, below the kit's {kit[name]}: install "
                     "deploy/postgresql/votesvc.conf and restart PostgreSQL (README, step 2)",
                 )
             )

@@ -140,11 +140,14 @@ to programs (``cast_id``), these to residents."""
 SSI_REQUEST_ID = Markup('<!--# echo var="votesvc_request_id" -->')
 """Where nginx writes the request id into a page it serves (its SSI, on in the kit's error
 location): the page is a static file, the id is known only when it is sent."""
-SSI_STYLESHEET = Markup('<!--# include virtual="/_votesvc_errors/site.css" -->')
-"""Where nginx writes the pages' stylesheet (``web/static/css/site.css``, read from the
-checkout: the kit's ``server.conf``) into the page as it sends it. Not a link for the browser
-to follow: the app that serves the stylesheet may be the thing that is down, and a browser
-whose cookies drew a 431 would draw it again fetching a stylesheet."""
+PROXY_STYLESHEET = "site.css"
+"""The kit's one copy of the pages' stylesheet, beside its error pages
+(``deploy/nginx/votesvc/errors/``; written and checked with them)."""
+SSI_STYLESHEET = Markup(f'<!--# include virtual="/_votesvc_errors/{PROXY_STYLESHEET}" -->')
+"""Where nginx writes that copy into each page as it sends it. Not a link for the browser to
+follow: the app that serves the stylesheet may be the thing that is down, and a browser whose
+cookies drew a 431 would draw it again fetching a stylesheet. The copy sits in the kit, not
+read from the checkout: nginx may run where no checkout is, or as a user that cannot read it."""
 
 
 def proxy_refusal_page(status: int, code: str) -> str:
