@@ -187,6 +187,9 @@ def checks(shell: Shell, key: str, text: str, first: bool) -> None:
             f"test \"$(curl -sk --http1.1 -o /root/414.html -w '%{{http_code}}'"
             f" https://{NAME}/$(head -c 9000 /dev/zero | tr '\\0' x))\" = 414"
             f' && grep -qF "$(sed -n 2p {CHECKOUT_STYLESHEET})" /root/414.html',
+            # step 2's WAL files, made and kept (min_wal_size): 128 of 16 MB at least
+            'test "$(ls /var/lib/postgresql/15/main/pg_wal'
+            " | grep -c '^[0-9A-F]\\{24\\}$')\" -ge 128",
             f"python3 /root/flow.py vote https://{NAME} {key} | tee /root/flow.out",
             "journalctl -u votesvc-worker --no-pager | grep 'Successfully completed'",
             "systemctl restart votesvc && sleep 5 && systemctl is-active votesvc",
