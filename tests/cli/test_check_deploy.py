@@ -50,38 +50,24 @@ CHECKOUT_DROP_IN = deployment.kit_drop_in
 """The real lookup, before the fixture below replaces it."""
 
 
-def _server_settings(database_url: str) -> dict[str, float]:
-    """The test server's values of the kit's settings, in bytes or seconds."""
+def _server_settings(database_url: str) -> tuple[dict[str, float], set[str]]:
+    """The test server's values of the kit's settings in bytes or seconds, and the names of
+    those it holds at PostgreSQL's own defaults."""
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                sa.text("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(:names)"),
+                sa.text(
+                    "SELECT name, setting, unit, setting = boot_val AS at_default"
+                    " FROM pg_settings WHERE name = ANY(:names)"
+                ),
                 {"names": list(KIT_SETTINGS)},
-            )
-            held = {name: quantity(setting, unit) for name, setting, unit in rows}
+            ).all()
     finally:
         engine.dispose()
+    held = {row.name: quantity(row.setting, row.unit) for row in rows}
     assert held.keys() == KIT_SETTINGS.keys() and None not in held.values()
-    return held  # type: ignore[return-value]
-
-
-def _at_default(database_url: str) -> set[str]:
-    """The kit's settings the test server holds at PostgreSQL's own defaults."""
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return set(
-                connection.scalars(
-                    sa.text(
-                        "SELECT name FROM pg_settings"
-                        " WHERE name = ANY(:names) AND setting = boot_val"
-                    ),
-                    {"names": list(KIT_SETTINGS)},
-                )
-            )
-    finally:
-        engine.dispose()
+    return held, {row.name for row in rows if row.at_default}  # type: ignore[return-value]
 
 
 def _kit_file(path: Path, values: dict[str, float]) -> Path:
@@ -102,7 +88,7 @@ def kit_as_the_test_server_holds(
 ) -> None:
     """The test server (the machine's, shared) is not set up as the kit says: every test but
     the one about it reads a drop-in that asks for what the server holds."""
-    held = _kit_file(tmp_path / "as-held.conf", _server_settings(database_url))
+    held = _kit_file(tmp_path / "as-held.conf", _server_settings(database_url)[0])
     monkeypatch.setattr(deployment, "kit_drop_in", lambda: held)
 
 
@@ -153,12 +139,11 @@ def test_a_server_short_of_the_kits_settings_is_named(
 ) -> None:
     """A drop-in asking for twice what the server holds of two settings: each of them the
     server holds at PostgreSQL's default is named, with the server's value."""
-    held = _server_settings(database_url)
+    held, at_default = _server_settings(database_url)
     doubled = {"shared_buffers", "checkpoint_timeout"}
     asked = {name: 2 * value if name in doubled else value for name, value in held.items()}
     kit = _kit_file(tmp_path / "k.conf", asked)
     monkeypatch.setattr(deployment, "kit_drop_in", lambda: kit)
-    at_default = _at_default(database_url)
     status, lines = _check(app)
     named = [line.split(":")[1].strip() for line in lines]
     assert named == [f"PostgreSQL {name}" for name in sorted(doubled & at_default)]
